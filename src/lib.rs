@@ -1,0 +1,23 @@
+//! RadLearn web app: a thin Leptos (client-side rendered) shell over `radlearn-course`
+//! (compiled lessons, grading, saved progress) and `radlearn-engine` (imaging).
+//!
+//! Only [`platform`] touches browser storage, files and the panic hook; components get plain
+//! values and signals. Routing uses the URL hash (`#/lesson/<slug>/<anchor>`) so that every
+//! route reloads from any static file server, in any sub-folder, with no server configuration.
+
+pub mod app;
+pub mod content;
+pub mod pages;
+pub mod platform;
+pub mod quiz;
+pub mod route;
+pub mod store;
+pub mod strings;
+pub mod widgets;
+
+/// Mounts the app on `<body>`.
+pub fn start() {
+    platform::install_panic_hook();
+    platform::remove_loading_placeholder();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,6 @@
+//! Entry point of the RadLearn web app: install the panic hook and mount. Everything else
+//! lives in the library (`src/lib.rs`) so that components can be tested with wasm-bindgen-test.
+
+fn main() {
+    radlearn_web::start();
+}

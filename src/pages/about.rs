@@ -1,0 +1,57 @@
+//! About: what RadLearn is, privacy, data sources, licences and attribution.
+
+use leptos::prelude::*;
+
+use crate::platform;
+use crate::strings::ui;
+
+/// The About page.
+#[component]
+pub fn About() -> impl IntoView {
+    platform::set_title("About — RadLearn");
+    platform::after_render(|| platform::scroll_to(None));
+    let t = ui();
+    view! {
+        <article class="prose about" data-testid="about">
+            <h1>"About RadLearn"</h1>
+            <p>{t.tagline}" RadLearn is made for engineering students (CentraleSupélec) and for the seminars they share with clinicians and engineers of the Gustave Roussy cancer institute."</p>
+
+            <h2 id="privacy">"Your data stays here"</h2>
+            <p>"RadLearn is a set of static files. Everything — reading lessons, grading answers, processing images — runs in this browser tab, in WebAssembly. The site makes no request to any other site: no analytics, no fonts or scripts from elsewhere, no upload. Your answers are saved in this browser's local storage; use "<em>"Export progress"</em>" on the course page to keep a copy."</p>
+
+            <h2 id="data">"Data and licences"</h2>
+            <table>
+                <thead><tr><th>"What"</th><th>"Source"</th><th>"Licence"</th></tr></thead>
+                <tbody>
+                    <tr>
+                        <td>"Synthetic CT chest slice (window/level exercises)"</td>
+                        <td>"Generated in your browser by RadLearn's engine from a fixed seed; no patient data."</td>
+                        <td>"Part of RadLearn"</td>
+                    </tr>
+                    <tr>
+                        <td>"Feature definitions and reference values"</td>
+                        <td>"Image Biomarker Standardisation Initiative (IBSI), reference manual, chapters 1–2: Zwanenburg A. et al., "<cite>"The Image Biomarker Standardization Initiative"</cite>", Radiology 295:328–338 (2020), doi:10.1148/radiol.2020191145."</td>
+                        <td>"CC BY 4.0"</td>
+                    </tr>
+                    <tr>
+                        <td>"IBSI digital phantom (later lessons)"</td>
+                        <td>"Design by A. Zwanenburg, IBSI."</td>
+                        <td>"CC BY 4.0"</td>
+                    </tr>
+                    <tr>
+                        <td>"IBSI CT radiomics phantom, patient “PAT1” with GTV (later lessons)"</td>
+                        <td>"Contributed by P. Lambin; CancerData, doi:10.17195/candat.2016.08.1."</td>
+                        <td>"CC BY-NC 3.0 (non-commercial use such as teaching)"</td>
+                    </tr>
+                </tbody>
+            </table>
+            <p>"The lessons are original texts written for RadLearn. Images shipped with the app carry their licence file beside them under "<code>"data/"</code>"."</p>
+
+            <h2 id="numbers">"How RadLearn computes"</h2>
+            <p>"Image handling and radiomics follow the IBSI definitions, and the engine is tested value by value against the IBSI reference values. The same Rust engine runs here and in the "<code>"radlearn"</code>" command line that instructors use, so both give the same numbers. Mathematics is rendered as MathML by the browser; there is no JavaScript library in the page."</p>
+
+            <h2 id="software">"Software"</h2>
+            <p>"Built with Rust, Leptos, wasm-bindgen, pulldown-cmark (Markdown), pulldown-latex (LaTeX to MathML), syntect (code highlighting, at build time) and ndarray. RadLearn's own code is available under the MIT or Apache-2.0 licence."</p>
+        </article>
+    }
+}

@@ -1,0 +1,6 @@
+//! One module per route.
+
+pub mod about;
+pub mod index;
+pub mod lesson;
+pub mod not_found;

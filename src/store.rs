@@ -1,0 +1,103 @@
+//! Saved progress as app state: a [`Progress`] value in a signal, written to storage on every
+//! change. Loading never crashes and never silently drops data: unreadable data is backed up
+//! (in storage and offered as a download) and the student is told.
+
+use leptos::prelude::*;
+use radlearn_course::progress::{Notice, Progress};
+use radlearn_course::Response;
+
+use crate::platform;
+use crate::strings::ui;
+
+/// A message for the student about their saved progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreNotice {
+    pub message: String,
+    /// Text the student can download (the unreadable data that was set aside).
+    pub backup: Option<String>,
+    pub is_error: bool,
+}
+
+/// Progress shared by every page (a small `Copy` handle, provided as context).
+#[derive(Clone, Copy)]
+pub struct Store {
+    pub progress: RwSignal<Progress>,
+    pub notice: RwSignal<Option<StoreNotice>>,
+    /// False when saving would overwrite data that could not be backed up.
+    writable: RwSignal<bool>,
+}
+
+impl Store {
+    /// Loads from browser storage.
+    pub fn load() -> Self {
+        let (saved, storage_error) = match platform::load_progress() {
+            Ok(s) => (s, None),
+            Err(e) => (None, Some(e)),
+        };
+        let loaded = Progress::load(saved.as_deref());
+        let mut writable = true;
+        let notice = match (&loaded.notice, &loaded.backup, storage_error) {
+            (_, _, Some(e)) => Some(StoreNotice { message: format!("{}: {e}.", ui().save_failed), backup: None, is_error: true }),
+            (Some(Notice::Migrated { .. }), Some(backup), None) => {
+                let _ = platform::save_backup(backup);
+                Some(StoreNotice { message: loaded.notice.as_ref().map(|n| n.to_string()).unwrap_or_default(), backup: None, is_error: false })
+            }
+            (Some(n), Some(backup), None) => {
+                if platform::save_backup(backup).is_err() {
+                    // The original stays where it is until the student downloads it.
+                    writable = false;
+                }
+                Some(StoreNotice { message: n.to_string(), backup: Some(backup.clone()), is_error: true })
+            }
+            (Some(n), None, None) => Some(StoreNotice { message: n.to_string(), backup: None, is_error: false }),
+            (None, _, None) => None,
+        };
+        Store { progress: RwSignal::new(loaded.progress), notice: RwSignal::new(notice), writable: RwSignal::new(writable) }
+    }
+
+    fn persist(&self) {
+        if !self.writable.get_untracked() {
+            return;
+        }
+        let text = self.progress.with_untracked(Progress::to_json);
+        if let Err(e) = platform::save_progress(&text) {
+            self.notice.set(Some(StoreNotice { message: format!("{}: {e}. Export your progress to keep a copy.", ui().save_failed), backup: None, is_error: true }));
+        }
+    }
+
+    /// Records a graded answer and saves.
+    pub fn record(&self, lesson: &str, quiz: &str, response: Response, correct: bool) {
+        self.progress.update(|p| p.record(lesson, quiz, response, correct));
+        self.persist();
+    }
+
+    /// Marks a lesson complete or not, and saves.
+    pub fn set_completed(&self, lesson: &str, done: bool) {
+        self.progress.update(|p| p.lessons.entry(lesson.to_string()).or_default().completed = done);
+        self.persist();
+    }
+
+    /// Merges an exported file into the current progress and saves.
+    pub fn import(&self, text: &str) -> Result<(), String> {
+        let incoming = Progress::import(text)?;
+        self.progress.update(|p| p.merge(incoming));
+        // The student chose what to keep: allow saving again.
+        self.writable.set(true);
+        self.persist();
+        Ok(())
+    }
+
+    /// The export file's text.
+    pub fn export_text(&self) -> String {
+        self.progress.with_untracked(Progress::export)
+    }
+}
+
+/// The store provided by [`crate::app::App`].
+pub fn use_store() -> Store {
+    use_context::<Store>().unwrap_or_else(|| {
+        let s = Store::load();
+        provide_context(s);
+        s
+    })
+}

@@ -1,0 +1,42 @@
+//! Exercise widgets: the registry's checked parameters (`radlearn_course::widgets`) mapped to
+//! components. An unknown widget or bad parameters show an authoring error in the page.
+
+mod window_level;
+
+use leptos::prelude::*;
+use radlearn_course::widgets::WidgetParams;
+use radlearn_course::Exercise;
+
+use crate::strings::ui;
+
+/// Shows an `exercise` block: its widget, or the authoring error that prevents it.
+#[component]
+pub fn WidgetHost(
+    /// The compiled exercise block.
+    exercise: Exercise,
+) -> impl IntoView {
+    let t = ui();
+    let caption = (!exercise.caption.is_empty()).then(|| view! { <figcaption inner_html=exercise.caption.clone()></figcaption> });
+    let body = match exercise.params {
+        Ok(WidgetParams::WindowLevel(p)) => view! { <window_level::WindowLevel params=p/> }.into_any(),
+        // A widget this build does not know (the registry is newer than the app).
+        Ok(_) => view! { <WidgetError message=format!("widget `{}` is not available in this version", exercise.widget)/> }.into_any(),
+        Err(message) => view! {
+            <div class="authoring-error" role="alert" data-testid="authoring-error">
+                <p><strong>{t.authoring_error}</strong>" in "<code>{exercise.location.clone()}</code>" (widget "<code>{exercise.widget.clone()}</code>")"</p>
+                <p>{message}</p>
+            </div>
+        }
+        .into_any(),
+    };
+    view! { <figure class="exercise" data-widget=exercise.widget.clone()>{body}{caption}</figure> }
+}
+
+/// A failure inside a widget, shown in place of (or next to) the widget.
+#[component]
+pub fn WidgetError(
+    /// What went wrong, in plain words.
+    message: String,
+) -> impl IntoView {
+    view! { <div class="widget-error" role="alert"><p>{ui().widget_failed}</p><p class="muted">{message}</p></div> }
+}
