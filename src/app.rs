@@ -26,7 +26,8 @@ pub fn App() -> impl IntoView {
         Route::NotFound(path) => view! { <NotFound path=path/> }.into_any(),
     };
     let t = ui();
-    let current = move |r: Route| move || if std::mem::discriminant(&route.get()) == std::mem::discriminant(&r) { Some("page") } else { None };
+    let current =
+        move |r: Route| move || if std::mem::discriminant(&route.get()) == std::mem::discriminant(&r) { Some("page") } else { None };
 
     view! {
         <a class="skip-link" href="#main" on:click=|ev| { ev.prevent_default(); platform::scroll_to(Some("main")); }>{t.skip_to_content}</a>

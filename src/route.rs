@@ -40,23 +40,3 @@ impl Route {
 pub fn lesson_href(slug: &str) -> String {
     Route::Lesson { slug: slug.into(), anchor: None }.href()
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_trips() {
-        for r in [
-            Route::Index,
-            Route::About,
-            Route::Lesson { slug: "intro".into(), anchor: None },
-            Route::Lesson { slug: "intro".into(), anchor: Some("voxels".into()) },
-        ] {
-            assert_eq!(Route::parse(&r.href()), r);
-        }
-        assert_eq!(Route::parse(""), Route::Index);
-        assert_eq!(Route::parse("#"), Route::Index);
-        assert_eq!(Route::parse("#/nope/x"), Route::NotFound("nope/x".into()));
-    }
-}

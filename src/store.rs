@@ -40,7 +40,11 @@ impl Store {
             (_, _, Some(e)) => Some(StoreNotice { message: format!("{}: {e}.", ui().save_failed), backup: None, is_error: true }),
             (Some(Notice::Migrated { .. }), Some(backup), None) => {
                 let _ = platform::save_backup(backup);
-                Some(StoreNotice { message: loaded.notice.as_ref().map(|n| n.to_string()).unwrap_or_default(), backup: None, is_error: false })
+                Some(StoreNotice {
+                    message: loaded.notice.as_ref().map(|n| n.to_string()).unwrap_or_default(),
+                    backup: None,
+                    is_error: false,
+                })
             }
             (Some(n), Some(backup), None) => {
                 if platform::save_backup(backup).is_err() {
@@ -61,7 +65,11 @@ impl Store {
         }
         let text = self.progress.with_untracked(Progress::to_json);
         if let Err(e) = platform::save_progress(&text) {
-            self.notice.set(Some(StoreNotice { message: format!("{}: {e}. Export your progress to keep a copy.", ui().save_failed), backup: None, is_error: true }));
+            self.notice.set(Some(StoreNotice {
+                message: format!("{}: {e}. Export your progress to keep a copy.", ui().save_failed),
+                backup: None,
+                is_error: true,
+            }));
         }
     }
 

@@ -60,7 +60,7 @@ pub fn Index() -> impl IntoView {
         <section class="hero">
             <h1>{t.app_name}</h1>
             <p class="tagline">{t.tagline}</p>
-            <p class="privacy"><span aria-hidden="true">"🔒 "</span>{t.privacy_note}</p>
+            <p class="privacy"><svg viewBox="0 0 24 24" aria-hidden="true"><rect x="5" y="11" width="14" height="10" rx="2"/><path d="M8 11V8a4 4 0 0 1 8 0v3"/></svg>{t.privacy_note}</p>
         </section>
         <section aria-labelledby="lessons-heading">
             <h2 id="lessons-heading">{t.course_heading}</h2>

@@ -18,11 +18,7 @@ pub fn NotFound(
 ) -> impl IntoView {
     let t = ui();
     platform::set_title("RadLearn — page not found");
-    let links = course()
-        .lessons
-        .iter()
-        .map(|l| view! { <li><a href=lesson_href(&l.slug)>{l.title.clone()}</a></li> })
-        .collect_view();
+    let links = course().lessons.iter().map(|l| view! { <li><a href=lesson_href(&l.slug)>{l.title.clone()}</a></li> }).collect_view();
     view! {
         <article class="not-found" data-testid="not-found">
             <h1>{t.not_found_title}</h1>

@@ -107,8 +107,8 @@ pub fn WindowLevel(
         let ticks = [-1000.0f32, -500.0, 0.0, 500.0, 1000.0, 1500.0]
             .iter()
             .map(|&v| {
-                let x = x_of(v).min(SVG_W - 14.0);
-                view! { <text x=format!("{x:.0}") y=format!("{}", SVG_H - 2.0) class="tick">{format!("{v}")}</text> }
+                let x = x_of(v).clamp(12.0, SVG_W - 12.0);
+                view! { <text x=format!("{x:.0}") y=format!("{}", SVG_H - 1.0) class="tick" text-anchor="middle">{format!("{v}")}</text> }
             })
             .collect_view();
         let win_x = move || x_of(centre.get() - width.get() / 2.0);

@@ -1,1 +1,207 @@
-fn main() {}
+//! `cargo xtask`: the two commands of the README, and a few more.
+//!
+//! - `cargo xtask serve`: install whatever is missing, then serve the course at http://127.0.0.1:8080
+//! - `cargo xtask test`: install whatever is missing, then run every test (what `.ci/run` runs)
+//! - `cargo xtask setup [--browser]`, `cargo xtask build`, `cargo xtask bench`
+//!
+//! Every tool is pinned here or in a lockfile, and each step is skipped when the right version
+//! is already installed. Written with the standard library only, so it compiles in seconds.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+const TRUNK_VERSION: &str = "0.21.14";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let root = project_root();
+    if let Err(e) = env::set_current_dir(&root) {
+        eprintln!("xtask: cannot enter {}: {e}", root.display());
+        return ExitCode::FAILURE;
+    }
+    prepend_path(&root);
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => setup(&root, false).and_then(|()| serve(&args[1..])),
+        Some("test") => setup(&root, true).and_then(|()| test(&root)),
+        Some("setup") => setup(&root, args.iter().any(|a| a == "--browser")),
+        Some("build") => setup(&root, false).and_then(|()| build_site()),
+        Some("bench") => setup(&root, true).and_then(|()| bench()),
+        _ => {
+            eprintln!("usage: cargo xtask <serve|test|setup [--browser]|build|bench>\n\n  serve  install what is missing and serve the course at http://127.0.0.1:8080\n  test   install what is missing and run every test (native, wasm in Chromium, end-to-end)\n  build  build the static site into dist/\n  bench  build the release site and measure transfer size and time to first lesson");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn project_root() -> PathBuf {
+    let manifest = env::var("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from("xtask"));
+    manifest.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Tools installed by the set-up must be found first: npm's binaryen (a working wasm-opt) and cargo's bin folder.
+fn prepend_path(root: &Path) {
+    let mut paths = vec![root.join("node_modules/.bin")];
+    if let Some(home) =
+        env::var_os("CARGO_HOME").map(PathBuf::from).or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+    {
+        paths.push(home.join("bin"));
+    }
+    paths.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
+    if let Ok(joined) = env::join_paths(paths) {
+        env::set_var("PATH", joined);
+    }
+}
+
+fn step(name: &str) {
+    println!("\n==> {name}");
+}
+
+fn run(cmd: &mut Command) -> Result {
+    let shown = format!("{cmd:?}").replace('"', "");
+    println!("$ {shown}");
+    let status = cmd.status().map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed ({status})"))
+    }
+}
+
+fn output(cmd: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(cmd).args(args).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The wasm-bindgen version in Cargo.lock: the CLI must match it exactly.
+fn locked_wasm_bindgen(root: &Path) -> Result<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")).and_then(|l| l.strip_suffix('"')) {
+                return Ok(v.to_string());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen entry".into())
+}
+
+fn apt_install(packages: &[&str]) -> Result {
+    let root = output("id", &["-u"]).as_deref() == Some("0");
+    let (prog, pre): (&str, Vec<&str>) = if root { ("apt-get", vec![]) } else { ("sudo", vec!["apt-get"]) };
+    run(Command::new(prog).args(&pre).args(["update", "-q"]))?;
+    run(Command::new(prog)
+        .args(&pre)
+        .args(["install", "-y", "-q", "--no-install-recommends"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// Installs what is missing. `browser` adds Chromium and ChromeDriver (tests only).
+fn setup(root: &Path, browser: bool) -> Result {
+    step("Checking tools (each is installed only if missing)");
+    let targets = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if !targets.lines().any(|t| t.trim() == WASM_TARGET) {
+        run(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
+    } else {
+        println!("ok: rust target {WASM_TARGET}");
+    }
+
+    match output("trunk", &["--version"]) {
+        Some(v) if v == format!("trunk {TRUNK_VERSION}") => println!("ok: {v}"),
+        _ => run(Command::new("cargo").args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]))?,
+    }
+
+    let wb = locked_wasm_bindgen(root)?;
+    match output("wasm-bindgen", &["--version"]) {
+        Some(v) if v == format!("wasm-bindgen {wb}") => println!("ok: {v} (matches Cargo.lock)"),
+        // No --locked: the CLI's own lockfile pins a crate release the registry mirror lacks.
+        _ => run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &wb]))?,
+    }
+    let trunk_toml = std::fs::read_to_string(root.join("Trunk.toml")).unwrap_or_default();
+    if !trunk_toml.contains(&format!("wasm_bindgen = \"{wb}\"")) {
+        return Err(format!("Trunk.toml's [tools] wasm_bindgen must be \"{wb}\" (the version in Cargo.lock)"));
+    }
+
+    if output("npm", &["--version"]).is_none() {
+        apt_install(&["nodejs", "npm"])?;
+    }
+    let wasm_opt = root.join("node_modules/.bin/wasm-opt");
+    let playwright = root.join("node_modules/playwright-core/package.json");
+    if wasm_opt.exists() && playwright.exists() {
+        println!("ok: npm packages (binaryen's wasm-opt, playwright-core)");
+    } else {
+        // Playwright must never download a browser: the tests drive the system Chromium.
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))?;
+    }
+
+    if browser {
+        if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+            println!("ok: Chromium and ChromeDriver from Debian");
+        } else {
+            apt_install(&["chromium", "chromium-driver"])?;
+        }
+    }
+    Ok(())
+}
+
+fn serve(extra: &[String]) -> Result {
+    step("Serving the course at http://127.0.0.1:8080 (Ctrl+C to stop; edits to lessons rebuild the site)");
+    run(Command::new("trunk").arg("serve").args(extra))
+}
+
+fn build_site() -> Result {
+    step("Building the release site into dist/ (lessons are checked on the way)");
+    run(Command::new("trunk").args(["build", "--release"]))
+}
+
+fn test(root: &Path) -> Result {
+    let started = Instant::now();
+    step("Formatting");
+    run(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
+
+    step("Native tests: course (lessons, grading, progress), engine, command line");
+    run(Command::new("cargo").args(["test", "--workspace", "--exclude", "radlearn-web"]))?;
+
+    step("The engine and the course model build unchanged for wasm32");
+    run(Command::new("cargo").args(["check", "-p", "radlearn-engine", "--target", WASM_TARGET]))?;
+    run(Command::new("cargo").args(["check", "-p", "radlearn-course", "--no-default-features", "--target", WASM_TARGET]))?;
+
+    step("Lessons, as instructors check them");
+    run(Command::new("cargo").args(["run", "--quiet", "-p", "radlearn", "--", "lessons", "check", "lessons", "--deny-warnings"]))?;
+
+    step("Component tests in headless Chromium (wasm-bindgen-test)");
+    run(Command::new("cargo")
+        .args(["test", "-p", "radlearn-web", "--target", WASM_TARGET])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+        .env("CHROMEDRIVER", CHROMEDRIVER)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
+
+    build_site()?;
+
+    step("End-to-end tests in Chromium (Playwright, system browser)");
+    run(Command::new("node").args(["--test", "--test-concurrency=1", "tests/e2e/"]).env("RADLEARN_DIST", root.join("dist")))?;
+
+    println!("\nAll tests passed in {:.0} s.", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn bench() -> Result {
+    build_site()?;
+    step("Benchmarks: transfer size and time to the first lesson (headless Chromium)");
+    run(Command::new("node").args(["tests/bench/first-load.mjs"]))
+}

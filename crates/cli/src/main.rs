@@ -45,7 +45,10 @@ fn main() -> ExitCode {
 fn lessons_check(dir: PathBuf, deny_warnings: bool) -> ExitCode {
     // Paths in messages are relative to the folder that holds the lessons folder, like the build's.
     let dir = dir.components().as_path().to_path_buf();
-    let root = dir.parent().map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() }).unwrap_or_else(|| PathBuf::from("."));
+    let root = dir
+        .parent()
+        .map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() })
+        .unwrap_or_else(|| PathBuf::from("."));
     let Some(name) = dir.file_name().map(|n| n.to_string_lossy().to_string()) else {
         eprintln!("error: `{}` is not a folder name; pass the lessons folder, e.g. `radlearn lessons check lessons`", dir.display());
         return ExitCode::from(2);

@@ -154,7 +154,10 @@ pub fn compile_lesson(
     let lines = Lines::new(src);
 
     let Some((fm_text, body_start)) = split_front_matter(src) else {
-        ctx.error(1, "a lesson starts with TOML front matter between two `+++` lines (title, summary, minutes, objectives, prerequisites, language)");
+        ctx.error(
+            1,
+            "a lesson starts with TOML front matter between two `+++` lines (title, summary, minutes, objectives, prerequisites, language)",
+        );
         return Err(ctx.diags);
     };
     let meta = front_matter(&mut ctx, fm_text, slug, file);
@@ -308,10 +311,8 @@ fn math_html(src: &str, display: bool) -> Result<String, (String, String)> {
     match events {
         Err(e) => Err(fail(e.to_string())),
         Ok(events) => {
-            let config = RenderConfig {
-                display_mode: if display { DisplayMode::Block } else { DisplayMode::Inline },
-                ..Default::default()
-            };
+            let config =
+                RenderConfig { display_mode: if display { DisplayMode::Block } else { DisplayMode::Inline }, ..Default::default() };
             let mut out = String::new();
             match push_mathml(&mut out, events.into_iter().map(Ok::<_, std::convert::Infallible>), config) {
                 Ok(()) => Ok(out),
@@ -558,7 +559,10 @@ fn body(ctx: &mut Ctx<'_>, src: &str, start: usize, lines: &Lines) -> (Vec<Block
                 }
                 match lang.as_str() {
                     "quiz" | "exercise" if depth > 0 => {
-                        ctx.error(line, format!("a `{lang}` block must stand at the top level of the lesson, not inside a list or a quote"));
+                        ctx.error(
+                            line,
+                            format!("a `{lang}` block must stand at the top level of the lesson, not inside a list or a quote"),
+                        );
                     }
                     "quiz" => {
                         if let Some(q) = quiz(ctx, line, &code, &mut quiz_ids) {
@@ -611,7 +615,10 @@ fn body(ctx: &mut Ctx<'_>, src: &str, start: usize, lines: &Lines) -> (Vec<Block
                 }
                 let lvl = match level {
                     HeadingLevel::H1 => {
-                        ctx.warning(line, "a `#` heading inside a lesson: the page title comes from the front matter, start sections at `##`");
+                        ctx.warning(
+                            line,
+                            "a `#` heading inside a lesson: the page title comes from the front matter, start sections at `##`",
+                        );
                         2
                     }
                     HeadingLevel::H2 => 2,

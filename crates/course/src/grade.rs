@@ -99,7 +99,9 @@ pub fn parse_number(input: &str) -> Option<f64> {
     // Keep the leading numeric part; ignore a trailing unit such as "mm³" or "HU".
     let end = trimmed
         .char_indices()
-        .find(|&(_, c)| !(c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+' | 'e' | 'E' | ' ' | '\u{2009}' | '\u{202f}' | '\u{a0}' | '\u{2212}')))
+        .find(|&(_, c)| {
+            !(c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+' | 'e' | 'E' | ' ' | '\u{2009}' | '\u{202f}' | '\u{a0}' | '\u{2212}'))
+        })
         .map_or(trimmed.len(), |(i, _)| i);
     let mut s: String = trimmed[..end]
         .trim()

@@ -71,7 +71,9 @@ impl Lesson {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Block {
     /// Trusted HTML produced by the compiler from the lesson's Markdown.
-    Html { html: String },
+    Html {
+        html: String,
+    },
     Quiz(Quiz),
     Exercise(Exercise),
 }
@@ -97,11 +99,7 @@ pub enum QuizKind {
     /// Any non-empty set of correct choices; the answer must match it exactly.
     Multiple { choices: Vec<Choice> },
     /// A number within `tolerance` (absolute) of `answer`.
-    Numeric {
-        answer: f64,
-        tolerance: f64,
-        unit: Option<String>,
-    },
+    Numeric { answer: f64, tolerance: f64, unit: Option<String> },
 }
 
 /// One answer option of a choice quiz.

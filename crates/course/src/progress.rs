@@ -227,7 +227,9 @@ mod tests {
 
     #[test]
     fn corrupt_data_is_backed_up_not_lost() {
-        for bad in ["{not json", "[1,2]", "{\"lessons\":{}}", "{\"schema\":1,\"lessons\":{\"x\":{\"quizzes\":{\"q\":42}}}}", "{\"schema\":0}"] {
+        for bad in
+            ["{not json", "[1,2]", "{\"lessons\":{}}", "{\"schema\":1,\"lessons\":{\"x\":{\"quizzes\":{\"q\":42}}}}", "{\"schema\":0}"]
+        {
             let loaded = Progress::load(Some(bad));
             assert_eq!(loaded.progress, Progress::new(), "{bad}");
             assert!(matches!(loaded.notice, Some(Notice::Corrupt { .. })), "{bad}: {:?}", loaded.notice);

@@ -7,13 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 /// Window/level presets: (name, centre, width) in HU. Typical values; institutions vary.
-pub const WINDOW_PRESETS: &[(&str, f32, f32)] = &[
-    ("lung", -600.0, 1500.0),
-    ("mediastinum", 50.0, 350.0),
-    ("soft-tissue", 40.0, 400.0),
-    ("bone", 400.0, 1800.0),
-    ("brain", 40.0, 80.0),
-];
+pub const WINDOW_PRESETS: &[(&str, f32, f32)] =
+    &[("lung", -600.0, 1500.0), ("mediastinum", 50.0, 350.0), ("soft-tissue", 40.0, 400.0), ("bone", 400.0, 1800.0), ("brain", 40.0, 80.0)];
 
 /// What a widget is called and what it takes, for authors and error messages.
 pub struct WidgetInfo {
@@ -26,7 +21,8 @@ pub struct WidgetInfo {
 pub const WIDGETS: &[WidgetInfo] = &[WidgetInfo {
     name: "window-level",
     summary: "Interactive window/level on a synthetic CT chest slice, with presets and the histogram.",
-    params: "preset = \"lung\"|\"mediastinum\"|\"soft-tissue\"|\"bone\"|\"brain\"; presets = [..]; histogram = true|false; caption = \"..\"",
+    params:
+        "preset = \"lung\"|\"mediastinum\"|\"soft-tissue\"|\"bone\"|\"brain\"; presets = [..]; histogram = true|false; caption = \"..\"",
 }];
 
 /// Checked parameters of a widget.

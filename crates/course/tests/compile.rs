@@ -110,7 +110,9 @@ tolerance = 0
 
 #[test]
 fn invalid_quizzes_fail_with_file_and_line() {
-    let e = errors("Intro\n\n```quiz\nid = \"a\"\nkind = \"single\"\nquestion = \"Q\"\n[[choices]]\ntext = \"x\"\n[[choices]]\ntext = \"y\"\n```\n");
+    let e = errors(
+        "Intro\n\n```quiz\nid = \"a\"\nkind = \"single\"\nquestion = \"Q\"\n[[choices]]\ntext = \"x\"\n[[choices]]\ntext = \"y\"\n```\n",
+    );
     assert_eq!(e.len(), 1, "{e:?}");
     assert!(e[0].starts_with(&format!("lessons/01-t/lesson.md:{}: error:", BODY_LINE + 2)), "{e:?}");
     assert!(e[0].contains("exactly one choice with `correct = true`, found 0"), "{e:?}");
@@ -182,7 +184,8 @@ fn exercises_check_their_widget() {
 
 #[test]
 fn hostile_input_does_not_panic() {
-    for src in ["", "+++", "+++\n+++\n", "\u{feff}+++\n+++\n", &format!("{FM}{}", "> ".repeat(5000)), &format!("{FM}{}", "- ".repeat(5000))] {
+    for src in ["", "+++", "+++\n+++\n", "\u{feff}+++\n+++\n", &format!("{FM}{}", "> ".repeat(5000)), &format!("{FM}{}", "- ".repeat(5000))]
+    {
         let _ = compile_lesson("x.md", "x", src, &|_| true);
     }
     let deep = format!("{FM}{}", (0..200).map(|i| format!("{}- x\n", "  ".repeat(i))).collect::<String>());
@@ -220,7 +223,8 @@ fn a_course_is_ordered_by_prefix_and_checks_prerequisites() {
 #[test]
 fn the_shipped_lessons_compile_without_warnings() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let c = compile_course(&root, "lessons").unwrap_or_else(|d| panic!("{}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")));
+    let c =
+        compile_course(&root, "lessons").unwrap_or_else(|d| panic!("{}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")));
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     assert!(c.course.lessons.len() >= 2);
     for l in &c.course.lessons {

@@ -1,0 +1,261 @@
+// End-to-end: a student's walk through the built site in real Chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { serve, launch, watchedPage } from '../support.mjs';
+
+const ARTIFACTS = path.resolve('tests/e2e/artifacts');
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+
+let server, browser, ctx;
+before(async () => {
+  server = await serve();
+  browser = await launch();
+  ctx = await watchedPage(browser, server.origin, { viewport: { width: 1280, height: 720 } });
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: false });
+
+async function openIndex(page) {
+  await page.goto(`${server.origin}/`);
+  await page.locator('.lesson-card').first().waitFor();
+}
+
+test('the course index lists the lessons with duration and progress', async () => {
+  const { page } = ctx;
+  await openIndex(page);
+  assert.equal(await page.title(), 'RadLearn — course');
+  const cards = page.locator('.lesson-card');
+  assert.ok(await cards.count() >= 2);
+  const first = await cards.first().innerText();
+  assert.match(first, /What is a medical image\?/);
+  assert.match(first, /\d+ min/);
+  assert.match(first, /0 \/ \d+ questions answered correctly/);
+  assert.match(await page.locator('.privacy').innerText(), /no image, answer or result is sent anywhere/);
+  await shot(page, '01-index');
+});
+
+test('a lesson renders math as MathML, a table of contents and admonitions', async () => {
+  const { page } = ctx;
+  await openIndex(page);
+  await page.getByRole('link', { name: 'What is a medical image?' }).first().click();
+  await page.locator('[data-testid=lesson] h1').waitFor();
+  assert.equal(await page.locator('[data-testid=lesson] h1').innerText(), 'What is a medical image?');
+  assert.match(page.url(), /#\/lesson\/what-is-a-medical-image$/);
+  const math = await page.evaluate(() => {
+    const all = [...document.querySelectorAll('[data-testid=lesson] math')];
+    return { count: all.length, ns: all.every((m) => m.namespaceURI === 'http://www.w3.org/1998/Math/MathML'), block: all.some((m) => m.getAttribute('display') === 'block') };
+  });
+  assert.ok(math.count > 5, `expected MathML, found ${math.count}`);
+  assert.ok(math.ns && math.block);
+  assert.equal(await page.locator('.math-error').count(), 0, 'no formula errors in shipped lessons');
+  assert.ok(await page.locator('.toc li').count() >= 4);
+  assert.ok(await page.locator('.admonition').count() >= 1);
+  assert.ok(await page.locator('pre.code .hl-keyword, pre.code [class*=hl-]').count() > 0, 'highlighted code');
+  const img = page.locator('.prose img').first();
+  await img.scrollIntoViewIfNeeded();
+  assert.ok(await img.evaluate((i) => i.complete && i.naturalWidth > 0), 'figures load from the lesson folder');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot(page, '02-lesson');
+});
+
+/** Answers a single-choice quiz wrongly then rightly, trying options in order (no answer key in the test). */
+async function answerSingleChoiceWrongThenRight(page) {
+  const quiz = page.locator('section.quiz').filter({ has: page.locator('input[type=radio]') }).first();
+  await quiz.scrollIntoViewIfNeeded();
+  const id = await quiz.getAttribute('data-testid');
+  const options = quiz.locator('input[type=radio]');
+  const n = await options.count();
+  let sawWrong = false, sawRight = false;
+  for (let i = 0; i < n && !sawRight; i++) {
+    await options.nth(i).check();
+    await quiz.getByRole('button', { name: 'Check answer' }).click();
+    const result = quiz.locator('[data-testid=quiz-result]');
+    await result.waitFor();
+    if (await result.getAttribute('data-correct') === 'true') {
+      sawRight = true;
+      assert.match(await result.innerText(), /Correct/);
+    } else {
+      sawWrong = true;
+      assert.match(await result.innerText(), /Not quite/);
+      assert.ok(await quiz.locator('.choice.chosen-wrong').count() === 1, 'the wrong choice is marked');
+      if (!sawRight && i === 0) await shot(page, '03-quiz-wrong');
+    }
+  }
+  return { id, sawWrong, sawRight };
+}
+
+test('quizzes are graded in the browser, and progress survives a reload', async () => {
+  const { page } = ctx;
+  await page.goto(`${server.origin}/#/lesson/what-is-a-medical-image`);
+  await page.locator('section.quiz').first().waitFor();
+  const { id, sawWrong, sawRight } = await answerSingleChoiceWrongThenRight(page);
+  assert.ok(sawRight, 'one option is correct');
+  // Numeric: not a number, then a wrong number.
+  const numeric = page.locator('section.quiz').filter({ has: page.locator('input[inputmode=decimal]') }).first();
+  await numeric.scrollIntoViewIfNeeded();
+  await numeric.locator('input').fill('twelve');
+  await numeric.getByRole('button', { name: 'Check answer' }).click();
+  assert.match(await numeric.locator('.input-error').innerText(), /Type a number/);
+  await numeric.locator('input').fill('123456789');
+  await numeric.getByRole('button', { name: 'Check answer' }).click();
+  assert.equal(await numeric.locator('[data-testid=quiz-result]').getAttribute('data-correct'), 'false');
+  await shot(page, '04-quiz-answered');
+
+  await page.getByTestId('mark-complete').click();
+  await page.reload();
+  const again = page.getByTestId(id);
+  await again.locator('[data-testid=quiz-result]').waitFor();
+  assert.equal(await again.locator('[data-testid=quiz-result]').getAttribute('data-correct'), 'true', 'the right answer is remembered');
+  assert.equal(await page.getByTestId('mark-complete').getAttribute('aria-pressed'), 'true');
+
+  await openIndex(page);
+  const card = page.getByTestId('lesson-card-what-is-a-medical-image');
+  assert.match(await card.innerText(), /1 \/ \d+ questions answered correctly/);
+  assert.match(await card.innerText(), /Completed/);
+  assert.ok(sawWrong || (await page.locator('x').count()) === 0);
+});
+
+test('progress exports as JSON and imports back, and a wrong file gets a clear message', async () => {
+  const { page } = ctx;
+  await openIndex(page);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-progress').click()]);
+  assert.match(download.suggestedFilename(), /^radlearn-progress-\d{4}-\d{2}-\d{2}\.json$/);
+  const file = path.join(ARTIFACTS, 'progress-export.json');
+  await download.saveAs(file);
+  const exported = JSON.parse(fs.readFileSync(file, 'utf8'));
+  assert.equal(exported.app, 'RadLearn');
+  assert.equal(exported.schema, 1);
+  const lesson = exported.lessons['what-is-a-medical-image'];
+  assert.equal(lesson.completed, true);
+  assert.ok(Object.values(lesson.quizzes).some((q) => q.correct), 'the correct answer is exported');
+
+  await page.getByTestId('import-progress').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": 1}') });
+  await page.getByTestId('progress-notice').waitFor();
+  assert.match(await page.getByTestId('progress-notice').innerText(), /not a RadLearn progress export/);
+
+  // Importing into a fresh browser restores everything.
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await page.locator('.lesson-card').first().waitFor();
+  assert.match(await page.getByTestId('lesson-card-what-is-a-medical-image').innerText(), /0 \/ \d+/);
+  await page.getByTestId('import-progress').setInputFiles(file);
+  await page.getByText('Progress imported and merged.').waitFor();
+  assert.match(await page.getByTestId('lesson-card-what-is-a-medical-image').innerText(), /1 \/ \d+.*Completed/s);
+});
+
+test('corrupt saved progress gets a notice and a backup, and the app keeps working', async () => {
+  const { page } = ctx;
+  await openIndex(page);
+  await page.evaluate(() => localStorage.setItem('radlearn.progress', '{"schema": 1, "lessons": {"x": {"quizzes": 42'));
+  await page.reload();
+  const notice = page.getByTestId('progress-notice');
+  await notice.waitFor();
+  assert.match(await notice.innerText(), /could not be read/);
+  assert.ok(await notice.getByRole('button', { name: 'Download the backup' }).isVisible());
+  const backups = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('radlearn.progress.backup.')).map((k) => localStorage.getItem(k)));
+  assert.ok(backups.includes('{"schema": 1, "lessons": {"x": {"quizzes": 42'), 'the unreadable data is kept');
+  await shot(page, '05-corrupt-progress');
+  await page.getByRole('link', { name: 'Reading images as numbers' }).first().click();
+  await page.locator('[data-testid=lesson] h1').waitFor();
+
+  // A file from a newer RadLearn is kept too.
+  await page.evaluate(() => localStorage.setItem('radlearn.progress', '{"schema": 99, "lessons": {}}'));
+  await page.reload();
+  assert.match(await page.getByTestId('progress-notice').innerText(), /newer version of RadLearn/);
+});
+
+test('deep links to headings, unknown routes and the About page', async () => {
+  const { page } = ctx;
+  await page.goto(`${server.origin}/#/lesson/what-is-a-medical-image`);
+  const target = await page.locator('.toc li a').nth(2).getAttribute('href');
+  const id = target.split('/').pop();
+  await page.goto(`${server.origin}/${target}`);
+  await page.reload();
+  await page.locator(`[id="${id}"]`).waitFor();
+  await page.waitForFunction((i) => document.activeElement && document.activeElement.id === i, id);
+  const top = await page.locator(`[id="${id}"]`).evaluate((e) => e.getBoundingClientRect().top);
+  assert.ok(top >= -2 && top < 200, `heading scrolled into view (top ${top})`);
+
+  await page.goto(`${server.origin}/#/no/such/page`);
+  await page.getByTestId('not-found').waitFor();
+  assert.match(await page.getByTestId('not-found').innerText(), /Page not found/);
+  await page.goto(`${server.origin}/#/lesson/zzz`);
+  await page.getByTestId('not-found').waitFor();
+  assert.match(await page.getByTestId('not-found').innerText(), /no lesson called “zzz”/);
+  await shot(page, '06-not-found');
+
+  await page.goto(`${server.origin}/#/about`);
+  const about = await page.getByTestId('about').innerText();
+  assert.match(about, /CC BY 4\.0/);
+  assert.match(about, /CC BY-NC 3\.0/);
+  assert.match(about, /no request to any other site/);
+});
+
+test('the window/level exercise responds to presets and sliders', async () => {
+  const { page } = ctx;
+  await page.goto(`${server.origin}/#/lesson/reading-images-as-numbers`);
+  const widget = page.getByTestId('window-level').first();
+  await widget.scrollIntoViewIfNeeded();
+  const pixels = () => widget.locator('canvas').evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let sum = 0; for (let i = 0; i < d.length; i += 4) sum += d[i];
+    return sum;
+  });
+  await widget.locator('button[data-preset=lung]').click();
+  assert.equal(await widget.getByTestId('wl-centre').innerText(), '-600');
+  assert.equal(await widget.getByTestId('wl-width').innerText(), '1500');
+  const lung = await pixels();
+  await widget.locator('button[data-preset=bone]').click();
+  assert.equal(await widget.locator('button[data-preset=bone]').getAttribute('aria-pressed'), 'true');
+  const bone = await pixels();
+  assert.ok(lung > 0 && bone > 0 && lung !== bone, 'the image changes with the window');
+  const box = await widget.locator('canvas').boundingBox();
+  await page.mouse.move(box.x + 3, box.y + 3);
+  assert.match(await widget.locator('.readout').innerText(), /-?\d+ HU/);
+  await shot(page, '07-window-level');
+});
+
+test('keyboard: skip link first, visible focus, quiz answerable without a mouse', async () => {
+  const { page } = ctx;
+  await page.goto('about:blank');
+  await page.goto(`${server.origin}/#/lesson/what-is-a-medical-image`);
+  await page.locator('[data-testid=lesson] h1').waitFor();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.equal(outline, 'solid', 'focus is visible');
+  const quiz = page.locator('section.quiz').filter({ has: page.locator('input[type=radio]') }).nth(1);
+  await quiz.locator('input[type=radio]').first().focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await quiz.locator('[data-testid=quiz-result]').waitFor();
+});
+
+test('responsive from a phone to a 1280x720 projector, with no horizontal scrolling', async () => {
+  for (const [name, viewport] of [['phone', { width: 390, height: 844 }], ['projector', { width: 1280, height: 720 }]]) {
+    const c = await watchedPage(browser, server.origin, { viewport });
+    for (const route of ['', '#/lesson/what-is-a-medical-image', '#/lesson/reading-images-as-numbers', '#/about']) {
+      await c.page.goto(`${server.origin}/${route}`);
+      await c.page.locator('main h1').first().waitFor();
+      const overflow = await c.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${name} ${route || 'index'}: ${overflow}px of horizontal scroll`);
+    }
+    await c.page.goto(`${server.origin}/#/lesson/reading-images-as-numbers`);
+    await c.page.locator('main h1').waitFor();
+    await shot(c.page, `08-${name}`);
+    assert.deepEqual(c.log.foreign, []);
+    assert.deepEqual(c.log.errors, []);
+    await c.context.close();
+  }
+});
+
+test('no request left the origin and no console error occurred', () => {
+  assert.deepEqual(ctx.log.foreign, [], 'requests outside the origin');
+  assert.deepEqual(ctx.log.errors, [], 'console errors');
+});
