@@ -33,14 +33,20 @@ pub fn LessonPage(
     let prev = pos.checked_sub(1).and_then(|i| lessons.get(i)).cloned();
     let next = lessons.get(pos + 1).cloned();
 
-    let toc = lesson
-        .toc
-        .iter()
-        .map(|e| {
-            let href = Route::Lesson { slug: slug.clone(), anchor: Some(e.id.clone()) }.href();
-            view! { <li class=format!("toc-{}", e.level)><a href=href>{e.text.clone()}</a></li> }
-        })
-        .collect_view();
+    // The table of contents is a sidebar on wide screens and a collapsed list under the
+    // header on phones (CSS shows one of the two).
+    let toc_items = || {
+        lesson
+            .toc
+            .iter()
+            .map(|e| {
+                let href = Route::Lesson { slug: slug.clone(), anchor: Some(e.id.clone()) }.href();
+                view! { <li class=format!("toc-{}", e.level)><a href=href>{e.text.clone()}</a></li> }
+            })
+            .collect_view()
+    };
+    let toc = toc_items();
+    let toc_mobile = toc_items();
 
     let blocks = lesson
         .blocks
@@ -83,6 +89,10 @@ pub fn LessonPage(
                         <ul>{objectives}</ul>
                         {has_prereqs.then(|| view! { <h2>{t.prerequisites}</h2><ul>{prereqs}</ul> })}
                     </div>
+                    <details class="toc-mobile">
+                        <summary>{t.on_this_page}</summary>
+                        <ol>{toc_mobile}</ol>
+                    </details>
                 </header>
                 {blocks}
                 <footer class="lesson-footer">

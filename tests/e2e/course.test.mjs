@@ -255,6 +255,22 @@ test('responsive from a phone to a 1280x720 projector, with no horizontal scroll
   }
 });
 
+test('the course keeps working offline once loaded', async () => {
+  const c = await watchedPage(browser, server.origin);
+  await c.page.goto(`${server.origin}/#/lesson/reading-images-as-numbers`);
+  await c.page.locator('[data-testid=lesson] h1').waitFor();
+  await c.page.evaluate(() => navigator.serviceWorker.ready);
+  await c.page.reload(); // now controlled by the service worker, which caches what loads
+  await c.page.locator('[data-testid=lesson] math').first().waitFor();
+  await c.page.locator('.prose img').last().evaluate((i) => i.decode());
+  await c.context.setOffline(true);
+  await c.page.reload();
+  await c.page.locator('[data-testid=lesson] h1').waitFor();
+  assert.equal(await c.page.locator('[data-testid=lesson] h1').innerText(), 'Reading images as numbers');
+  assert.deepEqual(c.log.foreign, []);
+  await c.context.close();
+});
+
 test('no request left the origin and no console error occurred', () => {
   assert.deepEqual(ctx.log.foreign, [], 'requests outside the origin');
   assert.deepEqual(ctx.log.errors, [], 'console errors');

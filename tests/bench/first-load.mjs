@@ -1,0 +1,65 @@
+// Benchmark: compressed size of the app shell, and time from navigation to the first lesson
+// rendered in headless Chromium (median of several cold loads on localhost).
+// Run with `cargo xtask bench` (builds the release site first). Results go to BENCHMARKS.md by hand,
+// with this command.
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { serve, launch, distDir } from '../support.mjs';
+
+const RUNS = Number(process.env.RUNS || 15);
+const LESSON = process.env.LESSON || 'what-is-a-medical-image';
+const dist = distDir();
+
+// 1. Transfer size of the shell: everything index.html loads before the first lesson (wasm, js, css, html).
+const shell = fs.readdirSync(dist).filter((f) => /\.(wasm|js|css|html)$/.test(f));
+let raw = 0, gz = 0, br = 0;
+const rows = shell.map((f) => {
+  const buf = fs.readFileSync(path.join(dist, f));
+  const g = zlib.gzipSync(buf, { level: 9 }).length;
+  const b = zlib.brotliCompressSync(buf, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  raw += buf.length; gz += g; br += b;
+  return { file: f.replace(/-[0-9a-f]{16}/, ''), raw: buf.length, gzip: g, brotli: b };
+});
+const kb = (n) => (n / 1024).toFixed(1);
+console.log('Shell transfer size (KiB):');
+for (const r of rows) console.log(`  ${r.file.padEnd(28)} raw ${kb(r.raw).padStart(7)}  gzip ${kb(r.gzip).padStart(7)}  brotli ${kb(r.brotli).padStart(7)}`);
+console.log(`  ${'total'.padEnd(28)} raw ${kb(raw).padStart(7)}  gzip ${kb(gz).padStart(7)}  brotli ${kb(br).padStart(7)}`);
+// JupyterLite + scikit-learn: about 27-30 MB before the first cell runs (its own package sizes; not measured here).
+const JUPYTERLITE_MB = 27;
+console.log(`  vs JupyterLite + scikit-learn (~${JUPYTERLITE_MB} MB, stated, not measured): ${(JUPYTERLITE_MB * 1024 * 1024 / gz).toFixed(0)}x smaller (gzip)`);
+
+// 2. Time to the first lesson rendered: cold context each run, served gzip-compressed.
+const server = await serve(dist, { gzip: true });
+const browser = await launch();
+const times = [];
+try {
+  for (let i = 0; i < RUNS; i++) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    await context.addInitScript(() => {
+      const done = () => {
+        if (document.querySelector('[data-testid=lesson] h1') && document.querySelector('[data-testid=lesson] math')) {
+          window.__firstLesson = performance.now();
+          return true;
+        }
+        return false;
+      };
+      const obs = new MutationObserver(() => { if (done()) obs.disconnect(); });
+      obs.observe(document, { childList: true, subtree: true });
+    });
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/#/lesson/${LESSON}`);
+    await page.waitForFunction(() => window.__firstLesson !== undefined, null, { timeout: 20000 });
+    times.push(await page.evaluate(() => window.__firstLesson));
+    await context.close();
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+times.sort((a, b) => a - b);
+const median = times[Math.floor(times.length / 2)];
+console.log(`\nNavigation to first lesson rendered (ms, ${RUNS} cold loads, headless Chromium, localhost):`);
+console.log(`  median ${median.toFixed(0)}  min ${times[0].toFixed(0)}  max ${times[times.length - 1].toFixed(0)}`);
+fs.mkdirSync('target/bench', { recursive: true });
+fs.writeFileSync('target/bench/first-load.json', JSON.stringify({ rows, total: { raw, gzip: gz, brotli: br }, times, median }, null, 2));
