@@ -21,3 +21,11 @@ pub fn start() {
     platform::remove_loading_placeholder();
     leptos::mount::mount_to_body(app::App);
 }
+
+/// Diagnostics: panics on purpose, so that tests (and curious instructors, from the browser
+/// console: `wasmBindings.radlearnSelfTestPanic()`) can check that a crash is reported in the
+/// page and that the rest of the page keeps working.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = radlearnSelfTestPanic)]
+pub fn self_test_panic() {
+    panic!("self-test: a deliberate panic, requested from the browser console");
+}

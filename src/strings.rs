@@ -102,7 +102,7 @@ pub const EN: Ui = Ui {
     not_found_title: "Page not found",
     not_found_text: "There is no page at this address. It may have been renamed, or the link has a typo. Here is what the course has:",
     unknown_lesson: "There is no lesson called",
-    page_crashed: "Something went wrong in RadLearn. Your saved progress is safe; reload the page to continue. Details:",
+    page_crashed: "Something went wrong in RadLearn. Your saved progress is safe; if part of the page stops responding, reload it. Details:",
     window_centre: "Window centre (level)",
     window_width: "Window width",
     presets: "Presets",

@@ -271,6 +271,25 @@ test('the course keeps working offline once loaded', async () => {
   await c.context.close();
 });
 
+test('a crash is reported in the page, and the page keeps working', async () => {
+  const c = await watchedPage(browser, server.origin);
+  await c.page.goto(`${server.origin}/#/lesson/what-is-a-medical-image`);
+  await c.page.locator('section.quiz').first().waitFor();
+  const thrown = await c.page.evaluate(() => { try { window.wasmBindings.radlearnSelfTestPanic(); return null; } catch (e) { return String(e); } });
+  assert.match(thrown, /unreachable|RuntimeError/);
+  const banner = c.page.getByTestId('panic-banner');
+  await banner.waitFor();
+  assert.match(await banner.innerText(), /Your saved progress is safe.*deliberate panic/s);
+  // The rest of the page still works: grade a quiz, open another lesson.
+  const { sawRight } = await answerSingleChoiceWrongThenRight(c.page);
+  assert.ok(sawRight);
+  await c.page.getByRole('link', { name: /Reading images as numbers/ }).last().click();
+  await c.page.locator('[data-testid=lesson] h1').filter({ hasText: 'Reading images as numbers' }).waitFor();
+  await shot(c.page, '09-after-panic');
+  assert.deepEqual(c.log.foreign, []);
+  await c.context.close();
+});
+
 test('no request left the origin and no console error occurred', () => {
   assert.deepEqual(ctx.log.foreign, [], 'requests outside the origin');
   assert.deepEqual(ctx.log.errors, [], 'console errors');
