@@ -32,7 +32,7 @@ pub fn App() -> impl IntoView {
     view! {
         <a class="skip-link" href="#main" on:click=|ev| { ev.prevent_default(); platform::scroll_to(Some("main")); }>{t.skip_to_content}</a>
         <header class="site-header">
-            <nav class="site-nav" aria-label="Main">
+            <nav class="site-nav" aria-label=t.main_nav>
                 <a class="brand" href="#/">
                     <svg class="logo" viewBox="0 0 32 32" aria-hidden="true"><rect x="3" y="3" width="26" height="26" rx="6"/><circle cx="16" cy="16" r="7"/><path d="M16 9v14M9 16h14"/></svg>
                     <span>{t.app_name}</span>

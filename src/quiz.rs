@@ -122,7 +122,7 @@ pub fn QuizView(
             <form on:submit=check novalidate>
                 <fieldset>
                     <legend id=format!("{name}-q") class="question">
-                        <span class="quiz-label">"Question"</span>
+                        <span class="quiz-label">{t.question}</span>
                         <span inner_html=quiz.question.clone()></span>
                     </legend>
                     {body}

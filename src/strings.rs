@@ -54,6 +54,16 @@ pub struct Ui {
     pub histogram: &'static str,
     pub cursor_hint: &'static str,
     pub footer: &'static str,
+    pub question: &'static str,
+    pub lesson: &'static str,
+    pub main_nav: &'static str,
+    pub lessons_nav: &'static str,
+    pub synthetic_slice: &'static str,
+    pub shown_range: &'static str,
+    pub below_black: &'static str,
+    pub in_file: &'static str,
+    pub widget: &'static str,
+    pub widget_unavailable: &'static str,
 }
 
 /// English, the reference language.
@@ -109,6 +119,16 @@ pub const EN: Ui = Ui {
     histogram: "Histogram of the slice (HU) with the window",
     cursor_hint: "Move the pointer over the image to read its CT numbers.",
     footer: "RadLearn runs entirely in your browser. Images never leave your computer.",
+    question: "Question",
+    lesson: "Lesson",
+    main_nav: "Main",
+    lessons_nav: "Previous and next lessons",
+    synthetic_slice: "Synthetic CT chest slice",
+    shown_range: "Shown",
+    below_black: "Below is black, above is white.",
+    in_file: "in",
+    widget: "widget",
+    widget_unavailable: "is not available in this version of RadLearn",
 };
 
 /// The strings in use.

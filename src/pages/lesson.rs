@@ -81,7 +81,7 @@ pub fn LessonPage(
             </nav>
             <article class="lesson" lang=meta.language.clone() data-testid="lesson">
                 <header class="lesson-header">
-                    <p class="eyebrow">{format!("Lesson {} · {} {}", pos + 1, meta.minutes, t.minutes)}</p>
+                    <p class="eyebrow">{format!("{} {} · {} {}", t.lesson, pos + 1, meta.minutes, t.minutes)}</p>
                     <h1>{meta.title.clone()}</h1>
                     <p class="summary">{meta.summary.clone()}</p>
                     <div class="objectives">
@@ -100,7 +100,7 @@ pub fn LessonPage(
                         on:click=toggle data-testid="mark-complete">
                         {move || if done.get() { t.marked_complete } else { t.mark_complete }}
                     </button>
-                    <nav class="prev-next" aria-label="Lessons">
+                    <nav class="prev-next" aria-label=t.lessons_nav>
                         {prev.map(|p| view! { <a class="prev" rel="prev" href=lesson_href(&p.slug)><span>{t.previous}</span>{p.title}</a> })}
                         {next.map(|n| view! { <a class="next" rel="next" href=lesson_href(&n.slug)><span>{t.next}</span>{n.title}</a> })}
                     </nav>

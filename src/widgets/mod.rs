@@ -20,10 +20,10 @@ pub fn WidgetHost(
     let body = match exercise.params {
         Ok(WidgetParams::WindowLevel(p)) => view! { <window_level::WindowLevel params=p/> }.into_any(),
         // A widget this build does not know (the registry is newer than the app).
-        Ok(_) => view! { <WidgetError message=format!("widget `{}` is not available in this version", exercise.widget)/> }.into_any(),
+        Ok(_) => view! { <WidgetError message=format!("{} `{}` {}", t.widget, exercise.widget, t.widget_unavailable)/> }.into_any(),
         Err(message) => view! {
             <div class="authoring-error" role="alert" data-testid="authoring-error">
-                <p><strong>{t.authoring_error}</strong>" in "<code>{exercise.location.clone()}</code>" (widget "<code>{exercise.widget.clone()}</code>")"</p>
+                <p><strong>{t.authoring_error}</strong>" "{t.in_file}" "<code>{exercise.location.clone()}</code>" ("{t.widget}" "<code>{exercise.widget.clone()}</code>")"</p>
                 <p>{message}</p>
             </div>
         }

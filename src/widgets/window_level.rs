@@ -134,7 +134,7 @@ pub fn WindowLevel(
         <div class="window-level" data-testid="window-level">
             <div class="wl-image">
                 <canvas node_ref=canvas width=SIZE height=SIZE on:mousemove=on_move on:mouseleave=move |_| readout.set(None)
-                    aria-label="Synthetic CT chest slice" role="img"></canvas>
+                    aria-label=t.synthetic_slice role="img"></canvas>
                 <p class="readout" aria-live="off">{move || match readout.get() {
                     Some((x, y, v)) => {
                         let g = Window::new(centre.get(), width.get()).map(|w| w.grey(v)).unwrap_or(0);
@@ -157,7 +157,7 @@ pub fn WindowLevel(
                 </label>
                 <p class="muted">{move || {
                     let (c, w) = (centre.get(), width.get());
-                    format!("Shown: {:.0} to {:.0} HU. Below is black, above is white.", c - w / 2.0, c + w / 2.0)
+                    format!("{}: {:.0} to {:.0} HU. {}", t.shown_range, c - w / 2.0, c + w / 2.0, t.below_black)
                 }}</p>
                 {histogram}
                 {move || error.get().map(|e| view! { <WidgetError message=e/> })}
