@@ -203,5 +203,29 @@ fn test(root: &Path) -> Result {
 fn bench() -> Result {
     build_site()?;
     step("Benchmarks: transfer size and time to the first lesson (headless Chromium)");
-    run(Command::new("node").args(["tests/bench/first-load.mjs"]))
+    run(Command::new("node").args(["tests/bench/first-load.mjs"]))?;
+
+    step("Benchmarks: reading the CT phantom against SimpleITK, nibabel and pydicom (same run)");
+    let python = python_env()?;
+    run(Command::new("cargo").args(["build", "--release", "--quiet", "-p", "radlearn-bench"]))?;
+    run(Command::new(&python).args(["tests/bench/read_bench.py", "--radlearn", "target/release/radlearn-bench", "--runs", "15"]))
+}
+
+/// A Python virtual environment in `.tools/pyenv` with the pinned rivals of the benchmarks.
+fn python_env() -> Result<PathBuf> {
+    let venv = PathBuf::from(".tools/pyenv");
+    let python = venv.join("bin/python");
+    let stamp = venv.join("requirements.txt");
+    let wanted = std::fs::read_to_string("tests/bench/requirements.txt").map_err(|e| format!("tests/bench/requirements.txt: {e}"))?;
+    if python.exists() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == wanted) {
+        println!("ok: Python rivals in .tools/pyenv");
+        return Ok(python);
+    }
+    if output("python3", &["-c", "import venv, ensurepip"]).is_none() {
+        apt_install(&["python3-venv"])?;
+    }
+    run(Command::new("python3").args(["-m", "venv", ".tools/pyenv"]))?;
+    run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "-r", "tests/bench/requirements.txt"]))?;
+    std::fs::write(&stamp, wanted).map_err(|e| e.to_string())?;
+    Ok(python)
 }

@@ -1,0 +1,63 @@
+//! `radlearn-bench [--runs N] NIFTI DICOM_DIR`: times the engine's readers in process and prints
+//! JSON (median milliseconds and the mean intensity, so the driver can check every reader saw the
+//! same data). Files are read from disk inside the timed part, as the Python rivals do.
+
+use std::path::Path;
+use std::time::Instant;
+
+use radlearn_engine::error::LoadOptions;
+use radlearn_engine::volume::Volume;
+use radlearn_engine::{dicom, nifti};
+
+fn median_ms(runs: usize, mut f: impl FnMut() -> Result<Volume, String>) -> Result<(f64, Volume), String> {
+    let mut last = f()?; // warm the file cache
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        last = f()?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times[times.len() / 2], last))
+}
+
+fn mean(v: &Volume) -> f64 {
+    v.data.iter().map(|&x| f64::from(x)).sum::<f64>() / v.data.len().max(1) as f64
+}
+
+fn read_nifti(path: &Path) -> Result<Volume, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    nifti::read(&bytes, &LoadOptions::default()).map_err(|e| e.to_string())
+}
+
+fn read_series(dir: &Path) -> Result<Volume, String> {
+    let mut files: Vec<Vec<u8>> = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| e.to_string())? {
+        let p = entry.map_err(|e| e.to_string())?.path();
+        if p.extension().is_some_and(|e| e == "dcm") {
+            files.push(std::fs::read(&p).map_err(|e| e.to_string())?);
+        }
+    }
+    let refs: Vec<&[u8]> = files.iter().map(Vec::as_slice).collect();
+    dicom::read_series(&refs, &LoadOptions::default()).map_err(|e| e.to_string())
+}
+
+fn main() -> Result<(), String> {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut runs = 15;
+    if let Some(i) = args.iter().position(|a| a == "--runs") {
+        runs = args.get(i + 1).and_then(|v| v.parse().ok()).ok_or("--runs needs a number")?;
+        args.drain(i..=i + 1);
+    }
+    let [nifti_path, series_dir] = args.as_slice() else {
+        return Err("usage: radlearn-bench [--runs N] IMAGE.nii.gz DICOM_DIR".into());
+    };
+    let (n_ms, n_vol) = median_ms(runs, || read_nifti(Path::new(nifti_path)))?;
+    let (d_ms, d_vol) = median_ms(runs, || read_series(Path::new(series_dir)))?;
+    println!(
+        "{{\"runs\": {runs}, \"nifti\": {{\"median_ms\": {n_ms:.3}, \"mean\": {:.6}}}, \"dicom\": {{\"median_ms\": {d_ms:.3}, \"mean\": {:.6}}}}}",
+        mean(&n_vol),
+        mean(&d_vol)
+    );
+    Ok(())
+}
