@@ -1,9 +1,14 @@
 //! RadLearn's engine: pure-Rust imaging for the course, with no web dependency.
 //!
 //! It builds and tests natively and compiles unchanged to `wasm32-unknown-unknown`; the web
-//! app and the `radlearn` command line are thin shells over it. This first version holds the
-//! display side of imaging — window/level, histograms and a synthetic CT slice for lessons —
-//! on which the loaders, preprocessing and IBSI features will build.
+//! app and the `radlearn` command line are thin shells over it.
+//!
+//! - Model: [`volume::Volume`] (f32 intensities with physical geometry) and [`volume::LabelMap`].
+//! - Readers, all from bytes: [`nifti`] and the others listed below, and
+//!   [`load`] which sniffs the format. Every reader returns a [`error::LoadError`] instead of panicking and checks
+//!   the memory budget ([`error::LoadOptions`]) before allocating.
+//! - Writing: [`nifti::write`].
+//! - Display: [`window`], [`histogram`].
 //!
 //! # Example
 //! ```
@@ -16,6 +21,18 @@
 //! assert_eq!(h.counts.iter().sum::<u64>() + h.below + h.above, 128 * 128);
 //! ```
 
+pub mod dicom;
+pub mod error;
 pub mod histogram;
+pub mod load;
+pub mod nifti;
+pub mod nrrd;
+pub mod raster;
+pub mod samples;
 pub mod synthetic;
+pub mod volume;
 pub mod window;
+
+pub use error::{LoadError, LoadOptions};
+pub use load::load;
+pub use volume::{Geometry, LabelMap, Meta, Volume};

@@ -1,0 +1,444 @@
+//! IBSI radiomics features (IBSI reference manual, chapter 3: all eleven families).
+//!
+//! The pipeline is plain values: a [`FeatureInput`] (already preprocessed intensities, the morphological and
+//! intensity masks, discretised grey levels) and [`FeatureSettings`], checked once into [`ValidSettings`], go into
+//! [`compute`], which returns a `Vec` of [`FeatureValue`]s named by their IBSI codes. Features that IBSI leaves
+//! undefined for an input (e.g. a division by zero) are `NaN`.
+//!
+//! Every family is computed from flat `Vec` buffers indexed `x + nx * (y + ny * z)` (the layout of
+//! [`crate::volume::Volume`]), with no allocation per voxel and no threads (WebAssembly has none).
+//!
+//! # Example
+//! ```
+//! use radlearn_engine::features::{compute, FeatureInput, FeatureSettings};
+//! use std::ops::ControlFlow;
+//! // A 2 x 2 x 2 cube with two grey levels.
+//! let intensities = [1.0f32, 2.0, 1.0, 2.0, 1.0, 2.0, 1.0, 2.0];
+//! let levels = [1u32, 2, 1, 2, 1, 2, 1, 2];
+//! let mask = [true; 8];
+//! let input = FeatureInput::new([2, 2, 2], [1.0; 3], &intensities, &mask, &levels);
+//! let settings = FeatureSettings::default().check().expect("valid settings");
+//! let values = compute(&input, &settings, &mut |_| ControlFlow::Continue(())).expect("not cancelled");
+//! let volume = values.iter().find(|v| v.feature_code == "YEKZ").expect("voxel volume");
+//! assert_eq!(volume.value, 8.0);
+//! ```
+
+use std::fmt;
+use std::ops::ControlFlow;
+
+pub mod intensity;
+pub mod local;
+pub(crate) mod math;
+pub mod mesh;
+pub mod morphology;
+pub mod texture;
+
+/// One computed feature, named as in the IBSI manual.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureValue {
+    /// IBSI family code, e.g. `"HCUG"` (morphology).
+    pub family_code: &'static str,
+    /// IBSI feature code, e.g. `"RNU0"` (volume, mesh).
+    pub feature_code: &'static str,
+    /// IBSI texture aggregation code, e.g. `"IAZD"` (3D, merged); `None` outside texture families.
+    pub aggregation_code: Option<&'static str>,
+    /// A variant of one code, e.g. `"V10"` for the intensity-volume histogram; `None` otherwise.
+    pub variant: Option<String>,
+    /// Family name, e.g. `"Morphological features"`.
+    pub family: &'static str,
+    /// Feature name, e.g. `"Volume (mesh)"`.
+    pub feature: &'static str,
+    /// The value; `NaN` when IBSI leaves the feature undefined for this input.
+    pub value: f64,
+}
+
+/// The feature families, in the order of the IBSI manual.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Family {
+    /// Morphology (HCUG).
+    Morphology,
+    /// Local intensity (9ST6).
+    LocalIntensity,
+    /// Intensity statistics (UHIW).
+    IntensityStatistics,
+    /// Intensity histogram (ZVCW).
+    IntensityHistogram,
+    /// Intensity-volume histogram (P88C).
+    IntensityVolumeHistogram,
+    /// Grey level co-occurrence matrix (LFYI).
+    Glcm,
+    /// Grey level run length matrix (TP0I).
+    Glrlm,
+    /// Grey level size zone matrix (9SAK).
+    Glszm,
+    /// Grey level distance zone matrix (VMDZ).
+    Gldzm,
+    /// Neighbourhood grey tone difference matrix (IPET).
+    Ngtdm,
+    /// Neighbouring grey level dependence matrix (REK0).
+    Ngldm,
+}
+
+impl Family {
+    /// Every family, in the order [`compute`] runs them.
+    pub const ALL: [Family; 11] = [
+        Family::Morphology,
+        Family::LocalIntensity,
+        Family::IntensityStatistics,
+        Family::IntensityHistogram,
+        Family::IntensityVolumeHistogram,
+        Family::Glcm,
+        Family::Glrlm,
+        Family::Glszm,
+        Family::Gldzm,
+        Family::Ngtdm,
+        Family::Ngldm,
+    ];
+
+    /// The family's IBSI name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Morphology => "Morphological features",
+            Family::LocalIntensity => "Local intensity features",
+            Family::IntensityStatistics => "Intensity-based statistical features",
+            Family::IntensityHistogram => "Intensity histogram features",
+            Family::IntensityVolumeHistogram => "Intensity-volume histogram features",
+            Family::Glcm => "Grey level co-occurrence based features",
+            Family::Glrlm => "Grey level run length based features",
+            Family::Glszm => "Grey level size zone based features",
+            Family::Gldzm => "Grey level distance zone based features",
+            Family::Ngtdm => "Neighbourhood grey tone difference based features",
+            Family::Ngldm => "Neighbouring grey level dependence based features",
+        }
+    }
+
+    /// The family's IBSI code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Family::Morphology => "HCUG",
+            Family::LocalIntensity => "9ST6",
+            Family::IntensityStatistics => "UHIW",
+            Family::IntensityHistogram => "ZVCW",
+            Family::IntensityVolumeHistogram => "P88C",
+            Family::Glcm => "LFYI",
+            Family::Glrlm => "TP0I",
+            Family::Glszm => "9SAK",
+            Family::Gldzm => "VMDZ",
+            Family::Ngtdm => "IPET",
+            Family::Ngldm => "REK0",
+        }
+    }
+}
+
+/// What [`compute`] reports between steps (families and texture aggregations).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// The family about to be computed.
+    pub family: Family,
+    /// Steps done so far.
+    pub done: usize,
+    /// Steps in all.
+    pub total: usize,
+}
+
+/// Why features could not be computed.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum FeatureError {
+    /// The progress callback asked to stop.
+    Cancelled,
+    /// A buffer does not have one value per voxel of the grid.
+    LengthMismatch {
+        /// Which buffer.
+        what: &'static str,
+        /// Its length.
+        got: usize,
+        /// The number of voxels of the grid.
+        expected: usize,
+    },
+    /// The intensity or morphological mask holds no voxel.
+    EmptyRoi,
+    /// A grey level inside the ROI is 0 or above the declared number of levels.
+    BadGreyLevel {
+        /// Which buffer.
+        what: &'static str,
+        /// The offending level.
+        level: u32,
+        /// The number of levels declared.
+        levels: u32,
+    },
+    /// A setting is out of range; the message says which and why.
+    InvalidSetting(String),
+}
+
+impl fmt::Display for FeatureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FeatureError::Cancelled => write!(f, "feature computation was cancelled"),
+            FeatureError::LengthMismatch { what, got, expected } => {
+                write!(f, "{what} has {got} values but the grid has {expected} voxels; pass one value per voxel")
+            }
+            FeatureError::EmptyRoi => write!(f, "the region of interest is empty; draw or load a mask with at least one voxel"),
+            FeatureError::BadGreyLevel { what, level, levels } => write!(
+                f,
+                "{what} holds grey level {level} inside the ROI, but levels must lie in 1..={levels}; discretise the image first"
+            ),
+            FeatureError::InvalidSetting(msg) => write!(f, "{msg}"),
+        }
+    }
+}
+
+impl std::error::Error for FeatureError {}
+
+/// The image data features are computed from: one value per voxel of a `dims` grid, x fastest.
+///
+/// IBSI distinguishes the morphological mask (the ROI as drawn) from the intensity mask (after re-segmentation);
+/// [`FeatureInput::new`] uses one mask for both, and the fields can be set apart.
+#[derive(Debug, Clone, Copy)]
+pub struct FeatureInput<'a> {
+    /// Voxels along x, y, z.
+    pub dims: [usize; 3],
+    /// Voxel spacing in mm along x, y, z.
+    pub spacing: [f64; 3],
+    /// Preprocessed intensities (morphology, local intensity, statistics, intensity-volume histogram).
+    pub intensities: &'a [f32],
+    /// The morphological mask (volume, surface, shape).
+    pub morphological_mask: &'a [bool],
+    /// The intensity mask (every intensity and texture family).
+    pub intensity_mask: &'a [bool],
+    /// Discretised grey levels, 1 ..= n, for the texture families (only read inside the intensity mask).
+    pub texture_levels: &'a [u32],
+    /// Discretised grey levels, 1 ..= n, for the intensity histogram (only read inside the intensity mask).
+    pub histogram_levels: &'a [u32],
+}
+
+impl<'a> FeatureInput<'a> {
+    /// One mask for morphology and intensity, and the same discretisation for texture and histogram.
+    pub fn new(dims: [usize; 3], spacing: [f64; 3], intensities: &'a [f32], mask: &'a [bool], levels: &'a [u32]) -> Self {
+        FeatureInput {
+            dims,
+            spacing,
+            intensities,
+            morphological_mask: mask,
+            intensity_mask: mask,
+            texture_levels: levels,
+            histogram_levels: levels,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.dims[0] * self.dims[1] * self.dims[2]
+    }
+}
+
+/// How the intensity-volume histogram samples intensities (IBSI 3.5).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IvhSettings {
+    /// Distance between the intensities at which the curve is evaluated: 1 for discretised or integer
+    /// intensities (e.g. CT in HU), the bin width when the image was discretised with a fixed bin size.
+    pub step: f64,
+    /// The intensity range `(min, max)` the fractions refer to (e.g. the re-segmentation range);
+    /// `None` takes the ROI's lowest and highest intensity.
+    pub range: Option<(f64, f64)>,
+}
+
+impl Default for IvhSettings {
+    fn default() -> Self {
+        IvhSettings { step: 1.0, range: None }
+    }
+}
+
+/// Feature settings as the user gives them; [`FeatureSettings::check`] turns them into [`ValidSettings`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureSettings {
+    /// The families to compute.
+    pub families: Vec<Family>,
+    /// Number of texture grey levels `N_g`; `None` takes the highest level in the ROI.
+    pub texture_levels: Option<u32>,
+    /// Number of histogram grey levels; `None` takes the highest level in the ROI.
+    pub histogram_levels: Option<u32>,
+    /// Intensity-volume histogram sampling.
+    pub ivh: IvhSettings,
+    /// Chebyshev distance for GLCM, NGTDM and NGLDM neighbours (IBSI default 1).
+    pub distance: usize,
+    /// NGLDM coarseness parameter `alpha` (IBSI default 0).
+    pub ngldm_alpha: u32,
+}
+
+impl Default for FeatureSettings {
+    fn default() -> Self {
+        FeatureSettings {
+            families: Family::ALL.to_vec(),
+            texture_levels: None,
+            histogram_levels: None,
+            ivh: IvhSettings::default(),
+            distance: 1,
+            ngldm_alpha: 0,
+        }
+    }
+}
+
+impl FeatureSettings {
+    /// Checks every setting once, so feature functions need not.
+    pub fn check(self) -> Result<ValidSettings, FeatureError> {
+        if self.distance == 0 {
+            return Err(FeatureError::InvalidSetting("the texture distance should be at least 1, but is 0".into()));
+        }
+        if !(self.ivh.step.is_finite() && self.ivh.step > 0.0) {
+            return Err(FeatureError::InvalidSetting(format!("the IVH step should be positive, but is {}", self.ivh.step)));
+        }
+        if let Some((lo, hi)) = self.ivh.range {
+            if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+                return Err(FeatureError::InvalidSetting(format!("the IVH range should be finite and increasing, but is ({lo}, {hi})")));
+            }
+        }
+        for (what, n) in [("texture", self.texture_levels), ("histogram", self.histogram_levels)] {
+            if n == Some(0) {
+                return Err(FeatureError::InvalidSetting(format!("the number of {what} grey levels should be at least 1, but is 0")));
+            }
+        }
+        Ok(ValidSettings(self))
+    }
+}
+
+/// Settings that passed [`FeatureSettings::check`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidSettings(FeatureSettings);
+
+impl ValidSettings {
+    /// The checked settings.
+    pub fn get(&self) -> &FeatureSettings {
+        &self.0
+    }
+}
+
+/// Collects feature values of one family.
+pub(crate) struct Out<'v> {
+    values: &'v mut Vec<FeatureValue>,
+    family: Family,
+    aggregation: Option<&'static str>,
+}
+
+impl Out<'_> {
+    pub(crate) fn push(&mut self, feature_code: &'static str, feature: &'static str, value: f64) {
+        self.values.push(FeatureValue {
+            family_code: self.family.code(),
+            feature_code,
+            aggregation_code: self.aggregation,
+            variant: None,
+            family: self.family.name(),
+            feature,
+            value,
+        });
+    }
+
+    pub(crate) fn push_variant(&mut self, feature_code: &'static str, feature: &'static str, variant: &str, value: f64) {
+        self.push(feature_code, feature, value);
+        if let Some(last) = self.values.last_mut() {
+            last.variant = Some(variant.to_string());
+        }
+    }
+}
+
+/// The validated input, with the ROI's voxel list and level counts worked out once.
+pub(crate) struct Prepared<'a> {
+    pub input: FeatureInput<'a>,
+    /// Linear indices of the intensity-mask voxels.
+    pub roi: Vec<usize>,
+    /// Number of texture grey levels.
+    pub ng: usize,
+    /// Number of histogram grey levels.
+    pub nh: usize,
+}
+
+fn prepare<'a>(input: &FeatureInput<'a>, settings: &ValidSettings) -> Result<Prepared<'a>, FeatureError> {
+    let n = input.len();
+    let bufs: [(&'static str, usize); 5] = [
+        ("intensities", input.intensities.len()),
+        ("morphological_mask", input.morphological_mask.len()),
+        ("intensity_mask", input.intensity_mask.len()),
+        ("texture_levels", input.texture_levels.len()),
+        ("histogram_levels", input.histogram_levels.len()),
+    ];
+    for (what, got) in bufs {
+        if got != n {
+            return Err(FeatureError::LengthMismatch { what, got, expected: n });
+        }
+    }
+    if !input.spacing.iter().all(|s| s.is_finite() && *s > 0.0) {
+        return Err(FeatureError::InvalidSetting(format!("voxel spacing must be positive and finite, but is {:?}", input.spacing)));
+    }
+    let roi: Vec<usize> = (0..n).filter(|&i| input.intensity_mask[i]).collect();
+    if roi.is_empty() || !input.morphological_mask.iter().any(|&m| m) {
+        return Err(FeatureError::EmptyRoi);
+    }
+    let s = settings.get();
+    let mut levels = |what: &'static str, buf: &[u32], declared: Option<u32>| -> Result<usize, FeatureError> {
+        let max = roi.iter().map(|&i| buf[i]).max().unwrap_or(1);
+        let ng = declared.unwrap_or(max);
+        for &i in &roi {
+            if buf[i] == 0 || buf[i] > ng {
+                return Err(FeatureError::BadGreyLevel { what, level: buf[i], levels: ng });
+            }
+        }
+        Ok(ng as usize)
+    };
+    let ng = levels("texture_levels", input.texture_levels, s.texture_levels)?;
+    let nh = levels("histogram_levels", input.histogram_levels, s.histogram_levels)?;
+    Ok(Prepared { input: *input, roi, ng, nh })
+}
+
+/// Computes the requested families on `input`, calling `progress` before each step; returns
+/// [`FeatureError::Cancelled`] as soon as `progress` returns `ControlFlow::Break`.
+pub fn compute(
+    input: &FeatureInput<'_>,
+    settings: &ValidSettings,
+    progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+) -> Result<Vec<FeatureValue>, FeatureError> {
+    let p = prepare(input, settings)?;
+    let s = settings.get();
+    let steps: Vec<(Family, usize)> = s.families.iter().map(|&f| (f, texture::steps(f))).collect();
+    let total: usize = steps.iter().map(|(_, n)| n).sum();
+    let mut done = 0;
+    let mut values = Vec::with_capacity(512);
+    for (family, n) in steps {
+        let mut tick = |_: ()| -> Result<(), FeatureError> {
+            let flow = progress(Progress { family, done, total });
+            done += 1;
+            match flow {
+                ControlFlow::Continue(()) => Ok(()),
+                ControlFlow::Break(()) => Err(FeatureError::Cancelled),
+            }
+        };
+        let mut out = Out { values: &mut values, family, aggregation: None };
+        match family {
+            Family::Morphology => {
+                tick(())?;
+                morphology::compute(&p, &mut out);
+            }
+            Family::LocalIntensity => {
+                tick(())?;
+                local::compute(&p, &mut out);
+            }
+            Family::IntensityStatistics => {
+                tick(())?;
+                intensity::statistics(&p, &mut out);
+            }
+            Family::IntensityHistogram => {
+                tick(())?;
+                intensity::histogram(&p, &mut out);
+            }
+            Family::IntensityVolumeHistogram => {
+                tick(())?;
+                intensity::ivh(&p, &s.ivh, &mut out);
+            }
+            _ => {
+                debug_assert!(n >= 1);
+                texture::compute(&p, s, family, &mut values, &mut tick)?;
+            }
+        }
+    }
+    progress(Progress { family: *s.families.last().unwrap_or(&Family::Morphology), done: total, total });
+    Ok(values)
+}

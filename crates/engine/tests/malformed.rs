@@ -1,0 +1,127 @@
+//! The malformed-file corpus (tests/data/malformed, made by tests/data/make_fixtures.py): every reader must return
+//! a typed error with an actionable message — never panic, never succeed — and each file gives the error expected
+//! for it.
+
+use std::path::{Path, PathBuf};
+
+use radlearn_engine::dicom;
+use radlearn_engine::load::all_readers;
+use radlearn_engine::{load, LoadError, LoadOptions};
+
+fn dir(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
+}
+
+fn kind(e: &LoadError) -> &'static str {
+    match e {
+        LoadError::UnknownFormat { .. } => "UnknownFormat",
+        LoadError::BadMagic { .. } => "BadMagic",
+        LoadError::Truncated { .. } => "Truncated",
+        LoadError::TooLarge { .. } => "TooLarge",
+        LoadError::Invalid(_) => "Invalid",
+        LoadError::NonFinite { .. } => "NonFinite",
+        LoadError::Unsupported { .. } => "Unsupported",
+        LoadError::MixedSeries { .. } => "MixedSeries",
+        LoadError::MissingSlices { .. } => "MissingSlices",
+        LoadError::ReferencedSeriesAbsent { .. } => "ReferencedSeriesAbsent",
+        LoadError::NoSuchRoi { .. } => "NoSuchRoi",
+        LoadError::Dicom(_) => "Dicom",
+        LoadError::Compression { .. } => "Compression",
+        LoadError::Empty => "Empty",
+        _ => "other",
+    }
+}
+
+/// Expected error of `load()` (format sniffing) for each single file, and a word its message must contain.
+const EXPECTED: &[(&str, &str, &str)] = &[
+    ("nifti-truncated.nii", "Truncated", "truncated: the header says 5x4x4 voxels of int16"),
+    ("nifti-header-only.nii", "Truncated", "348"),
+    ("nifti-bad-magic.nii", "BadMagic", "magic"),
+    ("nifti-absurd-dims.nii", "TooLarge", "memory"),
+    ("nifti-size-mismatch.nii", "Truncated", "5x4x8"),
+    ("nifti-negative-dim.nii", "Invalid", "dim[1] is -5"),
+    ("nifti-complex.nii", "Unsupported", "complex64"),
+    ("nifti-nan.nii", "NonFinite", "NaN or infinite"),
+    ("nifti-gz-truncated.nii.gz", "Truncated", "gzip"),
+    ("nrrd-truncated.nrrd", "Truncated", "4x4x4"),
+    ("nrrd-absurd-dims.nrrd", "TooLarge", "memory"),
+    ("nrrd-bad-gzip.nrrd", "Compression", "damaged"),
+    ("nrrd-nan.nrrd", "NonFinite", "NaN"),
+    ("nrrd-no-type.nrrd", "Invalid", "type"),
+    ("png-truncated.png", "Truncated", "truncated"),
+    ("jpeg-truncated.jpg", "Truncated", "truncated"),
+    ("empty.bin", "Empty", "empty"),
+    ("random.bin", "UnknownFormat", "random.bin"),
+    ("dicom-truncated.dcm", "Truncated", "truncated"),
+    ("dicom-no-dicm.dcm", "UnknownFormat", "dicom-no-dicm.dcm"),
+    ("dicom-preamble-only.dcm", "Truncated", "truncated"),
+    ("dicom-huge-element.dcm", "Truncated", "claims more bytes"),
+    ("dicom-jpeg2000.dcm", "Unsupported", "JPEG 2000"),
+    ("dicom-absurd-dims.dcm", "Truncated", "pixel"),
+    ("dicom-short-pixels.dcm", "Truncated", "pixel"),
+];
+
+#[test]
+fn every_reader_refuses_every_malformed_file() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir("malformed")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let bytes = std::fs::read(&path).unwrap();
+        for (i, r) in all_readers(&bytes, &LoadOptions::default()).into_iter().enumerate() {
+            let e = r.expect_err(&format!("reader {i} accepted {name}"));
+            let msg = e.to_string();
+            assert!(msg.len() > 30 && !msg.contains("panicked"), "{name}: unhelpful message {msg:?}");
+        }
+        let (_, want, word) = EXPECTED.iter().find(|(n, _, _)| *n == name).unwrap_or_else(|| panic!("{name} is not in EXPECTED"));
+        let e = load(&bytes, &name, &LoadOptions::default()).unwrap_err();
+        eprintln!("{name}: {e}");
+        assert_eq!(kind(&e), *want, "{name}: {e}");
+        assert!(e.to_string().contains(word), "{name}: `{e}` should mention `{word}`");
+        seen += 1;
+    }
+    assert_eq!(seen, EXPECTED.len(), "every listed file exists");
+}
+
+fn folder(rel: &str) -> Vec<Vec<u8>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir(rel)).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files.iter().map(|p| std::fs::read(p).unwrap()).collect()
+}
+
+#[test]
+fn broken_series_are_refused() {
+    let files = folder("malformed/series-mixed");
+    let refs: Vec<&[u8]> = files.iter().map(|f| f.as_slice()).collect();
+    let e = dicom::read_series(&refs, &LoadOptions::default()).unwrap_err();
+    assert_eq!(kind(&e), "MixedSeries", "{e}");
+    assert!(e.to_string().contains("2 different series"), "{e}");
+
+    let files = folder("malformed/series-missing");
+    let refs: Vec<&[u8]> = files.iter().map(|f| f.as_slice()).collect();
+    let e = dicom::read_series(&refs, &LoadOptions::default()).unwrap_err();
+    assert_eq!(kind(&e), "MissingSlices", "{e}");
+    assert!(e.to_string().contains("about 1 slice(s) missing"), "{e}");
+
+    let files = folder("malformed/rtstruct-absent-series");
+    let refs: Vec<&[u8]> = files.iter().map(|f| f.as_slice()).collect();
+    let set = dicom::read_set(&refs, &LoadOptions::default()).unwrap();
+    assert_eq!(set.rtstructs.len(), 1);
+    let e = set.rtstructs[0].rasterise("GTV-1", &set.volume).unwrap_err();
+    assert_eq!(kind(&e), "ReferencedSeriesAbsent", "{e}");
+}
+
+#[test]
+fn budget_is_checked_before_allocating() {
+    // The CT phantom needs 204*201*60*(4+4) bytes; a 1 MB budget refuses it from the header alone.
+    let bytes = std::fs::read(dir("ibsi-ct-phantom/nifti/image/phantom.nii.gz")).unwrap();
+    let e = load(&bytes, "phantom.nii.gz", &LoadOptions::with_max_bytes(1_000_000)).unwrap_err();
+    assert_eq!(kind(&e), "TooLarge", "{e}");
+    let files = folder("ibsi-ct-phantom/dicom/image");
+    let refs: Vec<&[u8]> = files.iter().map(|f| f.as_slice()).collect();
+    let e = dicom::read_series(&refs, &LoadOptions::with_max_bytes(3_000_000)).unwrap_err();
+    assert_eq!(kind(&e), "TooLarge", "{e}");
+}
