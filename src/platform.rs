@@ -34,10 +34,20 @@ pub fn save_progress(text: &str) -> Result<(), String> {
     local_storage()?.set_item(PROGRESS_KEY, text).map_err(|e| format!("the browser refused to store it: {}", js_error(e)))
 }
 
-/// Keeps a copy of unreadable saved progress under a new key; returns the key.
+/// Keeps a copy of unreadable saved progress under a new key, unless an identical backup
+/// exists already (so reloading does not pile up copies); returns the key.
 pub fn save_backup(text: &str) -> Result<String, String> {
+    let storage = local_storage()?;
+    let n = storage.length().map_err(js_error)?;
+    for i in 0..n {
+        if let Some(key) = storage.key(i).ok().flatten().filter(|k| k.starts_with(BACKUP_PREFIX)) {
+            if storage.get_item(&key).ok().flatten().as_deref() == Some(text) {
+                return Ok(key);
+            }
+        }
+    }
     let key = format!("{BACKUP_PREFIX}{}", js_sys::Date::now() as u64);
-    local_storage()?.set_item(&key, text).map_err(js_error)?;
+    storage.set_item(&key, text).map_err(js_error)?;
     Ok(key)
 }
 

@@ -36,6 +36,8 @@ impl Store {
         };
         let loaded = Progress::load(saved.as_deref());
         let mut writable = true;
+        // Corrupt data that is safely backed up is replaced at once, so the notice shows once.
+        let mut replace_now = false;
         let notice = match (&loaded.notice, &loaded.backup, storage_error) {
             (_, _, Some(e)) => Some(StoreNotice { message: format!("{}: {e}.", ui().save_failed), backup: None, is_error: true }),
             (Some(Notice::Migrated { .. }), Some(backup), None) => {
@@ -47,16 +49,21 @@ impl Store {
                 })
             }
             (Some(n), Some(backup), None) => {
-                if platform::save_backup(backup).is_err() {
+                match platform::save_backup(backup) {
+                    Ok(_) => replace_now = matches!(n, Notice::Corrupt { .. }),
                     // The original stays where it is until the student downloads it.
-                    writable = false;
+                    Err(_) => writable = false,
                 }
                 Some(StoreNotice { message: n.to_string(), backup: Some(backup.clone()), is_error: true })
             }
             (Some(n), None, None) => Some(StoreNotice { message: n.to_string(), backup: None, is_error: false }),
             (None, _, None) => None,
         };
-        Store { progress: RwSignal::new(loaded.progress), notice: RwSignal::new(notice), writable: RwSignal::new(writable) }
+        let store = Store { progress: RwSignal::new(loaded.progress), notice: RwSignal::new(notice), writable: RwSignal::new(writable) };
+        if replace_now {
+            store.persist();
+        }
+        store
     }
 
     fn persist(&self) {

@@ -161,6 +161,11 @@ test('corrupt saved progress gets a notice and a backup, and the app keeps worki
   const backups = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('radlearn.progress.backup.')).map((k) => localStorage.getItem(k)));
   assert.ok(backups.includes('{"schema": 1, "lessons": {"x": {"quizzes": 42'), 'the unreadable data is kept');
   await shot(page, '05-corrupt-progress');
+  // Once backed up, the broken record is replaced: a reload shows no notice and adds no copy.
+  await page.reload();
+  await page.locator('.lesson-card').first().waitFor();
+  assert.equal(await page.getByTestId('progress-notice').count(), 0);
+  assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('radlearn.progress.backup.')).length), backups.length);
   await page.getByRole('link', { name: 'Reading images as numbers' }).first().click();
   await page.locator('[data-testid=lesson] h1').waitFor();
 
@@ -168,6 +173,11 @@ test('corrupt saved progress gets a notice and a backup, and the app keeps worki
   await page.evaluate(() => localStorage.setItem('radlearn.progress', '{"schema": 99, "lessons": {}}'));
   await page.reload();
   assert.match(await page.getByTestId('progress-notice').innerText(), /newer version of RadLearn/);
+  // Reloading keeps one backup of it, not one per visit.
+  await page.reload();
+  await page.getByTestId('progress-notice').waitFor();
+  const copies = await page.evaluate(() => Object.values(localStorage).filter((v) => v === '{"schema": 99, "lessons": {}}').length);
+  assert.equal(copies, 2, 'the original and exactly one backup');
 });
 
 test('deep links to headings, unknown routes and the About page', async () => {
