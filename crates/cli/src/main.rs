@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
 use radlearn_course::compile::{compile_course, Severity};
 
 #[derive(Parser)]
@@ -19,6 +20,16 @@ enum Command {
     Lessons {
         #[command(subcommand)]
         action: LessonsAction,
+    },
+    /// Describe medical images: dimensions, spacing, orientation, intensity range, modality and series. DICOM files
+    /// (or folders of them) given together are read as one series; patient-identifying DICOM tags are reported.
+    Info {
+        /// NIfTI (.nii, .nii.gz), NRRD (.nrrd, .nhdr), DICOM files or folders, PNG or JPEG.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Memory budget for one image, in MiB.
+        #[arg(long, default_value_t = 1024)]
+        max_mib: u64,
     },
 }
 
@@ -39,6 +50,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Lessons { action: LessonsAction::Check { dir, deny_warnings } } => lessons_check(dir, deny_warnings),
+        Command::Info { files, max_mib } => info::run(&files, max_mib),
     }
 }
 
@@ -80,5 +92,225 @@ fn lessons_check(dir: PathBuf, deny_warnings: bool) -> ExitCode {
             eprintln!("FAILED: {errors} errors");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `radlearn info FILE...`: what the engine reads from each image.
+mod info {
+    use std::path::{Path, PathBuf};
+    use std::process::ExitCode;
+
+    use radlearn_engine::dicom::{self, DicomFile};
+    use radlearn_engine::load::{sniff, Format};
+    use radlearn_engine::{nifti, nrrd, LoadError, LoadOptions, Volume};
+
+    /// Reads and describes every file; DICOM files and folders are gathered into one set. Exit code 1 if any failed.
+    pub fn run(paths: &[PathBuf], max_mib: u64) -> ExitCode {
+        let opts = LoadOptions::with_max_bytes(max_mib.saturating_mul(1 << 20));
+        let mut failed = false;
+        let mut dicoms: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+        let mut others: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+        let mut expanded = Vec::new();
+        for p in paths {
+            if p.is_dir() {
+                match std::fs::read_dir(p) {
+                    Ok(entries) => {
+                        let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect();
+                        files.sort();
+                        expanded.extend(files);
+                    }
+                    Err(e) => {
+                        eprintln!("{}: cannot list the folder: {e}", p.display());
+                        failed = true;
+                    }
+                }
+            } else {
+                expanded.push(p.clone());
+            }
+        }
+        for p in expanded {
+            match std::fs::read(&p) {
+                Ok(bytes) => {
+                    let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+                    if sniff(&bytes, &name) == Some(Format::Dicom) {
+                        dicoms.push((p, bytes));
+                    } else {
+                        others.push((p, bytes));
+                    }
+                }
+                Err(e) => {
+                    eprintln!("{}: cannot read the file: {e}", p.display());
+                    failed = true;
+                }
+            }
+        }
+        for (p, bytes) in &others {
+            let result = read_other(p, bytes, &others, &opts);
+            match result {
+                Ok(Some(v)) => describe(&p.display().to_string(), &v),
+                Ok(None) => {}
+                Err(e) => {
+                    eprintln!("{}: error: {e}", p.display());
+                    failed = true;
+                }
+            }
+        }
+        if !dicoms.is_empty() && !describe_dicoms(&dicoms, &opts) {
+            failed = true;
+        }
+        if failed {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+
+    /// Reads a non-DICOM file; detached NRRD data files and NIfTI `.img` files are read with their header and skipped
+    /// on their own (`Ok(None)`).
+    fn read_other(p: &Path, bytes: &[u8], all: &[(PathBuf, Vec<u8>)], opts: &LoadOptions) -> Result<Option<Volume>, LoadError> {
+        let name = p.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let sibling = |file: &str| -> Option<Vec<u8>> {
+            let target = p.parent().unwrap_or(Path::new(".")).join(file);
+            all.iter().find(|(q, _)| q == &target).map(|(_, b)| b.clone()).or_else(|| std::fs::read(target).ok())
+        };
+        let is_companion = all.iter().any(|(q, b)| {
+            q != p && {
+                let qn = q.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+                (qn.to_lowercase().ends_with(".nhdr")
+                    && nrrd::parse_header(b).is_ok_and(|(h, _)| h.data_file.as_deref() == p.file_name().and_then(|f| f.to_str())))
+                    || (qn.to_lowercase().ends_with(".hdr") && name.ends_with(".img"))
+            }
+        });
+        if is_companion {
+            return Ok(None);
+        }
+        if bytes.starts_with(b"NRRD000") {
+            if let Ok((h, _)) = nrrd::parse_header(bytes) {
+                if let Some(f) = &h.data_file {
+                    return match sibling(f) {
+                        Some(data) => nrrd::read_detached(bytes, &data, opts).map(Some),
+                        None => Err(LoadError::MissingCompanion { format: "NRRD", needed: format!("`{f}`") }),
+                    };
+                }
+            }
+        }
+        if name.ends_with(".hdr") {
+            let img = p.with_extension("img");
+            let data =
+                std::fs::read(&img).map_err(|_| LoadError::MissingCompanion { format: "NIfTI", needed: img.display().to_string() })?;
+            return nifti::read_pair(bytes, &data, opts).map(Some);
+        }
+        radlearn_engine::load(bytes, &name, opts).map(Some)
+    }
+
+    fn describe(label: &str, v: &Volume) {
+        let g = &v.geometry;
+        println!("{label}");
+        println!("  format:       {}", v.meta.format);
+        println!("  dimensions:   {} x {} x {} voxels", g.dims[0], g.dims[1], g.dims[2]);
+        println!("  spacing:      {:.4} x {:.4} x {:.4} mm", g.spacing[0], g.spacing[1], g.spacing[2]);
+        println!("  origin:       ({:.3}, {:.3}, {:.3}) mm, LPS", g.origin[0], g.origin[1], g.origin[2]);
+        let d = g.direction;
+        println!(
+            "  orientation:  {} (axes: [{:.3}, {:.3}, {:.3}] [{:.3}, {:.3}, {:.3}] [{:.3}, {:.3}, {:.3}])",
+            g.orientation_code(),
+            d[0][0],
+            d[0][1],
+            d[0][2],
+            d[1][0],
+            d[1][1],
+            d[1][2],
+            d[2][0],
+            d[2][1],
+            d[2][2]
+        );
+        let units = v.meta.units.as_deref().unwrap_or("");
+        match v.range() {
+            Some((lo, hi)) => println!("  intensities:  {lo} to {hi} {units}"),
+            None => println!("  intensities:  none finite"),
+        }
+        if let Some((s, i)) = v.meta.rescale {
+            println!("  rescale:      value = {s} x stored + {i}");
+        }
+        println!("  modality:     {}", v.meta.modality.as_deref().unwrap_or("unknown"));
+        let series = match (&v.meta.series_description, &v.meta.series_uid) {
+            (Some(d), Some(u)) => format!("{d} ({u})"),
+            (None, Some(u)) => u.clone(),
+            (Some(d), None) => d.clone(),
+            (None, None) => "unknown".into(),
+        };
+        println!("  series:       {series}");
+        if let Some(d) = &v.meta.description {
+            println!("  description:  {d}");
+        }
+        for w in &v.meta.warnings {
+            println!("  warning:      {w}");
+        }
+    }
+
+    fn describe_dicoms(files: &[(PathBuf, Vec<u8>)], opts: &LoadOptions) -> bool {
+        let mut ok = true;
+        let mut slices = Vec::new();
+        let mut used = 0u64;
+        for (p, bytes) in files {
+            match dicom::read_file(bytes, &LoadOptions::with_max_bytes(opts.max_bytes.saturating_sub(used))) {
+                Ok(DicomFile::Image(s)) => {
+                    used = used.saturating_add(s.data.len() as u64 * 8);
+                    slices.push(*s);
+                }
+                Ok(DicomFile::RtStruct(r)) => {
+                    println!("{}", p.display());
+                    println!("  format:       DICOM RTSTRUCT");
+                    println!("  ROIs:         {}", r.names().join(", "));
+                    println!("  series:       {}", r.referenced_series.as_deref().unwrap_or("unknown"));
+                    if !r.identifying.is_empty() {
+                        println!(
+                            "  warning:      the RTSTRUCT still carries patient-identifying tags ({}); RadLearn is for anonymized data: anonymize it before sharing",
+                            r.identifying.join(", ")
+                        );
+                    }
+                }
+                Err(e) => {
+                    eprintln!("{}: error: {e}", p.display());
+                    ok = false;
+                }
+            }
+        }
+        if slices.is_empty() {
+            return ok;
+        }
+        let n = slices.len();
+        let label = if n == 1 {
+            files.iter().find(|(_, b)| !b.is_empty()).map(|(p, _)| p.display().to_string()).unwrap_or_default()
+        } else {
+            format!("DICOM series of {n} files")
+        };
+        match dicom::volume_from_slices(slices) {
+            Ok(v) => describe(&label, &v),
+            Err(e) => {
+                eprintln!("{label}: error: {e}");
+                ok = false;
+            }
+        }
+        ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(rel: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/data").join(rel)
+    }
+
+    #[test]
+    fn info_succeeds_on_good_files_and_fails_on_bad_ones() {
+        let ok = info::run(&[data("ibsi-digital-phantom/phantom.nii.gz"), data("dicom-syntaxes/implicit.dcm")], 1024);
+        assert_eq!(ok, ExitCode::SUCCESS);
+        let bad = info::run(&[data("ibsi-digital-phantom/phantom.nii.gz"), data("malformed/nifti-truncated.nii")], 1024);
+        assert_eq!(bad, ExitCode::FAILURE);
+        let mixed = info::run(&[data("malformed/series-mixed")], 1024);
+        assert_eq!(mixed, ExitCode::FAILURE);
     }
 }

@@ -40,6 +40,7 @@ pub const IDENTIFYING_TAGS: [(Tag, &str); 12] = [
 const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
 const EXPLICIT_BE: &str = "1.2.840.10008.1.2.2";
 const DEFLATED_LE: &str = "1.2.840.10008.1.2.1.99";
+const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
 const MAX_DEPTH: usize = 32;
 
 fn truncated(detail: &str, expected: u64, found: u64) -> LoadError {
@@ -101,7 +102,18 @@ impl Walker<'_> {
             } else {
                 let vr_bytes = [self.b[pos + 4], self.b[pos + 5]];
                 let vr = std::str::from_utf8(&vr_bytes).ok().and_then(|s| s.parse::<VR>().ok());
-                let long = matches!(&vr_bytes, b"OB" | b"OD" | b"OF" | b"OL" | b"OV" | b"OW" | b"SQ" | b"UC" | b"UN" | b"UR" | b"UT" | b"SV" | b"UV");
+                // The parser reads an unknown VR as UN (with a 4-byte length), so the two would disagree on where
+                // the next element starts: refuse it here.
+                if vr.is_none() {
+                    return Err(LoadError::Invalid(format!(
+                        "DICOM element ({group:04X},{elem:04X}) has an invalid value representation {:?}",
+                        String::from_utf8_lossy(&vr_bytes)
+                    )));
+                }
+                let long = matches!(
+                    &vr_bytes,
+                    b"OB" | b"OD" | b"OF" | b"OL" | b"OV" | b"OW" | b"SQ" | b"UC" | b"UN" | b"UR" | b"UT" | b"SV" | b"UV"
+                );
                 if long {
                     match u32_at(self.b, pos + 8) {
                         Some(l) if pos + 12 <= end => (vr, l, 12),
@@ -113,6 +125,19 @@ impl Walker<'_> {
             };
             pos += header;
             let is_sq = vr == Some(VR::SQ);
+            // The parser reads binary numbers value by value and would leave the stream misaligned when the length
+            // is not a multiple of the value size; such an element is malformed anyway.
+            let size = match vr {
+                Some(VR::SS | VR::US | VR::OW) => 2,
+                Some(VR::SL | VR::UL | VR::FL | VR::AT | VR::OL | VR::OF) => 4,
+                Some(VR::FD | VR::SV | VR::UV | VR::OD | VR::OV) => 8,
+                _ => 1,
+            };
+            if len != u32::MAX && len % size != 0 {
+                return Err(LoadError::Invalid(format!(
+                    "DICOM element ({group:04X},{elem:04X}) holds {len} bytes, not a whole number of {size}-byte values"
+                )));
+            }
             if len == u32::MAX {
                 if tag == tags::PIXEL_DATA {
                     pos = self.fragments(pos, end)?;
@@ -151,7 +176,7 @@ impl Walker<'_> {
                     if len == u32::MAX {
                         let (p, stop) = self.elements(pos, end, depth)?;
                         if !matches!(stop, Stop::ItemDelimiter) {
-                            return Err(truncated("a sequence item has no end marker", 8, 0));
+                            return Err(LoadError::TruncatedStream { format: FORMAT, detail: "a sequence item has no end marker".into() });
                         }
                         pos = p;
                     } else {
@@ -190,27 +215,51 @@ pub fn check_lengths(bytes: &[u8], opts: &LoadOptions) -> Result<String, LoadErr
         return Err(truncated("a DICOM file starts with a 132-byte preamble", 132, bytes.len() as u64));
     }
     if &bytes[128..132] != b"DICM" {
-        return Err(LoadError::BadMagic { format: FORMAT, detail: "there is no \"DICM\" marker at byte 128 (not a DICOM Part 10 file)".into() });
+        return Err(LoadError::BadMagic {
+            format: FORMAT,
+            detail: "there is no \"DICM\" marker at byte 128 (not a DICOM Part 10 file)".into(),
+        });
     }
     opts.check_bytes(bytes.len() as u64, "the DICOM file")?;
     // File meta group: explicit VR little endian, group 0002.
     let mut pos = 132;
     let mut ts = String::new();
     let walker = Walker { b: bytes, implicit: false };
+    let mut group_length = None;
+    let mut group_start = 0;
     while u16_at(bytes, pos) == Some(0x0002) {
         let (p, _) = walker.elements(pos, element_end(bytes, pos)?, 0)?;
-        if u16_at(bytes, pos + 2) == Some(0x0010) {
-            let start = pos + 8;
-            ts = String::from_utf8_lossy(bytes.get(start..p).unwrap_or(&[])).trim_end_matches(['\0', ' ']).to_string();
+        match u16_at(bytes, pos + 2) {
+            Some(0x0000) => {
+                group_length = u32_at(bytes, pos + 8);
+                group_start = p;
+            }
+            Some(0x0010) => {
+                let start = pos + 8;
+                ts = String::from_utf8_lossy(bytes.get(start..p).unwrap_or(&[])).trim_end_matches(['\0', ' ']).to_string();
+            }
+            _ => {}
         }
         pos = p;
+    }
+    // The parser trusts the meta group length; it must agree with the elements actually present.
+    if let Some(len) = group_length {
+        if pos - group_start != len as usize {
+            return Err(LoadError::Invalid(format!(
+                "the DICOM file meta group length says {len} bytes but its elements take {}",
+                pos - group_start
+            )));
+        }
     }
     if ts.is_empty() {
         return Err(LoadError::Invalid("the DICOM file meta information has no transfer syntax".into()));
     }
     match ts.as_str() {
         EXPLICIT_BE => {
-            return Err(LoadError::Unsupported { format: FORMAT, what: "the transfer syntax Explicit VR Big Endian (1.2.840.10008.1.2.2, retired)".into() })
+            return Err(LoadError::Unsupported {
+                format: FORMAT,
+                what: "the retired transfer syntax Explicit VR Big Endian (1.2.840.10008.1.2.2)".into(),
+            })
         }
         DEFLATED_LE => {
             let limit = opts.check_bytes(opts.max_bytes, "the inflated DICOM data set")?;
@@ -234,16 +283,22 @@ pub fn check_lengths(bytes: &[u8], opts: &LoadOptions) -> Result<String, LoadErr
 
 /// End of the single meta element starting at `pos` (explicit VR LE).
 fn element_end(b: &[u8], pos: usize) -> Result<usize, LoadError> {
-    let vr = b.get(pos + 4..pos + 6).ok_or_else(|| truncated("the file meta information is cut off", 8, 0))?;
+    let vr = b
+        .get(pos + 4..pos + 6)
+        .ok_or_else(|| LoadError::TruncatedStream { format: FORMAT, detail: "the file meta information is cut off".into() })?;
     let long = matches!(vr, b"OB" | b"OD" | b"OF" | b"OL" | b"OV" | b"OW" | b"SQ" | b"UC" | b"UN" | b"UR" | b"UT");
     let (len, header) = if long { (u32_at(b, pos + 8), 12) } else { (u16_at(b, pos + 6).map(u32::from), 8) };
-    let len = len.ok_or_else(|| truncated("the file meta information is cut off", 12, 0))?;
+    let len = len.ok_or_else(|| LoadError::TruncatedStream { format: FORMAT, detail: "the file meta information is cut off".into() })?;
     if len == u32::MAX {
         return Err(LoadError::Invalid("a file meta element has an undefined length".into()));
     }
-    let end = pos + header + len as usize;
+    let end = (pos + header).saturating_add(len as usize);
     if end > b.len() {
-        return Err(truncated("the file meta information claims more bytes than the file holds", len as u64, (b.len() - pos) as u64));
+        return Err(truncated(
+            "an element of the file meta information claims more bytes than the file holds",
+            (header + len as usize) as u64,
+            (b.len() - pos) as u64,
+        ));
     }
     Ok(end)
 }
@@ -335,11 +390,14 @@ fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, Loa
     }
     let frames = int(obj, tags::NUMBER_OF_FRAMES).unwrap_or(1);
     if frames != 1 {
-        return Err(LoadError::Unsupported { format: FORMAT, what: format!("a multi-frame image ({frames} frames)") });
+        return Err(LoadError::Unsupported {
+            format: FORMAT,
+            what: format!("several frames ({frames}) in one file (enhanced multi-frame DICOM)"),
+        });
     }
     let spp = int(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1);
     if spp != 1 {
-        return Err(LoadError::Unsupported { format: FORMAT, what: format!("a colour image ({spp} samples per pixel); only grey-level images") });
+        return Err(LoadError::Unsupported { format: FORMAT, what: format!("colour ({spp} samples per pixel) instead of grey levels") });
     }
     let bits = int(obj, tags::BITS_ALLOCATED).unwrap_or(16).clamp(1, 64) as u64;
     opts.check_voxels([columns as u64, rows as u64, 1], bits.div_ceil(8), "the DICOM image")?;
@@ -355,9 +413,32 @@ fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, Loa
         }
         _ => {}
     }
+    if ts.is_some_and(|t| t.is_encapsulated_pixel_data() && t.uid().starts_with("1.2.840.10008.1.2.4.")) {
+        // JPEG decoders allocate what the JPEG stream's own header claims: check it agrees with Rows x Columns
+        // (which the budget check covered) before decoding.
+        let first = obj.get(tags::PIXEL_DATA).and_then(|e| e.value().fragments()).and_then(|f| f.first().cloned()).unwrap_or_default();
+        if let Some((h, w)) = jpeg_frame_size(&first) {
+            if (i64::from(h), i64::from(w)) != (rows, columns) {
+                return Err(LoadError::Invalid(format!(
+                    "the compressed image is {w} x {h} pixels but the DICOM header says {columns} x {rows}"
+                )));
+            }
+        }
+    }
+    if ts.is_some_and(|t| t.uid() == RLE_LOSSLESS) {
+        let first = obj.get(tags::PIXEL_DATA).and_then(|e| e.value().fragments()).and_then(|f| f.first().cloned()).unwrap_or_default();
+        check_rle(&first, (rows * columns) as usize, bits.div_ceil(8) as usize)?;
+    }
+    if ts.is_some_and(|t| !t.is_encapsulated_pixel_data()) {
+        let need = (rows * columns) as u64 * bits.div_ceil(8);
+        let have = obj.get(tags::PIXEL_DATA).and_then(|e| e.header().len.get()).map_or(0, u64::from);
+        if have < need {
+            return Err(truncated(&format!("the pixel data should hold {columns} x {rows} pixels of {bits} bits"), need, have));
+        }
+    }
     let decoded = obj.decode_pixel_data().map_err(|e| {
         let name = ts.map(|t| t.name()).unwrap_or("unknown");
-        LoadError::Unsupported { format: FORMAT, what: format!("decoding pixel data in transfer syntax {name} ({ts_uid}): {e}") }
+        LoadError::Dicom(format!("the pixel data (transfer syntax {name}, {ts_uid}) could not be decoded: {e}"))
     })?;
     let stored: Vec<f32> = decoded
         .to_vec_with_options(&ConvertOptions::new().with_modality_lut(ModalityLutOption::None))
@@ -376,7 +457,9 @@ fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, Loa
     let orientation = floats(obj, tags::IMAGE_ORIENTATION_PATIENT).filter(|v| v.len() >= 6).map(|v| [v[0], v[1], v[2], v[3], v[4], v[5]]);
     let pixel_spacing = floats(obj, tags::PIXEL_SPACING).filter(|v| v.len() >= 2).map(|v| [v[1], v[0]]);
     let nonfinite = |v: &[f64]| v.iter().any(|x| !x.is_finite());
-    if position.is_some_and(|p| nonfinite(&p)) || orientation.is_some_and(|o| nonfinite(&o)) || pixel_spacing.is_some_and(|s| nonfinite(&s) || s[0] <= 0.0 || s[1] <= 0.0)
+    if position.is_some_and(|p| nonfinite(&p))
+        || orientation.is_some_and(|o| nonfinite(&o))
+        || pixel_spacing.is_some_and(|s| nonfinite(&s) || s[0] <= 0.0 || s[1] <= 0.0)
     {
         return Err(LoadError::Invalid("ImagePositionPatient, ImageOrientationPatient or PixelSpacing is not a valid number".into()));
     }
@@ -397,6 +480,74 @@ fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, Loa
         identifying: identifying_tags(obj),
         data,
     })
+}
+
+/// Checks an RLE Lossless frame (DICOM PS3.5 annex G) before it is decoded: the header lists one segment per byte
+/// of a sample, segments lie inside the fragment, and each PackBits segment decodes to at least one byte per pixel.
+/// dicom-rs's RLE decoder panics on short or malformed segments, and a panic cannot be caught in the browser, so
+/// this walk (a few lines of PackBits bookkeeping, no output) runs first.
+fn check_rle(frag: &[u8], pixels: usize, segments: usize) -> Result<(), LoadError> {
+    let bad = |m: String| LoadError::Invalid(format!("the RLE-compressed pixel data is damaged: {m}"));
+    if frag.len() < 64 {
+        return Err(LoadError::TruncatedStream { format: FORMAT, detail: "the RLE header (64 bytes) is cut off".into() });
+    }
+    let n = u32_at(frag, 0).unwrap_or(0) as usize;
+    if n != segments {
+        return Err(bad(format!("{n} segments where {segments} are expected")));
+    }
+    let mut offsets: Vec<usize> = (0..n).map(|i| u32_at(frag, 4 + 4 * i).unwrap_or(0) as usize).collect();
+    offsets.push(frag.len());
+    for w in offsets.windows(2) {
+        if w[0] < 64 || w[0] > w[1] {
+            return Err(bad(format!("segment offsets {} and {} are out of order or inside the header", w[0], w[1])));
+        }
+        let Some(seg) = frag.get(w[0]..w[1]) else {
+            return Err(bad(format!("a segment ({}..{}) lies outside the {} bytes of the frame", w[0], w[1], frag.len())));
+        };
+        let (mut i, mut out) = (0usize, 0usize);
+        while out < pixels {
+            let Some(&h) = seg.get(i) else {
+                return Err(bad(format!("a segment decodes to {out} bytes where {pixels} are needed")));
+            };
+            let h = h as i8;
+            if h >= 0 {
+                let run = h as usize + 1;
+                if i + 1 + run > seg.len() {
+                    return Err(bad("a literal run goes past the end of its segment".into()));
+                }
+                out += run;
+                i += 1 + run;
+            } else if h == -128 {
+                i += 1;
+            } else {
+                if i + 1 >= seg.len() {
+                    return Err(bad("a repeat run goes past the end of its segment".into()));
+                }
+                out += (1 - i64::from(h)) as usize;
+                i += 2;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Height and width from the first start-of-frame marker of a JPEG stream (baseline, extended, lossless, JPEG-LS),
+/// if one is found. Hand-written: reading two 16-bit numbers after a marker does not justify a JPEG parser.
+fn jpeg_frame_size(b: &[u8]) -> Option<(u16, u16)> {
+    let mut i = 2; // after SOI
+    while i + 9 <= b.len() {
+        if b[i] != 0xFF {
+            return None;
+        }
+        let marker = b[i + 1];
+        let len = usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
+        let is_sof = matches!(marker, 0xC0..=0xCF | 0xF7) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
+        if is_sof {
+            return Some((u16::from_be_bytes([b[i + 5], b[i + 6]]), u16::from_be_bytes([b[i + 7], b[i + 8]])));
+        }
+        i += 2 + len;
+    }
+    None
 }
 
 fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
@@ -423,7 +574,10 @@ fn meta_of(s: &Slice, warnings: Vec<String>) -> Meta {
 
 fn phi_warning(names: &[&str]) -> Option<String> {
     (!names.is_empty()).then(|| {
-        format!("the DICOM data still carries patient-identifying tags ({}); RadLearn is for anonymized data: anonymize it before sharing", names.join(", "))
+        format!(
+            "the DICOM data still carries patient-identifying tags ({}); RadLearn is for anonymized data: anonymize it before sharing",
+            names.join(", ")
+        )
     })
 }
 
@@ -440,7 +594,10 @@ pub fn volume_from_slices(mut slices: Vec<Slice>) -> Result<Volume, LoadError> {
     let (rows, columns, orientation, spacing) = (first.rows, first.columns, first.orientation, first.pixel_spacing);
     for s in &slices {
         if s.rows != rows || s.columns != columns {
-            return Err(LoadError::Invalid(format!("DICOM slices of one series have different sizes ({}x{} and {}x{})", columns, rows, s.columns, s.rows)));
+            return Err(LoadError::Invalid(format!(
+                "DICOM slices of one series have different sizes ({}x{} and {}x{})",
+                columns, rows, s.columns, s.rows
+            )));
         }
         if s.orientation.iter().zip(&orientation).any(|(a, b)| (a - b).abs() > 1e-4) {
             return Err(LoadError::Invalid("DICOM slices of one series have different orientations (a localizer mixed in?)".into()));
@@ -463,7 +620,10 @@ pub fn volume_from_slices(mut slices: Vec<Slice>) -> Result<Volume, LoadError> {
         sorted[sorted.len() / 2]
     };
     if let Some(i) = gaps.iter().position(|&g| g < 1e-3) {
-        return Err(LoadError::Invalid(format!("two DICOM slices lie at the same position ({:.2} mm along the normal); a file was given twice?", pos[i])));
+        return Err(LoadError::Invalid(format!(
+            "two DICOM slices lie at the same position ({:.2} mm along the normal); a file was given twice?",
+            pos[i]
+        )));
     }
     if dz <= 0.0 {
         return Err(LoadError::Invalid("the DICOM slices have no spacing".into()));
@@ -496,7 +656,11 @@ pub fn volume_from_slices(mut slices: Vec<Slice>) -> Result<Volume, LoadError> {
     geometry.validate().map_err(|m| LoadError::Invalid(format!("DICOM geometry: {m}")))?;
     let meta = meta_of(&slices[0], phi_warning(&identifying).into_iter().collect());
     let mut data = Vec::new();
-    data.try_reserve_exact(geometry.len()).map_err(|_| LoadError::TooLarge { what: "the DICOM series".into(), claimed: None, budget: 0 })?;
+    data.try_reserve_exact(geometry.len()).map_err(|_| LoadError::TooLarge {
+        what: "the DICOM series".into(),
+        claimed: None,
+        budget: 0,
+    })?;
     for s in &slices {
         data.extend_from_slice(&s.data);
     }
@@ -530,6 +694,21 @@ pub fn read_set(files: &[&[u8]], opts: &LoadOptions) -> Result<DicomSet, LoadErr
         return Err(LoadError::Invalid("none of the DICOM files holds an image; add the image series".into()));
     }
     Ok(DicomSet { volume: volume_from_slices(slices)?, rtstructs })
+}
+
+/// Reads every series in a set of DICOM files, grouped by SeriesInstanceUID (e.g. a study folder), in UID order.
+/// RTSTRUCTs are skipped.
+pub fn read_all_series(files: &[&[u8]], opts: &LoadOptions) -> Result<Vec<Volume>, LoadError> {
+    let mut groups: BTreeMap<String, Vec<Slice>> = BTreeMap::new();
+    let mut used = 0u64;
+    for bytes in files {
+        if let DicomFile::Image(s) = read_file(bytes, &LoadOptions::with_max_bytes(opts.max_bytes.saturating_sub(used)))? {
+            used = used.saturating_add(s.data.len() as u64 * 8);
+            opts.check_bytes(used, "the DICOM series")?;
+            groups.entry(s.series_uid.clone()).or_default().push(*s);
+        }
+    }
+    groups.into_values().map(volume_from_slices).collect()
 }
 
 /// Reads a DICOM series (or a single image as a one-slice volume).
@@ -572,7 +751,7 @@ fn rtstruct_from(obj: &InMemDicomObject) -> Result<RtStruct, LoadError> {
                 continue;
             }
             let pts = floats(&c, tags::CONTOUR_DATA).unwrap_or_default();
-            if pts.len() < 9 || pts.len() % 3 != 0 || pts.iter().any(|v| !v.is_finite()) {
+            if pts.len() < 9 || !pts.len().is_multiple_of(3) || pts.iter().any(|v| !v.is_finite()) {
                 return Err(LoadError::Invalid(format!("a contour of ROI `{}` has invalid ContourData ({} numbers)", roi.name, pts.len())));
             }
             roi.contours.push(pts.chunks_exact(3).map(|p| [p[0], p[1], p[2]]).collect());
@@ -609,7 +788,8 @@ impl RtStruct {
     /// contour is assigned to the slice its points lie on, and a voxel is inside when its centre is inside an odd
     /// number of that slice's contours (even-odd rule, so inner contours cut holes).
     pub fn rasterise(&self, name: &str, image: &Volume) -> Result<LabelMap, LoadError> {
-        let roi = self.rois.iter().find(|r| r.name == name).ok_or_else(|| LoadError::NoSuchRoi { name: name.into(), available: self.names() })?;
+        let roi =
+            self.rois.iter().find(|r| r.name == name).ok_or_else(|| LoadError::NoSuchRoi { name: name.into(), available: self.names() })?;
         if let (Some(r), Some(g)) = (&self.referenced_series, &image.meta.series_uid) {
             if r != g {
                 return Err(LoadError::ReferencedSeriesAbsent { referenced: r.clone(), given: g.clone() });
@@ -631,7 +811,11 @@ impl RtStruct {
             let k = z.round();
             if (z - k).abs() > 0.25 || k < 0.0 || k >= nz as f64 {
                 return Err(LoadError::ReferencedSeriesAbsent {
-                    referenced: format!("{} (a contour of `{}` lies at slice {z:.2}, off this image's slices)", self.referenced_series.clone().unwrap_or_default(), roi.name),
+                    referenced: format!(
+                        "{} (a contour of `{}` lies at slice {z:.2}, off this image's slices)",
+                        self.referenced_series.clone().unwrap_or_default(),
+                        roi.name
+                    ),
                     given: image.meta.series_uid.clone().unwrap_or_default(),
                 });
             }
@@ -666,5 +850,64 @@ impl RtStruct {
             }
         }
         Ok(mask)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // Test code: a panic is a failed test.
+mod tests {
+    use super::*;
+
+    fn square(x0: f64, y0: f64, x1: f64, y1: f64, z: f64) -> Vec<[f64; 3]> {
+        vec![[x0, y0, z], [x1, y0, z], [x1, y1, z], [x0, y1, z]]
+    }
+
+    #[test]
+    fn even_odd_rule_with_holes_and_several_contours() {
+        // 10 x 10 x 2 grid of 1 mm voxels at the origin; voxel centres at integer coordinates.
+        let image = Volume::new(Geometry::new([10, 10, 2], [1.0; 3]), vec![0.0; 200]).unwrap();
+        let rt = RtStruct {
+            rois: vec![Roi {
+                number: 1,
+                name: "GTV".into(),
+                contours: vec![
+                    // Slice 1: an outer square covering centres 1..=6, a hole covering 3..=4, and a separate
+                    // square covering centres 8..=9 in x and 1..=2 in y.
+                    square(0.5, 0.5, 6.5, 6.5, 1.0),
+                    square(2.5, 2.5, 4.5, 4.5, 1.0),
+                    square(7.5, 0.5, 9.5, 2.5, 1.0),
+                ],
+            }],
+            referenced_series: None,
+            frame_of_reference: None,
+            identifying: Vec::new(),
+        };
+        let m = rt.rasterise("GTV", &image).unwrap();
+        // 36 - 4 + 4 voxels, all on slice 1.
+        assert_eq!(m.count(), 36 - 4 + 4);
+        assert_eq!(m.data[..100].iter().filter(|&&v| v != 0).count(), 0);
+        let at = |x, y| m.data[m.geometry.index(x, y, 1).unwrap()];
+        assert_eq!((at(1, 1), at(6, 6), at(3, 3), at(4, 4), at(5, 4), at(8, 2), at(7, 2), at(0, 0)), (1, 1, 0, 0, 1, 1, 0, 0));
+        assert_eq!(m.names, vec![(1, "GTV".to_string())]);
+        // A contour between slices is refused rather than guessed.
+        let mut off = rt.clone();
+        off.rois[0].contours = vec![square(0.5, 0.5, 6.5, 6.5, 0.5)];
+        assert!(matches!(off.rasterise("GTV", &image), Err(LoadError::ReferencedSeriesAbsent { .. })));
+    }
+
+    #[test]
+    fn rle_and_jpeg_headers_are_checked() {
+        // One segment of 4 pixels: a literal run of 2 then a repeat run of 2.
+        let mut frag = vec![0u8; 64];
+        frag[0] = 1;
+        frag[4] = 64;
+        frag.extend_from_slice(&[1, 10, 20, 0xFF, 30]);
+        assert!(check_rle(&frag, 4, 1).is_ok());
+        assert!(check_rle(&frag, 5, 1).is_err(), "decodes to only 4 bytes");
+        assert!(check_rle(&frag, 4, 2).is_err(), "wrong segment count");
+        assert!(check_rle(&frag[..66], 4, 1).is_err(), "literal run cut off");
+        let sof = [0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 16, 0, 32, 1, 1, 0x11, 0];
+        assert_eq!(jpeg_frame_size(&sof), Some((16, 32)));
+        assert_eq!(jpeg_frame_size(&sof[..6]), None);
     }
 }

@@ -78,6 +78,10 @@ pub enum LoadError {
     UnknownFormat { name: String },
     /// The file starts like the format but its magic number or signature is wrong.
     BadMagic { format: &'static str, detail: String },
+    /// A compressed stream or a structure ends before its end marker.
+    TruncatedStream { format: &'static str, detail: String },
+    /// The header keeps the voxels in another file, which was not given.
+    MissingCompanion { format: &'static str, needed: String },
     /// Fewer bytes than the header promises.
     Truncated { format: &'static str, detail: String, expected: u64, found: u64 },
     /// The decoded data would exceed the memory budget, or its size overflows.
@@ -115,6 +119,12 @@ impl fmt::Display for LoadError {
             LoadError::BadMagic { format, detail } => {
                 write!(f, "this is not a valid {format} file ({detail}); it may be damaged or another format with the wrong extension")
             }
+            LoadError::TruncatedStream { format, detail } => {
+                write!(f, "this {format} file is truncated: {detail}; re-export or re-download it")
+            }
+            LoadError::MissingCompanion { format, needed } => {
+                write!(f, "this {format} header keeps its voxels in a separate file ({needed}); select both files together")
+            }
             LoadError::Truncated { format, detail, expected, found } => write!(
                 f,
                 "this {format} file is truncated: {detail} ({}) but only {} follow; re-export or re-download it",
@@ -139,9 +149,11 @@ impl fmt::Display for LoadError {
                 "this {format} image holds {count} voxels that are NaN or infinite; radiomics needs finite intensities: \
                  replace them (e.g. with the background value) before loading"
             ),
-            LoadError::Unsupported { format, what } => {
-                write!(f, "{format}: {what} is not supported; convert the file (e.g. to uncompressed) first")
-            }
+            LoadError::Unsupported { format, what } => write!(
+                f,
+                "RadLearn cannot read this {format} file: it uses {what}; convert it to a format RadLearn reads (uncompressed \
+                 DICOM, NIfTI or NRRD, one grey-level 3D volume) and load it again"
+            ),
             LoadError::MixedSeries { series } => {
                 write!(f, "the DICOM files belong to {} different series ({}); load one series at a time", series.len(), series.join(", "))
             }
@@ -171,6 +183,7 @@ impl fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Test code: a panic is a failed test.
 mod tests {
     use super::*;
 

@@ -4,11 +4,15 @@
 //! app and the `radlearn` command line are thin shells over it.
 //!
 //! - Model: [`volume::Volume`] (f32 intensities with physical geometry) and [`volume::LabelMap`].
-//! - Readers, all from bytes: [`nifti`] and the others listed below, and
-//!   [`load`] which sniffs the format. Every reader returns a [`error::LoadError`] instead of panicking and checks
-//!   the memory budget ([`error::LoadOptions`]) before allocating.
-//! - Writing: [`nifti::write`].
-//! - Display: [`window`], [`histogram`].
+//! - Readers, all from bytes: [`nifti`] (NIfTI-1/2, `.nii`, `.nii.gz`, `.hdr`/`.img`), [`nrrd`] (attached or
+//!   detached, raw/gzip/ascii), [`dicom`] (files, series, RTSTRUCT rasterisation), [`raster`] (PNG, JPEG) and
+//!   [`load()`], which sniffs the format. Every reader returns a [`error::LoadError`] whose message tells a student
+//!   what to do, never panics on bad input, and checks the memory budget ([`error::LoadOptions`], 1 GiB by
+//!   default) before allocating.
+//! - Writing: [`nifti::write`] (images and masks, readable by nibabel).
+//! - IBSI image processing: [`preprocess`] (resampling on the centred grid, mask partial-volume threshold,
+//!   re-segmentation, discretisation); mask operations: [`mask`].
+//! - Display: [`window`] (window/level, named presets), [`histogram`].
 //!
 //! # Example
 //! ```
@@ -23,10 +27,13 @@
 
 pub mod dicom;
 pub mod error;
+pub mod features;
 pub mod histogram;
 pub mod load;
+pub mod mask;
 pub mod nifti;
 pub mod nrrd;
+pub mod preprocess;
 pub mod raster;
 pub mod samples;
 pub mod synthetic;

@@ -88,6 +88,7 @@ pub fn all_readers(bytes: &[u8], opts: &LoadOptions) -> Vec<Result<(), LoadError
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Test code: a panic is a failed test.
 mod tests {
     use super::*;
 

@@ -205,7 +205,7 @@ impl Header {
                 };
                 return Err(LoadError::Unsupported {
                     format: FORMAT,
-                    what: format!("datatype {d} ({name}); only scalar grey-level images"),
+                    what: format!("datatype {d} ({name}) instead of scalar grey levels"),
                 });
             }
         })
@@ -229,7 +229,7 @@ impl Header {
             return Err(LoadError::Unsupported {
                 format: FORMAT,
                 what: format!(
-                    "a {}-dimensional image ({:?}); RadLearn reads one 3D volume, so extract a single volume (e.g. with fslroi)",
+                    "{} dimensions ({:?}) where RadLearn reads one 3D volume (extract one, e.g. with fslroi)",
                     nd,
                     &d[..nd as usize]
                 ),
@@ -273,14 +273,14 @@ impl Header {
             }
         }
         let mut g = Geometry { dims, spacing: [1.0; 3], origin: [-offset[0], -offset[1], offset[2]], direction: [[0.0; 3]; 3] };
-        for a in 0..3 {
-            let n = (cols[a][0].powi(2) + cols[a][1].powi(2) + cols[a][2].powi(2)).sqrt();
+        for (a, col) in cols.iter().enumerate() {
+            let n = (col[0].powi(2) + col[1].powi(2) + col[2].powi(2)).sqrt();
             if !(n.is_finite() && n > 0.0) {
-                return Err(LoadError::Invalid(format!("NIfTI voxel size along axis {a} is {n} (from the {} )", self.transform_name())));
+                return Err(LoadError::Invalid(format!("NIfTI voxel size along axis {a} is {n} (from the {})", self.transform_name())));
             }
             g.spacing[a] = n;
             // RAS -> LPS: negate x and y.
-            g.direction[a] = [-cols[a][0] / n, -cols[a][1] / n, cols[a][2] / n];
+            g.direction[a] = [-col[0] / n, -col[1] / n, col[2] / n];
         }
         g.validate().map_err(|m| LoadError::Invalid(format!("NIfTI geometry: {m}")))?;
         Ok(g)
@@ -340,10 +340,7 @@ pub fn read(bytes: &[u8], opts: &LoadOptions) -> Result<Volume, LoadError> {
 }
 
 fn pair_needed() -> LoadError {
-    LoadError::Unsupported {
-        format: FORMAT,
-        what: "a header-only file (magic \"ni1\"/\"ni2\") without its .img data: give both the .hdr and the .img".into(),
-    }
+    LoadError::MissingCompanion { format: FORMAT, needed: "the .img file of this .hdr".into() }
 }
 
 /// Reads a NIfTI `.hdr`/`.img` pair (each possibly gzipped).
@@ -403,7 +400,7 @@ fn decode_with(h: &Header, file: &[u8], opts: &LoadOptions, where_: &str) -> Res
     Volume::new(geometry, data).map(|v| Volume { meta, ..v }).ok_or_else(|| LoadError::Invalid("NIfTI data length mismatch".into()))
 }
 
-/// Sample type written by [`write`].
+/// Sample type written by [`write()`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WriteType {
     /// float32, for images.
@@ -507,8 +504,8 @@ pub fn write(v: &Volume, t: WriteType, gzip: bool) -> Result<Vec<u8>, LoadError>
         put(&mut h, 268 + 4 * i, &(origin_ras[i] as f32).to_le_bytes());
     }
     for r in 0..3 {
-        for a in 0..3 {
-            put(&mut h, 280 + 16 * r + 4 * a, &((cols[a][r] * g.spacing[a]) as f32).to_le_bytes());
+        for (a, col) in cols.iter().enumerate() {
+            put(&mut h, 280 + 16 * r + 4 * a, &((col[r] * g.spacing[a]) as f32).to_le_bytes());
         }
         put(&mut h, 280 + 16 * r + 12, &(origin_ras[r] as f32).to_le_bytes());
     }
@@ -532,6 +529,7 @@ pub fn write(v: &Volume, t: WriteType, gzip: bool) -> Result<Vec<u8>, LoadError>
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Test code: a panic is a failed test.
 mod tests {
     use super::*;
 
@@ -548,6 +546,21 @@ mod tests {
         h.sform_code = 0;
         let g2 = h.geometry(g.dims).unwrap();
         assert!(g2.approx_eq(&g, 1e-5), "{g2:?}");
+    }
+
+    #[test]
+    fn reads_a_header_and_image_pair() {
+        let v = Volume::new(Geometry::new([2, 3, 1], [0.5, 0.5, 2.0]), (0..6).map(|i| i as f32).collect()).unwrap();
+        let single = write(&v, WriteType::I16, false).unwrap();
+        let mut hdr = single[..348].to_vec();
+        hdr[344..348].copy_from_slice(b"ni1\0");
+        hdr[108..112].copy_from_slice(&0f32.to_le_bytes());
+        let img = &single[352..];
+        let back = read_pair(&hdr, img, &LoadOptions::default()).unwrap();
+        assert_eq!(back.data, v.data);
+        assert!(back.geometry.approx_eq(&v.geometry, 1e-6));
+        assert!(matches!(read(&hdr, &LoadOptions::default()), Err(LoadError::MissingCompanion { .. })));
+        assert!(matches!(read_pair(&hdr, &img[..5], &LoadOptions::default()), Err(LoadError::Truncated { expected: 12, found: 5, .. })));
     }
 
     #[test]

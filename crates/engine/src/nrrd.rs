@@ -98,7 +98,10 @@ pub fn parse_header(bytes: &[u8]) -> Result<(Header, usize), LoadError> {
         .map_err(|_| invalid("`sizes` must be whole numbers"))?;
     if sizes.len() != dimension || !(1..=3).contains(&dimension) {
         return Err(if dimension > 3 {
-            LoadError::Unsupported { format: FORMAT, what: format!("a {dimension}-dimensional image; RadLearn reads 2D and 3D grey-level images") }
+            LoadError::Unsupported {
+                format: FORMAT,
+                what: format!("{dimension} dimensions where RadLearn reads 2D and 3D grey-level images"),
+            }
         } else {
             invalid(format!("`dimension` is {dimension} but `sizes` lists {} numbers", sizes.len()))
         });
@@ -114,7 +117,10 @@ pub fn parse_header(bytes: &[u8]) -> Result<(Header, usize), LoadError> {
             let mut v = Vec::new();
             for p in parts {
                 if p == "none" {
-                    return Err(LoadError::Unsupported { format: FORMAT, what: "non-spatial axes (`none` in space directions), e.g. vector or RGB images".into() });
+                    return Err(LoadError::Unsupported {
+                        format: FORMAT,
+                        what: "non-spatial axes (`none` in space directions), e.g. vector or RGB images".into(),
+                    });
                 }
                 v.push(vector(p).ok_or_else(|| invalid(format!("cannot read the space direction `{p}`")))?);
             }
@@ -131,7 +137,10 @@ pub fn parse_header(bytes: &[u8]) -> Result<(Header, usize), LoadError> {
     };
     let data_file = get("data file").or_else(|| get("datafile")).map(str::to_string);
     if data_file.is_none() && !ended {
-        return Err(LoadError::Truncated { format: FORMAT, detail: "the header never ends (no blank line) and no data follows".into(), expected: 1, found: 0 });
+        return Err(LoadError::TruncatedStream {
+            format: FORMAT,
+            detail: "the header never ends (no blank line) and no data follows".into(),
+        });
     }
     let header = Header {
         sample,
@@ -192,10 +201,7 @@ impl Header {
 pub fn read(bytes: &[u8], opts: &LoadOptions) -> Result<Volume, LoadError> {
     let (h, start) = parse_header(bytes)?;
     if let Some(f) = &h.data_file {
-        return Err(LoadError::Unsupported {
-            format: FORMAT,
-            what: format!("a detached header without its data file: give both the header and `{f}`"),
-        });
+        return Err(LoadError::MissingCompanion { format: FORMAT, needed: format!("`{f}`") });
     }
     decode(&h, bytes.get(start..).unwrap_or(&[]), opts)
 }
@@ -244,17 +250,29 @@ fn decode(h: &Header, data: &[u8], opts: &LoadOptions) -> Result<Volume, LoadErr
             let mut out = Vec::with_capacity(n);
             let mut bad = 0u64;
             for tok in text.split(|c: char| c.is_whitespace() || c == ',').filter(|t| !t.is_empty()).take(n) {
-                let v: f64 = tok.parse().map_err(|_| invalid(format!("`{}` in the ASCII data is not a number", tok.chars().take(20).collect::<String>())))?;
+                let v: f64 = tok
+                    .parse()
+                    .map_err(|_| invalid(format!("`{}` in the ASCII data is not a number", tok.chars().take(20).collect::<String>())))?;
                 let v = v as f32;
                 bad += u64::from(!v.is_finite());
                 out.push(v);
             }
             if out.len() < n {
-                return Err(LoadError::Truncated { format: FORMAT, detail: format!("{} (as text numbers)", detail()), expected: n as u64, found: out.len() as u64 });
+                return Err(LoadError::Truncated {
+                    format: FORMAT,
+                    detail: format!("{} (as text numbers)", detail()),
+                    expected: n as u64,
+                    found: out.len() as u64,
+                });
             }
             (out, bad)
         }
-        other => return Err(LoadError::Unsupported { format: FORMAT, what: format!("the encoding `{other}` (RadLearn reads raw, gzip and ascii)") }),
+        other => {
+            return Err(LoadError::Unsupported {
+                format: FORMAT,
+                what: format!("the encoding `{other}` (RadLearn reads raw, gzip and ascii)"),
+            })
+        }
     };
     if bad > 0 {
         return Err(LoadError::NonFinite { format: FORMAT, count: bad });
@@ -264,6 +282,7 @@ fn decode(h: &Header, data: &[u8], opts: &LoadOptions) -> Result<Volume, LoadErr
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Test code: a panic is a failed test.
 mod tests {
     use super::*;
     use std::io::Write;
@@ -298,7 +317,7 @@ mod tests {
         assert_eq!(read(c.as_bytes(), &LoadOptions::default()).unwrap().data, a.data);
 
         let nhdr = header("raw", "data file: ct.raw\n");
-        assert!(matches!(read(nhdr.as_bytes(), &LoadOptions::default()), Err(LoadError::Unsupported { .. })));
+        assert!(matches!(read(nhdr.as_bytes(), &LoadOptions::default()), Err(LoadError::MissingCompanion { .. })));
         assert_eq!(read_detached(nhdr.as_bytes(), &raw, &LoadOptions::default()).unwrap().data, a.data);
     }
 

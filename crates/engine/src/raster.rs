@@ -18,11 +18,19 @@ fn format_name(f: ImageFormat) -> &'static str {
 fn image_error(format: &'static str, e: image::ImageError) -> LoadError {
     match e {
         image::ImageError::Limits(_) => LoadError::TooLarge { what: format!("the {format} image"), claimed: None, budget: 0 },
-        image::ImageError::Unsupported(u) => LoadError::Unsupported { format, what: u.to_string() },
+        image::ImageError::Unsupported(u) => LoadError::Unsupported { format, what: format!("a feature the decoder lacks ({u})") },
         image::ImageError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-            LoadError::Truncated { format, detail: "the compressed image stops early".into(), expected: 1, found: 0 }
+            LoadError::TruncatedStream { format, detail: "the compressed image stops early".into() }
         }
-        other => LoadError::BadMagic { format, detail: other.to_string() },
+        other => {
+            let text = other.to_string();
+            let lower = text.to_ascii_lowercase();
+            if ["not enough bytes", "end of file", "eof", "truncated", "unexpected end"].iter().any(|w| lower.contains(w)) {
+                LoadError::TruncatedStream { format, detail: format!("the compressed image stops early ({})", text.trim()) }
+            } else {
+                LoadError::BadMagic { format, detail: text.trim().to_string() }
+            }
+        }
     }
 }
 
@@ -64,6 +72,7 @@ pub fn read(bytes: &[u8], opts: &LoadOptions) -> Result<Volume, LoadError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Test code: a panic is a failed test.
 mod tests {
     use super::*;
 

@@ -104,12 +104,9 @@ pub fn gunzip_prefix(bytes: &[u8], limit: usize, format: &'static str) -> Result
     let dec = flate2::read::MultiGzDecoder::new(bytes);
     match dec.take(limit as u64).read_to_end(&mut out) {
         Ok(_) => Ok(out),
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(LoadError::Truncated {
-            format,
-            detail: "the gzip stream ends early".into(),
-            expected: bytes.len() as u64 + 1,
-            found: bytes.len() as u64,
-        }),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            Err(LoadError::TruncatedStream { format, detail: "the gzip stream ends early".into() })
+        }
         Err(e) => Err(LoadError::Compression { format, detail: e.to_string() }),
     }
 }
@@ -125,6 +122,7 @@ pub fn gunzip_all(bytes: &[u8], opts: &LoadOptions, format: &'static str) -> Res
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Test code: a panic is a failed test.
 mod tests {
     use super::*;
 

@@ -84,9 +84,77 @@ impl Window {
     }
 }
 
+/// Named CT display windows (centre and width in HU), as commonly used in radiology.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    /// Centre -600, width 1500.
+    Lung,
+    /// Centre 50, width 350.
+    Mediastinum,
+    /// Centre 40, width 400.
+    SoftTissue,
+    /// Centre 400, width 1800.
+    Bone,
+    /// Centre 40, width 80.
+    Brain,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 5] = [Preset::Lung, Preset::Mediastinum, Preset::SoftTissue, Preset::Bone, Preset::Brain];
+
+    /// Centre and width in HU.
+    pub fn centre_width(self) -> (f32, f32) {
+        match self {
+            Preset::Lung => (-600.0, 1500.0),
+            Preset::Mediastinum => (50.0, 350.0),
+            Preset::SoftTissue => (40.0, 400.0),
+            Preset::Bone => (400.0, 1800.0),
+            Preset::Brain => (40.0, 80.0),
+        }
+    }
+
+    /// The window.
+    pub fn window(self) -> Window {
+        let (centre, width) = self.centre_width();
+        Window { centre, width }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Lung => "lung",
+            Preset::Mediastinum => "mediastinum",
+            Preset::SoftTissue => "soft tissue",
+            Preset::Bone => "bone",
+            Preset::Brain => "brain",
+        }
+    }
+
+    /// The preset with this name (case-insensitive; "soft-tissue" and "soft_tissue" also work).
+    pub fn from_name(name: &str) -> Option<Preset> {
+        let n = name.trim().to_ascii_lowercase().replace(['-', '_'], " ");
+        Preset::ALL.into_iter().find(|p| p.name() == n)
+    }
+}
+
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Test code: a panic is a failed test.
 mod tests {
     use super::*;
+
+    #[test]
+    fn presets_map_to_eight_bits() {
+        let lung = Preset::Lung.window();
+        assert_eq!(lung.bounds(), (-1350.0, 150.0));
+        assert_eq!(lung.to_u8(&[-2000.0, -1350.0, -600.0, 150.0]), vec![0, 0, 128, 255]);
+        let brain = Preset::from_name("Brain").unwrap().window();
+        assert_eq!(brain.grey(20.0), 64); // (20 - 0) / 80 * 255 = 63.75
+        assert_eq!(Preset::from_name("soft-tissue"), Some(Preset::SoftTissue));
+        assert_eq!(Preset::from_name("liver"), None);
+        for p in Preset::ALL {
+            let (c, w) = p.centre_width();
+            assert_eq!(Window::new(c, w).unwrap(), p.window());
+        }
+    }
 
     #[test]
     fn linear_inside_clipped_outside() {

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // Test code: a panic is a failed test.
 //! The malformed-file corpus (tests/data/malformed, made by tests/data/make_fixtures.py): every reader must return
 //! a typed error with an actionable message — never panic, never succeed — and each file gives the error expected
 //! for it.
@@ -16,7 +17,8 @@ fn kind(e: &LoadError) -> &'static str {
     match e {
         LoadError::UnknownFormat { .. } => "UnknownFormat",
         LoadError::BadMagic { .. } => "BadMagic",
-        LoadError::Truncated { .. } => "Truncated",
+        LoadError::Truncated { .. } | LoadError::TruncatedStream { .. } => "Truncated",
+        LoadError::MissingCompanion { .. } => "MissingCompanion",
         LoadError::TooLarge { .. } => "TooLarge",
         LoadError::Invalid(_) => "Invalid",
         LoadError::NonFinite { .. } => "NonFinite",
@@ -44,8 +46,9 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("nifti-nan.nii", "NonFinite", "NaN or infinite"),
     ("nifti-gz-truncated.nii.gz", "Truncated", "gzip"),
     ("nrrd-truncated.nrrd", "Truncated", "4x4x4"),
-    ("nrrd-absurd-dims.nrrd", "TooLarge", "memory"),
+    ("nrrd-absurd-dims.nrrd", "TooLarge", "absurd size"),
     ("nrrd-bad-gzip.nrrd", "Compression", "damaged"),
+    ("nrrd-short-gzip.nrrd", "Truncated", "gzip stream ends early"),
     ("nrrd-nan.nrrd", "NonFinite", "NaN"),
     ("nrrd-no-type.nrrd", "Invalid", "type"),
     ("png-truncated.png", "Truncated", "truncated"),
@@ -53,12 +56,14 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("empty.bin", "Empty", "empty"),
     ("random.bin", "UnknownFormat", "random.bin"),
     ("dicom-truncated.dcm", "Truncated", "truncated"),
-    ("dicom-no-dicm.dcm", "UnknownFormat", "dicom-no-dicm.dcm"),
+    ("dicom-no-dicm.dcm", "BadMagic", "DICM"),
     ("dicom-preamble-only.dcm", "Truncated", "truncated"),
     ("dicom-huge-element.dcm", "Truncated", "claims more bytes"),
     ("dicom-jpeg2000.dcm", "Unsupported", "JPEG 2000"),
-    ("dicom-absurd-dims.dcm", "Truncated", "pixel"),
+    ("dicom-absurd-dims.dcm", "TooLarge", "25.8 GB"),
     ("dicom-short-pixels.dcm", "Truncated", "pixel"),
+    ("dicom-fuzz-misaligned-sl.dcm", "Invalid", "not a whole number of 4-byte values"),
+    ("dicom-jpeg-size-mismatch.dcm", "Invalid", "16 x 16 pixels but the DICOM header says 16 x 8"),
 ];
 
 #[test]
@@ -100,6 +105,12 @@ fn broken_series_are_refused() {
     assert_eq!(kind(&e), "MixedSeries", "{e}");
     assert!(e.to_string().contains("2 different series"), "{e}");
 
+    // Grouped by series instead, both series load.
+    let all = dicom::read_all_series(&refs, &LoadOptions::default()).unwrap();
+    assert_eq!(all.len(), 2);
+    assert!(all.iter().all(|v| v.geometry.dims == [16, 16, 1]));
+    assert_ne!(all[0].meta.series_uid, all[1].meta.series_uid);
+
     let files = folder("malformed/series-missing");
     let refs: Vec<&[u8]> = files.iter().map(|f| f.as_slice()).collect();
     let e = dicom::read_series(&refs, &LoadOptions::default()).unwrap_err();
@@ -124,4 +135,53 @@ fn budget_is_checked_before_allocating() {
     let refs: Vec<&[u8]> = files.iter().map(|f| f.as_slice()).collect();
     let e = dicom::read_series(&refs, &LoadOptions::with_max_bytes(3_000_000)).unwrap_err();
     assert_eq!(kind(&e), "TooLarge", "{e}");
+}
+
+/// A deterministic mutation smoke test, so the normal suite exercises what the fuzz targets do: valid files cut at
+/// many lengths and with bytes overwritten go through every reader, which must return (Ok or a typed error).
+#[test]
+fn mutated_valid_files_never_panic() {
+    let seeds = [
+        "dicom-syntaxes/implicit.dcm",
+        "dicom-syntaxes/explicit.dcm",
+        "dicom-syntaxes/deflated.dcm",
+        "dicom-syntaxes/rle.dcm",
+        "dicom-syntaxes/jpeg-baseline.dcm",
+        "nifti-variants/phantom-nifti2.nii",
+        "nifti-variants/phantom-qform-scaled.nii",
+        "ibsi-digital-phantom/phantom.nii.gz",
+    ];
+    let opts = LoadOptions::with_max_bytes(64 << 20);
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        // xorshift64: a deterministic stream, enough to pick positions and bytes.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut runs = 0;
+    for seed in seeds {
+        let bytes = std::fs::read(dir(seed)).unwrap();
+        let n = bytes.len();
+        for k in 0..250 {
+            let cut = &bytes[..n * k / 250];
+            let _ = all_readers(cut, &opts);
+            let mut m = bytes.clone();
+            for _ in 0..1 + k % 4 {
+                let pos = (next() % n as u64) as usize;
+                m[pos] = match k % 3 {
+                    0 => 0xFF,
+                    1 => 0x00,
+                    _ => (next() & 0xFF) as u8,
+                };
+            }
+            // A reader that zero-fills a huge claimed length shows up as a slow run.
+            let t = std::time::Instant::now();
+            let _ = all_readers(&m, &opts);
+            assert!(t.elapsed().as_secs() < 10, "{seed}, mutation {k}: the readers took {:?}", t.elapsed());
+            runs += 2;
+        }
+    }
+    assert_eq!(runs, seeds.len() * 500);
 }

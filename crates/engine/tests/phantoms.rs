@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // Test code: a panic is a failed test.
 //! Tests on the IBSI reference data copied into tests/data (see the LICENSE.md files there).
 
 use std::path::{Path, PathBuf};
@@ -53,7 +54,8 @@ fn ct_phantom_mask_statistics() {
     assert!(mask.geometry.approx_eq(&img.geometry, 1e-4));
     let m = LabelMap::from_volume(&mask);
     assert_eq!(m.count(), 125_256);
-    let (sum, n) = img.data.iter().zip(&m.data).filter(|(_, &l)| l != 0).fold((0.0f64, 0usize), |(s, n), (&v, _)| (s + f64::from(v), n + 1));
+    let (sum, n) =
+        img.data.iter().zip(&m.data).filter(|(_, &l)| l != 0).fold((0.0f64, 0usize), |(s, n), (&v, _)| (s + f64::from(v), n + 1));
     let mean = sum / n as f64;
     assert!((mean - -46.9).abs() < 0.05, "mean HU {mean}");
 }
@@ -141,4 +143,66 @@ fn rtstruct_refuses_another_series() {
     assert!(matches!(e, radlearn_engine::LoadError::ReferencedSeriesAbsent { .. }), "{e}");
     let e = rt.rasterise("Lung", &ct_dicom()).unwrap_err();
     assert!(e.to_string().contains("GTV-1"), "{e}");
+}
+
+#[test]
+fn nifti_variants_read_like_the_original() {
+    let o = LoadOptions::default();
+    let orig = nifti::read(&read("ibsi-digital-phantom/phantom.nii.gz"), &o).unwrap();
+    for rel in ["nifti-variants/phantom-nifti2.nii", "nifti-variants/phantom-nifti2.nii.gz", "nifti-variants/phantom-bigendian.nii"] {
+        let v = radlearn_engine::load(&read(rel), rel, &o).unwrap();
+        assert_eq!(v.data, orig.data, "{rel}");
+        assert!(v.geometry.approx_eq(&orig.geometry, 1e-6), "{rel}: {:?}", v.geometry);
+        assert_eq!(v.meta.format, if rel.contains("nifti2") { "NIfTI-2" } else { "NIfTI-1" });
+    }
+    // Oblique qform (sform unset) and scl_slope 0.5 / scl_inter -3.
+    let q = nifti::read(&read("nifti-variants/phantom-qform-scaled.nii"), &o).unwrap();
+    let expected: Vec<f32> = orig.data.iter().map(|v| v * 0.5 - 3.0).collect();
+    assert_eq!(q.data, expected);
+    assert_eq!(q.meta.rescale, Some((0.5, -3.0)));
+    let g = &q.geometry;
+    assert!(g.spacing.iter().all(|s| (s - 2.0).abs() < 1e-6), "{:?}", g.spacing);
+    // RAS column (0.8, 0.6, 0) is LPS (-0.8, -0.6, 0); RAS origin (10, -20, 30) is LPS (-10, 20, 30).
+    for (a, b) in g.direction[0].iter().zip([-0.8, -0.6, 0.0]) {
+        assert!((a - b).abs() < 1e-6, "{:?}", g.direction);
+    }
+    for (a, b) in g.origin.iter().zip([-10.0, 20.0, 30.0]) {
+        assert!((a - b).abs() < 1e-5, "{:?}", g.origin);
+    }
+    // World <-> voxel through the oblique geometry.
+    let w = g.voxel_to_world([1.0, 0.0, 0.0]);
+    assert!((w[0] - (-10.0 - 1.6)).abs() < 1e-5 && (w[1] - (20.0 - 1.2)).abs() < 1e-5);
+}
+
+#[test]
+fn ct_phantom_resampled_like_ibsi_configs_b_and_c() {
+    use radlearn_engine::preprocess::{self, Discretisation, Interpolation};
+    let o = LoadOptions::default();
+    let img = ct_nifti();
+    let mask = LabelMap::from_volume(&nifti::read(&read("ibsi-ct-phantom/nifti/mask/mask.nii.gz"), &o).unwrap());
+    // n_b = ceil(n_a s_a / s_b): ceil(204 * 0.977 / 2) = 100, ceil(201 * 0.977 / 2) = 99, 60 * 3 / 2 = 90.
+    let r = preprocess::resample_image(&img, [2.0; 3], Interpolation::Linear, true, &o).unwrap();
+    assert_eq!(r.geometry.dims, [100, 99, 90]);
+    assert!(r.data.iter().all(|v| v.fract() == 0.0));
+    // Both grids share their centre.
+    let c0 = img.geometry.voxel_to_world([101.5, 100.0, 29.5]);
+    let c1 = r.geometry.voxel_to_world([49.5, 49.0, 44.5]);
+    assert!(c0.iter().zip(&c1).all(|(a, b)| (a - b).abs() < 1e-6), "{c0:?} {c1:?}");
+    let m = preprocess::resample_mask(&mask, [2.0; 3], Interpolation::Linear, 0.5, &o).unwrap();
+    // IBSI config C (3D, 2 mm, trilinear, partial volume 0.5): voxel-counting volume 368 000 +/- 6 000 mm^3.
+    let volume_c = m.count() as f64 * 8.0;
+    eprintln!("config C volume {volume_c} mm^3");
+    assert!((volume_c - 368_000.0).abs() <= 6_000.0, "{volume_c}");
+    // Re-segmentation to [-1000, 400] HU and fixed bin size 25 HU from -1000 (config C).
+    let seg = preprocess::resegment_range(&r, &m, Some(-1000.0), Some(400.0)).unwrap();
+    assert!(seg.count() < m.count() && seg.count() > m.count() / 2);
+    let d = preprocess::discretise(&r.data, &seg.data, Discretisation::FixedBinSize { width: 25.0, min: Some(-1000.0) }).unwrap();
+    assert!(d.max_level <= 57, "{}", d.max_level); // (400 + 1000) / 25 + 1
+    assert_eq!(d.levels.iter().filter(|&&l| l > 0).count(), seg.count());
+    // Config B: 2D (in-plane) interpolation to 2 x 2 mm, slices kept at 3 mm: 358 000 +/- 5 000 mm^3.
+    let m2 = preprocess::resample_mask(&mask, [2.0, 2.0, 3.0], Interpolation::Linear, 0.5, &o).unwrap();
+    assert_eq!(m2.geometry.dims, [100, 99, 60]);
+    let volume_b = m2.count() as f64 * 12.0;
+    eprintln!("config B volume {volume_b} mm^3");
+    assert!((volume_b - 358_000.0).abs() <= 5_000.0, "{volume_b}");
 }

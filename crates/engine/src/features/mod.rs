@@ -26,12 +26,14 @@
 use std::fmt;
 use std::ops::ControlFlow;
 
-pub mod intensity;
-pub mod local;
-pub(crate) mod math;
-pub mod mesh;
-pub mod morphology;
+mod intensity;
+mod local;
+mod math;
+mod mesh;
+mod morphology;
 pub mod texture;
+
+pub use morphology::MAX_FFT_POINTS;
 
 /// One computed feature, named as in the IBSI manual.
 #[derive(Debug, Clone, PartialEq)]
@@ -168,6 +170,11 @@ pub enum FeatureError {
         /// The number of levels declared.
         levels: u32,
     },
+    /// An intensity inside the ROI is NaN or infinite.
+    NonFiniteIntensity {
+        /// Linear index of the voxel.
+        index: usize,
+    },
     /// A setting is out of range; the message says which and why.
     InvalidSetting(String),
 }
@@ -180,10 +187,12 @@ impl fmt::Display for FeatureError {
                 write!(f, "{what} has {got} values but the grid has {expected} voxels; pass one value per voxel")
             }
             FeatureError::EmptyRoi => write!(f, "the region of interest is empty; draw or load a mask with at least one voxel"),
-            FeatureError::BadGreyLevel { what, level, levels } => write!(
-                f,
-                "{what} holds grey level {level} inside the ROI, but levels must lie in 1..={levels}; discretise the image first"
-            ),
+            FeatureError::BadGreyLevel { what, level, levels } => {
+                write!(f, "{what} holds grey level {level} inside the ROI, but levels must lie in 1..={levels}; discretise the image first")
+            }
+            FeatureError::NonFiniteIntensity { index } => {
+                write!(f, "voxel {index} of the ROI has a NaN or infinite intensity; fix the image or leave that voxel out of the mask")
+            }
             FeatureError::InvalidSetting(msg) => write!(f, "{msg}"),
         }
     }
@@ -232,20 +241,43 @@ impl<'a> FeatureInput<'a> {
     }
 }
 
-/// How the intensity-volume histogram samples intensities (IBSI 3.5).
+/// How the intensity-volume histogram discretises intensities (IBSI 3.5), by the kind of image.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum IvhDiscretisation {
+    /// Discrete calibrated intensities (e.g. CT in HU) or intensities that already are grey levels: used as they
+    /// are, evaluated every `interval` (1 for integers).
+    None {
+        /// Distance between evaluated intensities.
+        interval: f64,
+    },
+    /// Continuous calibrated intensities (e.g. PET SUV): fixed bin size `width` from the range's lower bound, each
+    /// voxel replaced by its bin's centre; evaluated at the bin centres.
+    FixedBinSize {
+        /// Bin width in intensity units.
+        width: f64,
+    },
+    /// Arbitrary intensity units (e.g. MR): `bins` bins between the ROI's lowest and highest intensity; evaluated
+    /// at the bin numbers 1 ..= `bins`.
+    FixedBinNumber {
+        /// Number of bins (IBSI recommends 1000).
+        bins: u32,
+    },
+}
+
+/// Intensity-volume histogram settings (IBSI 3.5).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct IvhSettings {
-    /// Distance between the intensities at which the curve is evaluated: 1 for discretised or integer
-    /// intensities (e.g. CT in HU), the bin width when the image was discretised with a fixed bin size.
-    pub step: f64,
-    /// The intensity range `(min, max)` the fractions refer to (e.g. the re-segmentation range);
-    /// `None` takes the ROI's lowest and highest intensity.
+    /// How intensities are discretised.
+    pub discretisation: IvhDiscretisation,
+    /// The re-segmentation range `(min, max)`, which sets the IVH's total range; an infinite bound (a half-open
+    /// range) or `None` takes the ROI's lowest or highest intensity.
     pub range: Option<(f64, f64)>,
 }
 
 impl Default for IvhSettings {
     fn default() -> Self {
-        IvhSettings { step: 1.0, range: None }
+        IvhSettings { discretisation: IvhDiscretisation::None { interval: 1.0 }, range: None }
     }
 }
 
@@ -285,12 +317,18 @@ impl FeatureSettings {
         if self.distance == 0 {
             return Err(FeatureError::InvalidSetting("the texture distance should be at least 1, but is 0".into()));
         }
-        if !(self.ivh.step.is_finite() && self.ivh.step > 0.0) {
-            return Err(FeatureError::InvalidSetting(format!("the IVH step should be positive, but is {}", self.ivh.step)));
+        match self.ivh.discretisation {
+            IvhDiscretisation::None { interval: w } | IvhDiscretisation::FixedBinSize { width: w } if !(w.is_finite() && w > 0.0) => {
+                return Err(FeatureError::InvalidSetting(format!("the IVH interval or bin width should be positive, but is {w}")));
+            }
+            IvhDiscretisation::FixedBinNumber { bins: 0 } => {
+                return Err(FeatureError::InvalidSetting("the number of IVH bins should be at least 1, but is 0".into()));
+            }
+            _ => {}
         }
         if let Some((lo, hi)) = self.ivh.range {
-            if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-                return Err(FeatureError::InvalidSetting(format!("the IVH range should be finite and increasing, but is ({lo}, {hi})")));
+            if lo.is_nan() || hi.is_nan() || lo >= hi {
+                return Err(FeatureError::InvalidSetting(format!("the IVH range should be increasing, but is ({lo}, {hi})")));
             }
         }
         for (what, n) in [("texture", self.texture_levels), ("histogram", self.histogram_levels)] {
@@ -341,6 +379,9 @@ impl Out<'_> {
     }
 }
 
+/// The most texture grey levels accepted: a co-occurrence matrix has `N_g^2` cells, and several are kept at once.
+pub const MAX_TEXTURE_LEVELS: usize = 1024;
+
 /// The validated input, with the ROI's voxel list and level counts worked out once.
 pub(crate) struct Prepared<'a> {
     pub input: FeatureInput<'a>,
@@ -352,7 +393,7 @@ pub(crate) struct Prepared<'a> {
     pub nh: usize,
 }
 
-fn prepare<'a>(input: &FeatureInput<'a>, settings: &ValidSettings) -> Result<Prepared<'a>, FeatureError> {
+pub(crate) fn prepare<'a>(input: &FeatureInput<'a>, settings: &ValidSettings) -> Result<Prepared<'a>, FeatureError> {
     let n = input.len();
     let bufs: [(&'static str, usize); 5] = [
         ("intensities", input.intensities.len()),
@@ -373,8 +414,11 @@ fn prepare<'a>(input: &FeatureInput<'a>, settings: &ValidSettings) -> Result<Pre
     if roi.is_empty() || !input.morphological_mask.iter().any(|&m| m) {
         return Err(FeatureError::EmptyRoi);
     }
+    if let Some(index) = roi.iter().copied().find(|&i| !input.intensities[i].is_finite()) {
+        return Err(FeatureError::NonFiniteIntensity { index });
+    }
     let s = settings.get();
-    let mut levels = |what: &'static str, buf: &[u32], declared: Option<u32>| -> Result<usize, FeatureError> {
+    let levels = |what: &'static str, buf: &[u32], declared: Option<u32>| -> Result<usize, FeatureError> {
         let max = roi.iter().map(|&i| buf[i]).max().unwrap_or(1);
         let ng = declared.unwrap_or(max);
         for &i in &roi {
@@ -385,6 +429,11 @@ fn prepare<'a>(input: &FeatureInput<'a>, settings: &ValidSettings) -> Result<Pre
         Ok(ng as usize)
     };
     let ng = levels("texture_levels", input.texture_levels, s.texture_levels)?;
+    if ng > MAX_TEXTURE_LEVELS {
+        return Err(FeatureError::InvalidSetting(format!(
+            "texture features need at most {MAX_TEXTURE_LEVELS} grey levels, but there are {ng}; discretise with fewer bins or a wider bin"
+        )));
+    }
     let nh = levels("histogram_levels", input.histogram_levels, s.histogram_levels)?;
     Ok(Prepared { input: *input, roi, ng, nh })
 }
@@ -403,7 +452,7 @@ pub fn compute(
     let mut done = 0;
     let mut values = Vec::with_capacity(512);
     for (family, n) in steps {
-        let mut tick = |_: ()| -> Result<(), FeatureError> {
+        let mut tick = || -> Result<(), FeatureError> {
             let flow = progress(Progress { family, done, total });
             done += 1;
             match flow {
@@ -414,23 +463,23 @@ pub fn compute(
         let mut out = Out { values: &mut values, family, aggregation: None };
         match family {
             Family::Morphology => {
-                tick(())?;
+                tick()?;
                 morphology::compute(&p, &mut out);
             }
             Family::LocalIntensity => {
-                tick(())?;
+                tick()?;
                 local::compute(&p, &mut out);
             }
             Family::IntensityStatistics => {
-                tick(())?;
+                tick()?;
                 intensity::statistics(&p, &mut out);
             }
             Family::IntensityHistogram => {
-                tick(())?;
+                tick()?;
                 intensity::histogram(&p, &mut out);
             }
             Family::IntensityVolumeHistogram => {
-                tick(())?;
+                tick()?;
                 intensity::ivh(&p, &s.ivh, &mut out);
             }
             _ => {
@@ -439,6 +488,65 @@ pub fn compute(
             }
         }
     }
-    progress(Progress { family: *s.families.last().unwrap_or(&Family::Morphology), done: total, total });
+    // The last report (done == total) is informational: the work is finished, so there is nothing to cancel.
+    let last = s.families.last().copied().unwrap_or(Family::Morphology);
+    let _ = progress(Progress { family: last, done: total, total });
     Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(dims: [usize; 3], intensities: &[f32], mask: &[bool], levels: &[u32]) -> Vec<FeatureValue> {
+        let input = FeatureInput::new(dims, [1.0, 1.0, 2.0], intensities, mask, levels);
+        let settings = FeatureSettings::default().check().expect("valid");
+        compute(&input, &settings, &mut |_| ControlFlow::Continue(())).expect("computed")
+    }
+
+    fn value(values: &[FeatureValue], code: &str, agg: Option<&str>) -> f64 {
+        values.iter().find(|v| v.feature_code == code && v.aggregation_code == agg).map_or(f64::NAN, |v| v.value)
+    }
+
+    #[test]
+    fn degenerate_rois_give_values_not_panics() {
+        // One voxel, one slice, a constant image: every family runs; undefined features are NaN.
+        let one = run([1, 1, 1], &[5.0], &[true], &[1]);
+        assert_eq!(value(&one, "YEKZ", None), 2.0);
+        assert!(value(&one, "N365", None).is_nan(), "Moran's I needs two voxels");
+        let n = 6 * 5;
+        let flat = run([6, 5, 1], &vec![3.0; n], &vec![true; n], &vec![1; n]);
+        assert_eq!(value(&flat, "Q4LE", None), 3.0);
+        assert!(value(&flat, "ECT3", None) == 0.0 && value(&flat, "KE2A", None) == 0.0);
+        assert_eq!(value(&flat, "9CMM", None), 0.0);
+        // NGTDM conventions for a single grey level (IBSI 3.10).
+        for (code, expected) in [("QCDE", 1e6), ("65HE", 0.0), ("NQ30", 0.0), ("HDEZ", 0.0), ("1X9X", 0.0)] {
+            assert_eq!(value(&flat, code, Some("KOBO")), expected, "{code}");
+        }
+        assert_eq!(value(&flat, "GYBY", Some("IAZD")), 1.0);
+        assert!(value(&flat, "RNU0", None) > 0.0);
+        let texture = 25 * 6 + 16 * 6 + 16 * 3 + 16 * 3 + 5 * 3 + 17 * 3;
+        assert_eq!(flat.len(), 29 + 2 + 18 + 23 + 7 + texture);
+    }
+
+    #[test]
+    fn inputs_are_checked() {
+        let settings = FeatureSettings::default().check().expect("valid");
+        let input = FeatureInput::new([2, 1, 1], [1.0; 3], &[1.0, 2.0], &[true, true], &[1]);
+        let err = compute(&input, &settings, &mut |_| ControlFlow::Continue(())).expect_err("refused");
+        assert_eq!(err, FeatureError::LengthMismatch { what: "texture_levels", got: 1, expected: 2 });
+        let input = FeatureInput::new([2, 1, 1], [1.0; 3], &[1.0, 2.0], &[true, true], &[1, 0]);
+        let err = compute(&input, &settings, &mut |_| ControlFlow::Continue(())).expect_err("refused");
+        assert!(matches!(err, FeatureError::BadGreyLevel { level: 0, .. }), "{err}");
+        let input = FeatureInput::new([2, 1, 1], [1.0; 3], &[1.0, 2.0], &[false, false], &[1, 1]);
+        assert_eq!(compute(&input, &settings, &mut |_| ControlFlow::Continue(())), Err(FeatureError::EmptyRoi));
+        let input = FeatureInput::new([2, 1, 1], [1.0; 3], &[1.0, f32::NAN], &[true, true], &[1, 1]);
+        assert_eq!(compute(&input, &settings, &mut |_| ControlFlow::Continue(())), Err(FeatureError::NonFiniteIntensity { index: 1 }));
+        let many: Vec<u32> = vec![2000, 1];
+        let input = FeatureInput::new([2, 1, 1], [1.0; 3], &[1.0, 2.0], &[true, true], &many);
+        let err = compute(&input, &settings, &mut |_| ControlFlow::Continue(())).expect_err("refused");
+        assert!(err.to_string().contains("at most 1024 grey levels"), "{err}");
+        let bad = FeatureSettings { distance: 0, ..FeatureSettings::default() };
+        assert!(bad.check().expect_err("refused").to_string().contains("at least 1, but is 0"));
+    }
 }

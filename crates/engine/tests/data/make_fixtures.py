@@ -82,10 +82,12 @@ f = bytearray(nii[:352])
 struct.pack_into("<hh", f, 70, 16, 32)
 struct.pack_into("<8h", f, 40, 3, 2, 1, 1, 1, 1, 1, 1)
 w("nifti-nan.nii", bytes(f) + struct.pack("<2f", float("nan"), float("inf")))
-w("nifti-gz-truncated.nii.gz", gzip.compress(nii)[:300])
+gz = gzip.compress(nii, mtime=0)
+w("nifti-gz-truncated.nii.gz", gz[: len(gz) // 2])
 w("nrrd-truncated.nrrd", b"NRRD0004\ntype: short\ndimension: 3\nsizes: 4 4 4\nencoding: raw\n\n" + b"\0" * 20)
 w("nrrd-absurd-dims.nrrd", b"NRRD0004\ntype: float\ndimension: 3\nsizes: 2000000 2000000 2000000\nencoding: raw\n\n\0\0\0\0")
-w("nrrd-bad-gzip.nrrd", b"NRRD0004\ntype: short\ndimension: 2\nsizes: 4 4\nencoding: gzip\n\n\x1f\x8bgarbage")
+w("nrrd-short-gzip.nrrd", b"NRRD0004\ntype: short\ndimension: 2\nsizes: 4 4\nencoding: gzip\n\n\x1f\x8bgarbage")
+w("nrrd-bad-gzip.nrrd", b"NRRD0004\ntype: short\ndimension: 2\nsizes: 4 4\nencoding: gzip\n\n\x1f\x8b\x08\x00\0\0\0\0\0\xff" + b"\xff" * 50)
 w("nrrd-nan.nrrd", b"NRRD0004\ntype: float\ndimension: 1\nsizes: 2\nencoding: ascii\n\n1.5 nan\n")
 w("nrrd-no-type.nrrd", b"NRRD0004\ndimension: 1\nsizes: 2\nencoding: raw\n\n\0\0")
 w("png-truncated.png", open("png-sample.png", "rb").read()[:60] if os.path.exists("png-sample.png") else b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0")
@@ -107,6 +109,9 @@ j2k.PixelData = encapsulate([b"\xff\x4f\xff\x51" + b"\0" * 60])
 j2k["PixelData"].VR = "OB"
 j2k["PixelData"].is_undefined_length = True
 save(j2k, f"{M}/dicom-jpeg2000.dcm", JPEG2000Lossless)
+jm = pydicom.dcmread("dicom-syntaxes/jpeg-baseline.dcm")
+jm.Rows = 8  # the JPEG stream inside is 16 x 16
+jm.save_as(f"{M}/dicom-jpeg-size-mismatch.dcm", enforce_file_format=True)
 big = copy.deepcopy(base)
 big.Rows, big.Columns = 65535, 65535
 save(big, f"{M}/dicom-absurd-dims.dcm")
@@ -127,3 +132,29 @@ for k in [40, 41]:
     save(crop(f"{CT}/{files[k]}", other), f"{M}/rtstruct-absent-series/{k}.dcm")
 open(f"{M}/rtstruct-absent-series/rs.dcm", "wb").write(open("ibsi-ct-phantom/dicom/mask/DCM_RS_00060.dcm", "rb").read())
 print("ok")
+
+# NIfTI variants of the digital phantom, written by nibabel.
+import nibabel as nib
+
+os.makedirs("nifti-variants", exist_ok=True)
+src = nib.load("ibsi-digital-phantom/phantom.nii.gz")
+arr = np.asarray(src.dataobj)
+aff = src.affine.copy()
+nib.save(nib.Nifti2Image(arr, aff), "nifti-variants/phantom-nifti2.nii")
+nib.save(nib.Nifti2Image(arr, aff), "nifti-variants/phantom-nifti2.nii.gz")
+be = nib.Nifti1Image(arr.astype(">i2"), aff)
+be.header.set_data_dtype(">i2")
+nib.save(be, "nifti-variants/phantom-bigendian.nii")
+# Oblique qform only (sform code 0), float image stored as int16 with scl_slope / scl_inter.
+rot = np.array([[0.8, -0.6, 0.0], [0.6, 0.8, 0.0], [0.0, 0.0, 1.0]]) @ np.diag([2.0, 2.0, 2.0])
+obl = np.eye(4)
+obl[:3, :3] = rot
+obl[:3, 3] = [10.0, -20.0, 30.0]
+q = nib.Nifti1Image(arr.astype(np.int16), None)
+q.set_qform(obl, code=1)
+q.set_sform(None, code=0)
+nib.save(q, "nifti-variants/phantom-qform-scaled.nii")
+raw = bytearray(open("nifti-variants/phantom-qform-scaled.nii", "rb").read())
+struct.pack_into("<2f", raw, 112, 0.5, -3.0)  # scl_slope, scl_inter: values are 0.5 * stored - 3
+open("nifti-variants/phantom-qform-scaled.nii", "wb").write(bytes(raw))
+print("nifti ok")

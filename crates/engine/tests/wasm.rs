@@ -1,0 +1,43 @@
+//! The engine in WebAssembly, in headless Chromium: the same loaders give the same numbers as
+//! natively. Run by `cargo xtask test` (wasm-bindgen-test-runner); natively this file is empty.
+#![cfg(target_arch = "wasm32")]
+
+use radlearn_engine::load::load;
+use radlearn_engine::{nifti, LabelMap, LoadOptions};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const PHANTOM: &[u8] = include_bytes!("data/ibsi-digital-phantom/phantom.nii.gz");
+const MASK: &[u8] = include_bytes!("data/ibsi-digital-phantom/mask.nii.gz");
+
+#[wasm_bindgen_test]
+fn digital_phantom_reads_the_same_in_wasm() {
+    let opts = LoadOptions::default();
+    let image = load(PHANTOM, "phantom.nii.gz", &opts).expect("the phantom loads");
+    let mask = LabelMap::from_volume(&load(MASK, "mask.nii.gz", &opts).expect("the mask loads"));
+    assert_eq!(image.geometry.dims, [5, 4, 4]);
+    assert_eq!(image.geometry.spacing, [2.0, 2.0, 2.0]);
+    assert_eq!(mask.count(), 74);
+    let inside: Vec<f32> = image.data.iter().zip(&mask.data).filter(|(_, &m)| m > 0).map(|(&v, _)| v).collect();
+    let mean = inside.iter().map(|&v| f64::from(v)).sum::<f64>() / inside.len() as f64;
+    assert!((mean - 2.1486).abs() < 1e-4, "ROI mean {mean}");
+    let volume_mm3 = mask.count() as f64 * 8.0;
+    assert_eq!(volume_mm3, 592.0);
+}
+
+#[wasm_bindgen_test]
+fn nifti_round_trip_in_wasm() {
+    let image = load(PHANTOM, "phantom.nii.gz", &LoadOptions::default()).expect("the phantom loads");
+    let bytes = nifti::write(&image, nifti::WriteType::F32, true).expect("writes");
+    let again = nifti::read(&bytes, &LoadOptions::default()).expect("reads back");
+    assert_eq!(again.data, image.data);
+    assert!(again.geometry.approx_eq(&image.geometry, 1e-9));
+}
+
+#[wasm_bindgen_test]
+fn hostile_bytes_give_errors_not_panics_in_wasm() {
+    for bytes in [&b""[..], &b"\x1f\x8b\x08\x00garbage"[..], &PHANTOM[..PHANTOM.len() / 2], &[0u8; 400][..]] {
+        assert!(load(bytes, "x.nii.gz", &LoadOptions::default()).is_err());
+    }
+}
