@@ -4,7 +4,9 @@ Its source package on PyPI is broken: it lacks radiomics/src/cmatrices.h and csh
 source package has them, with identical C sources) and declares version 3.0.1a1, so pip refuses
 it by name. This script fetches both source packages from PyPI (checking their sha256), copies the
 two headers across and installs the patched folder with --no-build-isolation. Run by
-`cargo xtask bench`; idempotent.
+`cargo xtask bench`; idempotent. The patched source folder is kept in .tools/pyradiomics-3.1.0,
+because its data/ folder holds PyRadiomics' own sample cases (brain1, lung1), which the features
+benchmark uses without copying them into this repository.
 """
 import hashlib
 import shutil
@@ -37,17 +39,23 @@ def fetch(version, into):
     return into / f"pyradiomics-{version}"
 
 
+KEEP = Path(".tools")
+
+
 def main():
     try:
         import radiomics  # noqa: F401
-        print(f"ok: PyRadiomics {radiomics.__version__} already installed")
-        return
+        if (KEEP / "pyradiomics-3.1.0/data/brain1_image.nrrd").exists():
+            print(f"ok: PyRadiomics {radiomics.__version__} already installed")
+            return
     except ImportError:
         pass
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *BUILD_DEPS], check=True)
+    KEEP.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        old, new = fetch("3.0.1", tmp), fetch("3.1.0", tmp)
+        old = fetch("3.0.1", Path(tmp))
+        shutil.rmtree(KEEP / "pyradiomics-3.1.0", ignore_errors=True)
+        new = fetch("3.1.0", KEEP)
         for header in ("cmatrices.h", "cshape.h"):
             shutil.copy(old / "radiomics/src" / header, new / "radiomics/src" / header)
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-build-isolation", str(new)], check=True)
