@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 
 use radlearn_course::compile::{compile_course, Severity};
 
+mod features;
+
 #[derive(Parser)]
 #[command(name = "radlearn", version, about = "RadLearn: radiomics and machine learning lessons, from the command line")]
 struct Cli {
@@ -31,6 +33,8 @@ enum Command {
         #[arg(long, default_value_t = 1024)]
         max_mib: u64,
     },
+    /// Compute IBSI radiomics features of a region of interest (or of a cohort with --cases), one row per value.
+    Features(features::FeaturesArgs),
 }
 
 #[derive(Subcommand)]
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Lessons { action: LessonsAction::Check { dir, deny_warnings } } => lessons_check(dir, deny_warnings),
         Command::Info { files, max_mib } => info::run(&files, max_mib),
+        Command::Features(args) => features::run(args),
     }
 }
 

@@ -85,10 +85,9 @@ impl Walker<'_> {
                     0xE00D => return Ok((pos, Stop::ItemDelimiter)),
                     0xE0DD => return Ok((pos, Stop::SequenceDelimiter)),
                     _ => {
-                        if len != u32::MAX {
-                            pos = self.skip(pos, len, end)?;
-                        }
-                        continue;
+                        // Items belong inside sequences (handled by `items`); the parser does not expect one here.
+                        let _ = len;
+                        return Err(LoadError::Invalid(format!("DICOM: an item tag (FFFE,{elem:04X}) appears outside a sequence")));
                     }
                 }
             }
@@ -272,13 +271,21 @@ pub fn check_lengths(bytes: &[u8], opts: &LoadOptions) -> Result<String, LoadErr
             if inflated.len() > limit {
                 return Err(LoadError::TooLarge { what: "the inflated DICOM data set".into(), claimed: None, budget: opts.max_bytes });
             }
-            Walker { b: &inflated, implicit: false }.elements(0, inflated.len(), 0)?;
+            top_level(Walker { b: &inflated, implicit: false }.elements(0, inflated.len(), 0)?)?;
         }
         _ => {
-            Walker { b: bytes, implicit: ts == IMPLICIT_LE }.elements(pos, bytes.len(), 0)?;
+            top_level(Walker { b: bytes, implicit: ts == IMPLICIT_LE }.elements(pos, bytes.len(), 0)?)?;
         }
     }
     Ok(ts)
+}
+
+/// The data set must end at the end of the file, not at a stray delimiter.
+fn top_level((_, stop): (usize, Stop)) -> Result<(), LoadError> {
+    match stop {
+        Stop::End => Ok(()),
+        _ => Err(LoadError::Invalid("DICOM: a sequence delimiter appears outside a sequence".into())),
+    }
 }
 
 /// End of the single meta element starting at `pos` (explicit VR LE).

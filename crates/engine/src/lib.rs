@@ -11,7 +11,9 @@
 //!   default) before allocating.
 //! - Writing: [`nifti::write`] (images and masks, readable by nibabel).
 //! - IBSI image processing: [`preprocess`] (resampling on the centred grid, mask partial-volume threshold,
-//!   re-segmentation, discretisation); mask operations: [`mask`].
+//!   re-segmentation, discretisation; tricubic spline interpolation in [`spline`]); mask operations: [`mask`].
+//! - Radiomics: [`features`] (every IBSI family), configurations checked once ([`config::FeatureConfig`] into
+//!   [`config::ValidConfig`], built-ins for the IBSI phantoms) and the whole pipeline in [`radiomics::extract`].
 //! - Display: [`window`] (window/level, named presets), [`histogram`].
 //!
 //! # Example
@@ -25,6 +27,7 @@
 //! assert_eq!(h.counts.iter().sum::<u64>() + h.below + h.above, 128 * 128);
 //! ```
 
+pub mod config;
 pub mod dicom;
 pub mod error;
 pub mod features;
@@ -34,8 +37,10 @@ pub mod mask;
 pub mod nifti;
 pub mod nrrd;
 pub mod preprocess;
+pub mod radiomics;
 pub mod raster;
 pub mod samples;
+pub mod spline;
 pub mod synthetic;
 pub mod volume;
 pub mod window;

@@ -18,6 +18,8 @@ pub enum Interpolation {
     Linear,
     /// Tricubic convolution (Keys' kernel, a = -0.5).
     Cubic,
+    /// Tricubic B-spline with prefiltering (IBSI "tricubic spline"); see [`crate::spline`].
+    CubicSpline,
 }
 
 /// The interpolation grid for a new spacing, aligned on the centre of the original grid (IBSI "align grid
@@ -80,6 +82,7 @@ fn axis_weights(n_src: usize, start: f64, step: f64, n_dst: usize, interp: Inter
                     let t = x - f;
                     (-1..=2).map(|d| (clamp(f as i64 + d), cubic(t - d as f64))).collect()
                 }
+                Interpolation::CubicSpline => crate::spline::weights(n_src, x),
             }
         })
         .collect()
@@ -139,7 +142,8 @@ pub fn resample_image(v: &Volume, spacing: [f64; 3], interp: Interpolation, roun
         return Err(LoadError::Invalid("the image's data does not match its grid".into()));
     }
     let (ng, w) = plan(&v.geometry, spacing, interp, opts)?;
-    let mut data = resample_data(&v.data, v.geometry.dims, ng.dims, &w);
+    let coeffs = (interp == Interpolation::CubicSpline).then(|| crate::spline::prefilter(&v.data, v.geometry.dims));
+    let mut data = resample_data(coeffs.as_deref().unwrap_or(&v.data), v.geometry.dims, ng.dims, &w);
     if round {
         for x in &mut data {
             *x = x.round();
@@ -162,7 +166,10 @@ pub fn resample_mask(
         return Err(LoadError::Invalid("the mask's data does not match its grid".into()));
     }
     let (ng, w) = plan(&m.geometry, spacing, interp, opts)?;
-    let ones: Vec<f32> = m.data.iter().map(|&l| f32::from(u8::from(l != 0))).collect();
+    let mut ones: Vec<f32> = m.data.iter().map(|&l| f32::from(u8::from(l != 0))).collect();
+    if interp == Interpolation::CubicSpline {
+        ones = crate::spline::prefilter(&ones, m.geometry.dims);
+    }
     let frac = resample_data(&ones, m.geometry.dims, ng.dims, &w);
     // Compare in f64 with a little slack so that exact fractions (0.5) are not lost to f32 rounding.
     let data = frac.iter().map(|&f| u8::from(f64::from(f) >= threshold - 1e-6)).collect();

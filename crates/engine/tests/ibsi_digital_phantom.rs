@@ -204,3 +204,25 @@ fn computation_can_be_cancelled() {
     assert_eq!(result, Err(FeatureError::Cancelled));
     assert_eq!(seen, 4);
 }
+
+/// The pipeline with the built-in `digital-phantom` configuration gives exactly the values checked above, so the
+/// phantom's 482 reference values also hold for `radiomics::extract` (and `radlearn features`).
+#[test]
+fn pipeline_with_the_builtin_configuration_gives_the_same_values() {
+    use radlearn_engine::config::FeatureConfig;
+    use radlearn_engine::radiomics::extract;
+    let opts = LoadOptions::default();
+    let image = nifti::read(&data("phantom.nii.gz"), &opts).expect("phantom");
+    let mask = radlearn_engine::LabelMap::from_volume(&nifti::read(&data("mask.nii.gz"), &opts).expect("mask"));
+    let cfg = FeatureConfig::builtin("digital-phantom").expect("built in").check().expect("valid");
+    let values = extract(&image, &mask, 1, &cfg, &mut |_| ControlFlow::Continue(())).expect("features");
+    let direct = phantom_features();
+    assert_eq!(values.len(), direct.len());
+    for (a, b) in values.iter().zip(&direct) {
+        let same = a.value == b.value || (a.value.is_nan() && b.value.is_nan());
+        assert!(
+            same && (a.feature_code, a.aggregation_code, &a.variant) == (b.feature_code, b.aggregation_code, &b.variant),
+            "{a:?} {b:?}"
+        );
+    }
+}

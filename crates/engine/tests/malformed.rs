@@ -62,6 +62,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("dicom-jpeg2000.dcm", "Unsupported", "JPEG 2000"),
     ("dicom-absurd-dims.dcm", "TooLarge", "25.8 GB"),
     ("dicom-short-pixels.dcm", "Truncated", "pixel"),
+    ("dicom-fuzz-stray-item.dcm", "Invalid", "outside a sequence"),
     ("dicom-fuzz-misaligned-sl.dcm", "Invalid", "not a whole number of 4-byte values"),
     ("dicom-jpeg-size-mismatch.dcm", "Invalid", "16 x 16 pixels but the DICOM header says 16 x 8"),
 ];

@@ -303,6 +303,9 @@ pub(crate) fn convex_hull(pts: &[[i64; 3]]) -> Option<Vec<[usize; 3]>> {
         }
         horizon.clear();
         horizon.extend(edges.iter().filter(|&&(a, b)| !edges.contains(&(b, a))));
+        // HashSet order is randomly seeded: sort, so the faces (and the sums over them) come in the same order on
+        // every run and hull features are reproducible to the last bit.
+        horizon.sort_unstable();
         std::mem::swap(&mut faces, &mut keep);
         faces.extend(horizon.iter().map(|&(a, b)| [a, b, i]));
     }

@@ -1,0 +1,410 @@
+//! `radlearn features`: IBSI features of one ROI, or of a cohort listed in a CSV file (in parallel).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+use rayon::prelude::*;
+
+use radlearn_engine::config::{FeatureConfig, ValidConfig, BUILTINS};
+use radlearn_engine::dicom::{self, DicomFile};
+use radlearn_engine::features::FeatureValue;
+use radlearn_engine::load::{sniff, Format};
+use radlearn_engine::radiomics::extract;
+use radlearn_engine::{nifti, nrrd, LabelMap, LoadOptions, Volume};
+
+/// The columns of every table, in order.
+pub const HEADER: &str = "family_code,feature_code,aggregation_code,variant,family,feature,value";
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// A JSON array of objects with the CSV's fields.
+    Json,
+}
+
+/// Arguments of `radlearn features`.
+#[derive(Debug, Args)]
+pub struct FeaturesArgs {
+    /// The image: NIfTI, NRRD, or a folder of DICOM slices (one series).
+    #[arg(long, required_unless_present_any = ["cases", "print_config"], conflicts_with = "cases")]
+    image: Option<PathBuf>,
+    /// The mask: a label image on the image's grid (NIfTI, NRRD) or a DICOM RTSTRUCT drawn on the DICOM series.
+    #[arg(long, required_unless_present_any = ["cases", "print_config"], conflicts_with = "cases")]
+    mask: Option<PathBuf>,
+    /// The ROI: an RTSTRUCT ROI name, or a label number of a label image. Optional when the mask holds one ROI.
+    #[arg(long)]
+    roi: Option<String>,
+    /// A cohort: a CSV file with columns `image`, `mask` and optionally `roi` and `label` (the case's name in the
+    /// output); paths are relative to the CSV file. Cases run in parallel; progress goes to stderr.
+    #[arg(long)]
+    cases: Option<PathBuf>,
+    /// Configuration: a built-in name (default, ibsi-A ... ibsi-E, digital-phantom) or a .toml/.json file.
+    #[arg(long, default_value = "default")]
+    config: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Csv)]
+    format: OutputFormat,
+    /// Print the configuration (as TOML) and exit.
+    #[arg(long)]
+    print_config: bool,
+    /// Memory budget for one image, in MiB.
+    #[arg(long, default_value_t = 1024)]
+    max_mib: u64,
+    /// Number of cases computed at once (default: one per core).
+    #[arg(long)]
+    jobs: Option<usize>,
+}
+
+/// Runs the command; exit code 1 if any case failed, 2 for a bad configuration or cases file.
+pub fn run(args: FeaturesArgs) -> ExitCode {
+    let cfg = match load_config(&args.config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.print_config {
+        print!("{}", cfg.config().to_toml());
+        return ExitCode::SUCCESS;
+    }
+    let opts = LoadOptions::with_max_bytes(args.max_mib.saturating_mul(1 << 20));
+    match (&args.cases, &args.image, &args.mask) {
+        (Some(cases), _, _) => run_cases(cases, &cfg, &opts, args.format, args.jobs),
+        (None, Some(image), Some(mask)) => match case_features(image, mask, args.roi.as_deref(), &cfg, &opts) {
+            Ok(values) => {
+                print!("{}", table(&[(None, values)], args.format));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        _ => {
+            eprintln!("error: give --image and --mask, or --cases");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A built-in configuration by name, or a TOML/JSON file.
+fn load_config(spec: &str) -> Result<ValidConfig, String> {
+    let path = Path::new(spec);
+    let cfg = if path.is_file() {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{spec}: cannot read the configuration: {e}"))?;
+        let parsed = if spec.to_lowercase().ends_with(".json") { FeatureConfig::from_json(&text) } else { FeatureConfig::parse(&text) };
+        parsed.map_err(|e| format!("{spec}: {e}"))?
+    } else if BUILTINS.iter().any(|b| b.0 == spec) {
+        FeatureConfig::builtin(spec).map_err(|e| e.to_string())?
+    } else {
+        let names: Vec<&str> = BUILTINS.iter().map(|b| b.0).collect();
+        return Err(format!("`{spec}` is neither a configuration file nor a built-in configuration ({})", names.join(", ")));
+    };
+    cfg.check().map_err(|e| format!("{spec}: {e}"))
+}
+
+/// The files of a folder, sorted.
+fn folder_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: cannot list the folder: {e}", dir.display()))?;
+    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect();
+    files.sort();
+    Ok(files)
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: cannot read the file: {e}", path.display()))
+}
+
+/// Reads an image: a folder is a DICOM series (RTSTRUCTs in it are ignored); `.hdr` takes its `.img`; a detached
+/// NRRD header its data file.
+fn read_image(path: &Path, opts: &LoadOptions) -> Result<Volume, String> {
+    let err = |e: radlearn_engine::LoadError| format!("{}: {e}", path.display());
+    if path.is_dir() {
+        let files = folder_files(path)?.iter().map(|p| read(p)).collect::<Result<Vec<_>, _>>()?;
+        let slices: Vec<&[u8]> = files.iter().map(|b| b.as_slice()).filter(|b| sniff(b, "") == Some(Format::Dicom)).collect();
+        return dicom::read_set(&slices, opts).map(|s| s.volume).map_err(err);
+    }
+    let bytes = read(path)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    if name.ends_with(".hdr") {
+        let data = read(&path.with_extension("img"))?;
+        return nifti::read_pair(&bytes, &data, opts).map_err(err);
+    }
+    if bytes.starts_with(b"NRRD000") {
+        if let Ok((h, _)) = nrrd::parse_header(&bytes) {
+            if let Some(f) = &h.data_file {
+                let data = read(&path.parent().unwrap_or(Path::new(".")).join(f))?;
+                return nrrd::read_detached(&bytes, &data, opts).map_err(err);
+            }
+        }
+    }
+    radlearn_engine::load(&bytes, &name, opts).map_err(err)
+}
+
+/// Reads the mask and picks the ROI: returns the label map and the label to use.
+fn read_mask(path: &Path, roi: Option<&str>, image: &Volume, opts: &LoadOptions) -> Result<(LabelMap, u8), String> {
+    // An RTSTRUCT file, or a folder holding one.
+    let candidates = if path.is_dir() { folder_files(path)? } else { vec![path.to_path_buf()] };
+    for p in &candidates {
+        let bytes = read(p)?;
+        if sniff(&bytes, "") != Some(Format::Dicom) {
+            continue;
+        }
+        if let Ok(DicomFile::RtStruct(rt)) = dicom::read_file(&bytes, opts) {
+            let names = rt.names();
+            let name = match roi {
+                Some(r) => r.to_string(),
+                None if names.len() == 1 => names[0].clone(),
+                None => {
+                    return Err(format!(
+                        "{}: the structure set holds several ROIs; choose one with --roi: {}",
+                        p.display(),
+                        names.join(", ")
+                    ))
+                }
+            };
+            let mask = rt.rasterise(&name, image).map_err(|e| format!("{}: {e}", p.display()))?;
+            return Ok((mask, 1));
+        }
+    }
+    if path.is_dir() {
+        return Err(format!("{}: the folder holds no DICOM RTSTRUCT; give an RTSTRUCT file or a label image", path.display()));
+    }
+    let v = read_image(path, opts)?;
+    if let Some(i) = v.data.iter().position(|&x| !((0.0..=255.0).contains(&x) && x.fract() == 0.0)) {
+        return Err(format!(
+            "{}: the mask holds the value {} (voxel {i}); a mask holds integer labels 0-255 (threshold a probability map first)",
+            path.display(),
+            v.data[i]
+        ));
+    }
+    let mask = LabelMap { geometry: v.geometry.clone(), data: v.data.iter().map(|&x| x as u8).collect(), names: Vec::new() };
+    let mut present = [false; 256];
+    mask.data.iter().for_each(|&l| present[l as usize] = true);
+    let labels: Vec<u8> = (1..=255u8).filter(|&l| present[l as usize]).collect();
+    let label = match roi {
+        Some(r) => match r.trim().parse::<u8>() {
+            Ok(l) => l,
+            Err(_) => match mask.names.iter().find(|n| n.1 == r) {
+                Some(n) => n.0,
+                None => {
+                    return Err(format!(
+                        "{}: --roi `{r}` is not a label number of this label image; its labels are {labels:?}",
+                        path.display()
+                    ))
+                }
+            },
+        },
+        None if labels.len() <= 1 => labels.first().copied().unwrap_or(1),
+        None => return Err(format!("{}: the mask holds several labels {labels:?}; choose one with --roi", path.display())),
+    };
+    Ok((mask, label))
+}
+
+/// Features of one case.
+fn case_features(image: &Path, mask: &Path, roi: Option<&str>, cfg: &ValidConfig, opts: &LoadOptions) -> Result<Vec<FeatureValue>, String> {
+    let img = read_image(image, opts)?;
+    let (m, label) = read_mask(mask, roi, &img, opts)?;
+    extract(&img, &m, label, cfg, &mut |_| std::ops::ControlFlow::Continue(())).map_err(|e| e.to_string())
+}
+
+/// One case of a cohort file.
+struct Case {
+    label: String,
+    image: PathBuf,
+    mask: PathBuf,
+    roi: Option<String>,
+}
+
+/// Splits one CSV line into fields (RFC 4180 quoting).
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    fields.push(cur);
+    fields.into_iter().map(|f| f.trim().to_string()).collect()
+}
+
+fn read_cases(path: &Path) -> Result<Vec<Case>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read the cases file: {e}", path.display()))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let header: Vec<String> = lines.next().map(|(_, l)| csv_fields(l)).unwrap_or_default().into_iter().map(|h| h.to_lowercase()).collect();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (Some(image), Some(mask)) = (col("image"), col("mask")) else {
+        return Err(format!(
+            "{}: the first line must name the columns, with at least `image` and `mask` (and optionally `roi`, `label`)",
+            path.display()
+        ));
+    };
+    let (roi, label) = (col("roi"), col("label"));
+    let mut cases = Vec::new();
+    for (i, line) in lines {
+        let f = csv_fields(line);
+        let get = |c: Option<usize>| c.and_then(|c| f.get(c)).filter(|s| !s.is_empty()).cloned();
+        let (Some(img), Some(msk)) = (get(Some(image)), get(Some(mask))) else {
+            return Err(format!("{}:{}: the line has no image or no mask", path.display(), i + 1));
+        };
+        cases.push(Case { label: get(label).unwrap_or_else(|| img.clone()), image: base.join(img), mask: base.join(msk), roi: get(roi) });
+    }
+    if cases.is_empty() {
+        return Err(format!("{}: the cases file lists no case", path.display()));
+    }
+    Ok(cases)
+}
+
+fn run_cases(path: &Path, cfg: &ValidConfig, opts: &LoadOptions, format: OutputFormat, jobs: Option<usize>) -> ExitCode {
+    let cases = match read_cases(path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let n = cases.len();
+    let done = AtomicUsize::new(0);
+    let stderr = Mutex::new(());
+    let start = Instant::now();
+    let work = || -> Vec<Result<Vec<FeatureValue>, String>> {
+        cases
+            .par_iter()
+            .map(|c| {
+                let t = Instant::now();
+                let r = case_features(&c.image, &c.mask, c.roi.as_deref(), cfg, opts);
+                let k = done.fetch_add(1, Ordering::SeqCst) + 1;
+                let _lock = stderr.lock();
+                match &r {
+                    Ok(v) => eprintln!("[{k}/{n}] {}: {} values in {:.1} s", c.label, v.len(), t.elapsed().as_secs_f64()),
+                    Err(e) => eprintln!("[{k}/{n}] {}: error: {e}", c.label),
+                }
+                r
+            })
+            .collect()
+    };
+    let results = match jobs.and_then(|j| rayon::ThreadPoolBuilder::new().num_threads(j.max(1)).build().ok()) {
+        Some(pool) => pool.install(work),
+        None => work(),
+    };
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    let rows: Vec<(Option<&str>, Vec<FeatureValue>)> =
+        cases.iter().zip(results).filter_map(|(c, r)| r.ok().map(|v| (Some(c.label.as_str()), v))).collect();
+    print!("{}", table(&rows, format));
+    eprintln!(
+        "{} of {n} cases in {:.1} s{}",
+        n - failed,
+        start.elapsed().as_secs_f64(),
+        if failed > 0 { format!(", {failed} failed") } else { String::new() }
+    );
+    if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The IVH variant as printed: `V10` and `I10` are `10`, `V10-V90` is `10-90`.
+fn variant(v: &FeatureValue) -> String {
+    v.variant.as_deref().unwrap_or("").chars().filter(|c| !c.is_ascii_alphabetic()).collect()
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The table of every case's values: one row per value, with a leading `case` column for cohorts.
+pub fn table(cases: &[(Option<&str>, Vec<FeatureValue>)], format: OutputFormat) -> String {
+    let cohort = cases.iter().any(|c| c.0.is_some());
+    let mut out = String::new();
+    match format {
+        OutputFormat::Csv => {
+            out.push_str(if cohort { "case," } else { "" });
+            out.push_str(HEADER);
+            out.push('\n');
+            for (case, values) in cases {
+                for v in values {
+                    if let Some(c) = case {
+                        out.push_str(&csv_field(c));
+                        out.push(',');
+                    }
+                    let fields = [v.family_code, v.feature_code, v.aggregation_code.unwrap_or(""), &variant(v), v.family, v.feature];
+                    for f in fields {
+                        out.push_str(&csv_field(f));
+                        out.push(',');
+                    }
+                    out.push_str(&v.value.to_string());
+                    out.push('\n');
+                }
+            }
+        }
+        OutputFormat::Json => {
+            out.push_str("[\n");
+            let mut first = true;
+            for (case, values) in cases {
+                for v in values {
+                    if !first {
+                        out.push_str(",\n");
+                    }
+                    first = false;
+                    out.push_str("  {");
+                    if let Some(c) = case {
+                        let _ = write!(out, "\"case\": {}, ", json_string(c));
+                    }
+                    let opt = |s: Option<&str>| s.filter(|s| !s.is_empty()).map_or("null".to_string(), json_string);
+                    let value = if v.value.is_finite() { v.value.to_string() } else { "null".to_string() };
+                    let _ = write!(
+                        out,
+                        "\"family_code\": {}, \"feature_code\": {}, \"aggregation_code\": {}, \"variant\": {}, \"family\": {}, \"feature\": {}, \"value\": {value}}}",
+                        json_string(v.family_code),
+                        json_string(v.feature_code),
+                        opt(v.aggregation_code),
+                        opt(Some(&variant(v))),
+                        json_string(v.family),
+                        json_string(v.feature),
+                    );
+                }
+            }
+            out.push_str(if first { "]\n" } else { "\n]\n" });
+        }
+    }
+    out
+}

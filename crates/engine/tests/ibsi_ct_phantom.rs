@@ -1,0 +1,285 @@
+//! The IBSI CT phantom (reference manual, chapter 1, "Reference data sets"): configurations A to E, through the
+//! whole pipeline ([`radiomics::extract`] with the built-in `ibsi-A` ... `ibsi-E` configurations), against every
+//! reference value of `reference_values_configs_A-E.csv`.
+//!
+//! A value matches when it lies within the manual's tolerance or rounds to the printed value (three significant
+//! digits). A value that cannot match yet goes in `KNOWN_FAILURES` with the reason; the test checks that each one
+//! still fails, so a fix forces the list to shrink. Nothing is skipped: every row with a reference value is compared
+//! and counted.
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+use radlearn_engine::config::{BinConfig, Dimensions, FeatureConfig, InterpolationMethod, IvhConfig};
+use radlearn_engine::error::LoadOptions;
+use radlearn_engine::features::FeatureValue;
+use radlearn_engine::radiomics::extract;
+use radlearn_engine::{nifti, LabelMap};
+
+/// (configuration, feature code, aggregation code, variant, reason) of reference values known not to match.
+///
+/// All are mesh-based shape features. Every intensity, histogram, IVH and texture value of A to E matches, and so do
+/// the mesh volume, the voxel-counting volume and the surface area itself (within their wider tolerances).
+const KNOWN_FAILURES: &[(&str, &str, &str, &str, &str)] = &[
+    ("A", "R3ER", "", "", HULL),
+    ("B", "2PR5", "", "", AREA),
+    ("B", "SKGS", "", "", AREA),
+    ("B", "BQWJ", "", "", AREA),
+    ("B", "QCFX", "", "", AREA),
+    ("B", "25C7", "", "", AREA),
+    ("B", "R3ER", "", "", HULL),
+    ("C", "BQWJ", "", "", AREA),
+    ("C", "QCFX", "", "", AREA),
+    ("C", "25C7", "", "", AREA),
+    ("D", "SKGS", "", "", AREA),
+    ("D", "BQWJ", "", "", AREA),
+    ("D", "QCFX", "", "", AREA),
+    ("D", "25C7", "", "", AREA),
+    ("E", "SKGS", "", "", AREA),
+    ("E", "BQWJ", "", "", AREA),
+    ("E", "QCFX", "", "", AREA),
+    ("E", "25C7", "", "", AREA),
+];
+
+/// Why the area-based shape features miss on resampled masks.
+const AREA: &str = "on the resampled 2 mm mask the mesh surface area is about 0.4 % below the consensus (B: 33 650 mm² \
+    for 33 700 ± 300, within tolerance) while the volume matches; compactness, sphericity, asphericity and the \
+    surface-to-volume ratio have tolerances of about 0.1-0.3 %, so that 0.4 % shows. On the original grid (config A) \
+    the same mesh code matches all of them, so the difference lies in the resampled mask's boundary voxels \
+    (partial-volume mask interpolation), not yet explained";
+/// Why the convex hull volume density misses by one unit of its last digit.
+const HULL: &str = "convex hull volume density is 0.1-0.3 % above the consensus (A: 0.8281 for 0.827 ± 0.001), just outside \
+    a 0.12 % tolerance; the mesh volume and the convex hull area density match, so the hull volume is marginally small";
+
+/// Codes misprinted in the manual's source (and so in the CSV): (CSV feature name, CSV code, IBSI code).
+const CODE_CORRECTIONS: &[(&str, &str, &str)] =
+    &[("10th discretised intensity percentile", "1PR8", "GPMT"), ("90th discretised intensity percentile", "GPMT", "OZ0C")];
+
+/// The CSV's variant descriptions and the engine's short variant names.
+const VARIANTS: &[(&str, &str)] = &[
+    ("volume fraction at 10% intensity", "V10"),
+    ("volume fraction at 90% intensity", "V90"),
+    ("intensity at 10% volume", "I10"),
+    ("intensity at 90% volume", "I90"),
+    ("volume fraction difference between 10% and 90% intensity", "V10-V90"),
+    ("intensity difference between 10% and 90% volume", "I10-I90"),
+];
+
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ibsi-ct-phantom")
+}
+
+fn read(rel: &str) -> Vec<u8> {
+    let path = data_dir().join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Splits one CSV line into fields (RFC 4180 quoting; the file has no line breaks inside fields).
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    fields.push(cur);
+    fields
+}
+
+struct Row {
+    feature: String,
+    code: String,
+    aggregation: String,
+    variant: String,
+    value: Option<f64>,
+    tolerance: f64,
+}
+
+fn reference_rows(config: &str) -> Vec<Row> {
+    let text = String::from_utf8(read("reference_values_configs_A-E.csv")).expect("UTF-8 CSV");
+    let mut lines = text.lines();
+    let header = csv_fields(lines.next().expect("header"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
+    let (dataset, feature, code, variant) = (col("dataset"), col("feature"), col("feature_code"), col("variant"));
+    let (aggregation, value, tolerance) = (col("aggregation_code"), col("value"), col("tolerance"));
+    let want = format!("config. {config}");
+    lines
+        .filter(|l| !l.trim().is_empty())
+        .map(csv_fields)
+        .filter(|f| f[dataset] == want)
+        .map(|f| {
+            let mut code_ = f[code].clone();
+            if let Some(&(_, _, fixed)) = CODE_CORRECTIONS.iter().find(|c| c.0 == f[feature] && c.1 == f[code]) {
+                code_ = fixed.to_string();
+            }
+            let variant_ = if f[variant].is_empty() {
+                String::new()
+            } else {
+                VARIANTS.iter().find(|v| v.0 == f[variant]).unwrap_or_else(|| panic!("unknown variant {:?}", f[variant])).1.to_string()
+            };
+            Row {
+                feature: f[feature].clone(),
+                code: code_,
+                aggregation: f[aggregation].clone(),
+                variant: variant_,
+                value: (!f[value].is_empty()).then(|| f[value].parse().expect("numeric value")),
+                tolerance: if f[tolerance].is_empty() { 0.0 } else { f[tolerance].parse().expect("numeric tolerance") },
+            }
+        })
+        .collect()
+}
+
+/// Allowed deviation: the printed tolerance, or half a unit in the third significant digit of the reference.
+fn allowed(expected: f64, tolerance: f64) -> f64 {
+    let rounding = if expected == 0.0 { 1e-12 } else { 0.5 * 10f64.powf(expected.abs().log10().floor() - 2.0) };
+    tolerance.max(rounding) * (1.0 + 1e-9)
+}
+
+fn features(config: &str) -> Vec<FeatureValue> {
+    let opts = LoadOptions::default();
+    let image = nifti::read(&read("nifti/image/phantom.nii.gz"), &opts).expect("CT phantom image");
+    let mask = LabelMap::from_volume(&nifti::read(&read("nifti/mask/mask.nii.gz"), &opts).expect("CT phantom mask"));
+    let cfg = FeatureConfig::builtin(&format!("ibsi-{config}")).expect("built-in configuration").check().expect("valid");
+    extract(&image, &mask, 1, &cfg, &mut |_| ControlFlow::Continue(())).unwrap_or_else(|e| panic!("config {config}: {e}"))
+}
+
+/// Compares one configuration; returns (compared, passed, known failures).
+fn check(config: &str, expected_rows: usize) -> (usize, usize, usize) {
+    let start = std::time::Instant::now();
+    let values = features(config);
+    let mut by_key: HashMap<(&str, &str, &str), &FeatureValue> = HashMap::new();
+    for v in &values {
+        let key = (v.feature_code, v.aggregation_code.unwrap_or(""), v.variant.as_deref().unwrap_or(""));
+        assert!(by_key.insert(key, v).is_none(), "config {config}: duplicate feature {key:?}");
+    }
+    let rows = reference_rows(config);
+    assert_eq!(rows.len(), expected_rows, "config {config}: reference rows");
+    let (mut compared, mut passed, mut known) = (0, 0, 0);
+    let mut misses = Vec::new();
+    let mut fixed = Vec::new();
+    for row in &rows {
+        let Some(expected) = row.value else { continue };
+        compared += 1;
+        let key = (row.code.as_str(), row.aggregation.as_str(), row.variant.as_str());
+        let computed = by_key.get(&key).map_or(f64::NAN, |v| v.value);
+        let ok = (computed - expected).abs() <= allowed(expected, row.tolerance);
+        let listed = KNOWN_FAILURES.iter().find(|k| k.0 == config && (k.1, k.2, k.3) == key);
+        match (ok, listed) {
+            (true, None) => passed += 1,
+            (false, Some(_)) => known += 1,
+            (true, Some(k)) => {
+                fixed.push(format!("{} {:?} ({}) now matches: remove it from KNOWN_FAILURES ({})", config, key, row.feature, k.4))
+            }
+            (false, None) => misses.push(format!(
+                "(\"{config}\", \"{}\", \"{}\", \"{}\", \"\"), // {}: expected {expected} ± {}, got {computed}",
+                key.0, key.1, key.2, row.feature, row.tolerance
+            )),
+        }
+    }
+    for k in KNOWN_FAILURES.iter().filter(|k| k.0 == config) {
+        assert!(
+            rows.iter().any(|r| r.value.is_some() && (r.code.as_str(), r.aggregation.as_str(), r.variant.as_str()) == (k.1, k.2, k.3)),
+            "known failure {k:?} is not a reference value"
+        );
+    }
+    eprintln!("config {config}: {passed} of {compared} reference values match, {known} known failures, {:?}", start.elapsed());
+    assert!(misses.is_empty() && fixed.is_empty(), "config {config}:\n{}\n{}", misses.join("\n"), fixed.join("\n"));
+    assert_eq!(passed + known, compared);
+    (compared, passed, known)
+}
+
+#[test]
+fn config_a() {
+    check("A", 351);
+}
+
+#[test]
+fn config_b() {
+    check("B", 351);
+}
+
+#[test]
+fn config_c() {
+    check("C", 215);
+}
+
+#[test]
+fn config_d() {
+    check("D", 215);
+}
+
+#[test]
+fn config_e() {
+    check("E", 215);
+}
+
+/// The built-in TOML files say what the manual's table (`configs_A-E.json`) says.
+#[test]
+fn builtin_configurations_match_the_manual_table() {
+    let json: serde_json::Value = serde_json::from_slice(&read("configs_A-E.json")).expect("JSON");
+    let numbers = |s: &str| -> Vec<f64> {
+        s.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+            .filter(|t| !t.is_empty() && *t != "-")
+            .filter_map(|t| t.parse().ok())
+            .collect()
+    };
+    for name in ["A", "B", "C", "D", "E"] {
+        let t = &json["configs"][name];
+        let field = |k: &str| t[k].as_str().unwrap_or_else(|| panic!("{name}: no field {k}")).to_string();
+        let cfg = FeatureConfig::builtin(&format!("ibsi-{name}")).expect("built in");
+        let dims = if field("slice-wise or single volume (3D)") == "2D" { Dimensions::TwoD } else { Dimensions::ThreeD };
+        assert_eq!(cfg.dimensions, dims, "{name}");
+        assert!(cfg.intensity.round, "{name}: the phantom is rounded when read");
+        match &cfg.resampling {
+            None => assert_eq!(field("interpolation"), "no", "{name}"),
+            Some(r) => {
+                assert_eq!(numbers(&field("interpolation / resampled voxel spacing (mm)")), r.spacing, "{name}");
+                let method = match field("interpolation / interpolation method").as_str() {
+                    "bilinear" | "trilinear" => InterpolationMethod::Linear,
+                    "tricubic spline" => InterpolationMethod::CubicSpline,
+                    other => panic!("{name}: unknown method {other}"),
+                };
+                assert_eq!(r.interpolation, method, "{name}");
+                assert_eq!(r.mask_interpolation, InterpolationMethod::Linear, "{name}");
+                assert_eq!(field("interpolation / intensity rounding"), "nearest integer");
+                assert!(r.round, "{name}");
+                assert_eq!(numbers(&field("interpolation / ROI partial mask volume")), vec![r.partial_volume], "{name}");
+            }
+        }
+        let range = numbers(&field("re-segmentation / range (HU)"));
+        let rs = &cfg.resegmentation;
+        assert_eq!(range, rs.min.into_iter().chain(rs.max).collect::<Vec<_>>(), "{name}");
+        assert_eq!(field("re-segmentation / outlier filtering") == "3σ", rs.outliers_sd == Some(3.0), "{name}");
+        let tex = field("discretisation / texture and IH");
+        match &cfg.discretisation.texture {
+            BinConfig::FixedBinSize { bin_width, lower_bound: None } => {
+                assert_eq!((tex.starts_with("FBS"), numbers(&tex)), (true, vec![*bin_width]))
+            }
+            BinConfig::FixedBinNumber { bins } => assert_eq!((tex.starts_with("FBN"), numbers(&tex)), (true, vec![*bins as f64])),
+            other => panic!("{name}: {other:?}"),
+        }
+        assert!(cfg.discretisation.histogram.is_none(), "{name}: texture and IH share one discretisation");
+        let ivh = field("discretisation / IVH");
+        match &cfg.discretisation.ivh {
+            IvhConfig::None { interval } => assert_eq!((ivh.as_str(), *interval), ("no", 1.0), "{name}"),
+            IvhConfig::FixedBinSize { bin_width, lower_bound: None } => assert_eq!(numbers(&ivh), vec![*bin_width], "{name}"),
+            IvhConfig::FixedBinNumber { bins } => assert_eq!(numbers(&ivh), vec![*bins as f64], "{name}"),
+            other => panic!("{name}: {other:?}"),
+        }
+        for k in ["texture parameters / GLCM, NGTDM, NGLDM distance", "texture parameters / GLSZM, GLDZM linkage distance"] {
+            assert_eq!(field(k), "1", "{name}");
+        }
+        assert_eq!(cfg.texture.distance, 1);
+        assert_eq!(field("texture parameters / NGLDM coarseness"), cfg.texture.ngldm_coarseness.to_string());
+    }
+}
