@@ -6,7 +6,7 @@ Usage (from the repository root; `cargo xtask bench` does all of this):
 
 RadLearn is timed end to end as a command (`radlearn features`: process start, reading the files,
 every feature, CSV output); PyRadiomics in process (`extractor.execute`, which reads the files too),
-so the comparison favours PyRadiomics slightly. Peak memory is the child process's maximum RSS.
+so the comparison favours PyRadiomics slightly. Peak memory is the command's maximum RSS (GNU time).
 Also reports how RadLearn's time and memory grow with ROI size on synthetic spheres.
 """
 import argparse
@@ -39,12 +39,11 @@ def run_radlearn(binary, image, mask):
 
 
 def peak_rss_mib(binary, image, mask):
-    p = subprocess.Popen([binary, "features", "--image", image, "--mask", mask, "--config", CONFIG, "--format", "csv"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(p.pid, 0)
-    if status != 0:
-        raise SystemExit(f"radlearn failed on {image}")
-    return usage.ru_maxrss / 1024.0
+    # GNU time reports the command's own peak RSS (a child's rusage from Python would include the
+    # forked interpreter's pages before exec).
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", binary, "features", "--image", image, "--mask", mask, "--config", CONFIG,
+                        "--format", "csv"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=True)
+    return int(p.stderr.strip().splitlines()[-1]) / 1024.0
 
 
 def median_radlearn(binary, image, mask, runs):
