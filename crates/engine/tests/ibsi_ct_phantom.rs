@@ -17,6 +17,9 @@ use radlearn_engine::features::FeatureValue;
 use radlearn_engine::radiomics::extract;
 use radlearn_engine::{nifti, LabelMap};
 
+mod common;
+use common::{allowed, Row};
+
 /// (configuration, feature code, aggregation code, variant, reason) of reference values known not to match.
 ///
 /// All are mesh-based shape features. Every intensity, histogram, IVH and texture value of A to E matches, and so do
@@ -52,20 +55,6 @@ const AREA: &str = "on the resampled 2 mm mask the mesh surface area is about 0.
 const HULL: &str = "convex hull volume density is 0.1-0.3 % above the consensus (A: 0.8281 for 0.827 ± 0.001), just outside \
     a 0.12 % tolerance; the mesh volume and the convex hull area density match, so the hull volume is marginally small";
 
-/// Codes misprinted in the manual's source (and so in the CSV): (CSV feature name, CSV code, IBSI code).
-const CODE_CORRECTIONS: &[(&str, &str, &str)] =
-    &[("10th discretised intensity percentile", "1PR8", "GPMT"), ("90th discretised intensity percentile", "GPMT", "OZ0C")];
-
-/// The CSV's variant descriptions and the engine's short variant names.
-const VARIANTS: &[(&str, &str)] = &[
-    ("volume fraction at 10% intensity", "V10"),
-    ("volume fraction at 90% intensity", "V90"),
-    ("intensity at 10% volume", "I10"),
-    ("intensity at 90% volume", "I90"),
-    ("volume fraction difference between 10% and 90% intensity", "V10-V90"),
-    ("intensity difference between 10% and 90% volume", "I10-I90"),
-];
-
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ibsi-ct-phantom")
 }
@@ -75,74 +64,10 @@ fn read(rel: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// Splits one CSV line into fields (RFC 4180 quoting; the file has no line breaks inside fields).
-fn csv_fields(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    fields.push(cur);
-    fields
-}
-
-struct Row {
-    feature: String,
-    code: String,
-    aggregation: String,
-    variant: String,
-    value: Option<f64>,
-    tolerance: f64,
-}
-
 fn reference_rows(config: &str) -> Vec<Row> {
-    let text = String::from_utf8(read("reference_values_configs_A-E.csv")).expect("UTF-8 CSV");
-    let mut lines = text.lines();
-    let header = csv_fields(lines.next().expect("header"));
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
-    let (dataset, feature, code, variant) = (col("dataset"), col("feature"), col("feature_code"), col("variant"));
-    let (aggregation, value, tolerance) = (col("aggregation_code"), col("value"), col("tolerance"));
     let want = format!("config. {config}");
-    lines
-        .filter(|l| !l.trim().is_empty())
-        .map(csv_fields)
-        .filter(|f| f[dataset] == want)
-        .map(|f| {
-            let mut code_ = f[code].clone();
-            if let Some(&(_, _, fixed)) = CODE_CORRECTIONS.iter().find(|c| c.0 == f[feature] && c.1 == f[code]) {
-                code_ = fixed.to_string();
-            }
-            let variant_ = if f[variant].is_empty() {
-                String::new()
-            } else {
-                VARIANTS.iter().find(|v| v.0 == f[variant]).unwrap_or_else(|| panic!("unknown variant {:?}", f[variant])).1.to_string()
-            };
-            Row {
-                feature: f[feature].clone(),
-                code: code_,
-                aggregation: f[aggregation].clone(),
-                variant: variant_,
-                value: (!f[value].is_empty()).then(|| f[value].parse().expect("numeric value")),
-                tolerance: if f[tolerance].is_empty() { 0.0 } else { f[tolerance].parse().expect("numeric tolerance") },
-            }
-        })
-        .collect()
-}
-
-/// Allowed deviation: the printed tolerance, or half a unit in the third significant digit of the reference.
-fn allowed(expected: f64, tolerance: f64) -> f64 {
-    let rounding = if expected == 0.0 { 1e-12 } else { 0.5 * 10f64.powf(expected.abs().log10().floor() - 2.0) };
-    tolerance.max(rounding) * (1.0 + 1e-9)
+    let text = String::from_utf8(read("reference_values_configs_A-E.csv")).expect("UTF-8 CSV");
+    common::parse(&text).into_iter().filter(|r| r.dataset == want).collect()
 }
 
 fn features(config: &str) -> Vec<FeatureValue> {

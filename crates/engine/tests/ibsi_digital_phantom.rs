@@ -16,91 +16,19 @@ use radlearn_engine::error::LoadOptions;
 use radlearn_engine::features::{compute, FeatureError, FeatureInput, FeatureSettings, FeatureValue};
 use radlearn_engine::nifti;
 
+mod common;
+use common::{allowed, Row};
+
 /// (feature code, aggregation code, variant, reason) of reference values known not to match.
 const KNOWN_FAILURES: &[(&str, &str, &str, &str)] = &[];
-
-/// Codes misprinted in the manual's source (and so in the CSV): (CSV feature name, CSV code, IBSI code).
-/// The manual's tables of codes, DICOM CID 7467 and MIRP all give GPMT and OZ0C to these two features.
-const CODE_CORRECTIONS: &[(&str, &str, &str)] =
-    &[("10th discretised intensity percentile", "1PR8", "GPMT"), ("90th discretised intensity percentile", "GPMT", "OZ0C")];
-
-/// The CSV's variant descriptions and the engine's short variant names.
-const VARIANTS: &[(&str, &str)] = &[
-    ("volume fraction at 10% intensity", "V10"),
-    ("volume fraction at 90% intensity", "V90"),
-    ("intensity at 10% volume", "I10"),
-    ("intensity at 90% volume", "I90"),
-    ("volume fraction difference between 10% and 90% intensity", "V10-V90"),
-    ("intensity difference between 10% and 90% volume", "I10-I90"),
-];
 
 fn data(name: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ibsi-digital-phantom").join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// Splits one CSV line into fields (RFC 4180 quoting; the file has no line breaks inside fields).
-fn csv_fields(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    fields.push(cur);
-    fields
-}
-
-struct Row {
-    family_code: String,
-    feature: String,
-    code: String,
-    aggregation: String,
-    variant: String,
-    value: Option<f64>,
-    tolerance: f64,
-}
-
 fn reference_rows() -> Vec<Row> {
-    let text = String::from_utf8(data("reference_values.csv")).expect("UTF-8 CSV");
-    let mut lines = text.lines();
-    let header = csv_fields(lines.next().expect("header"));
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
-    let (family, feature, code, variant) = (col("family_code"), col("feature"), col("feature_code"), col("variant"));
-    let (aggregation, value, tolerance) = (col("aggregation_code"), col("value"), col("tolerance"));
-    lines
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let f = csv_fields(l);
-            let mut code_ = f[code].clone();
-            if let Some(&(_, _, fixed)) = CODE_CORRECTIONS.iter().find(|c| c.0 == f[feature] && c.1 == f[code]) {
-                code_ = fixed.to_string();
-            }
-            let variant_ = if f[variant].is_empty() {
-                String::new()
-            } else {
-                VARIANTS.iter().find(|v| v.0 == f[variant]).unwrap_or_else(|| panic!("unknown variant {:?}", f[variant])).1.to_string()
-            };
-            Row {
-                family_code: f[family].clone(),
-                feature: f[feature].clone(),
-                code: code_,
-                aggregation: f[aggregation].clone(),
-                variant: variant_,
-                value: (!f[value].is_empty()).then(|| f[value].parse().expect("numeric value")),
-                tolerance: if f[tolerance].is_empty() { 0.0 } else { f[tolerance].parse().expect("numeric tolerance") },
-            }
-        })
-        .collect()
+    common::parse(&String::from_utf8(data("reference_values.csv")).expect("UTF-8 CSV"))
 }
 
 fn phantom_features() -> Vec<FeatureValue> {
@@ -121,12 +49,6 @@ fn phantom_features() -> Vec<FeatureValue> {
     .expect("features");
     assert!(calls >= 11, "progress is reported between families");
     values
-}
-
-/// Allowed deviation: the printed tolerance, or half a unit in the third significant digit of the reference.
-fn allowed(expected: f64, tolerance: f64) -> f64 {
-    let rounding = if expected == 0.0 { 1e-12 } else { 0.5 * 10f64.powf(expected.abs().log10().floor() - 2.0) };
-    tolerance.max(rounding) * (1.0 + 1e-9)
 }
 
 #[test]

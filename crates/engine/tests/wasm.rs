@@ -41,3 +41,41 @@ fn hostile_bytes_give_errors_not_panics_in_wasm() {
         assert!(load(bytes, "x.nii.gz", &LoadOptions::default()).is_err());
     }
 }
+
+mod common;
+
+/// The full feature pipeline in WebAssembly gives every IBSI reference value of the digital phantom, as natively
+/// (tests/ibsi_digital_phantom.rs).
+#[wasm_bindgen_test]
+fn digital_phantom_features_match_the_references_in_wasm() {
+    use radlearn_engine::config::FeatureConfig;
+    use radlearn_engine::radiomics::extract;
+    let opts = LoadOptions::default();
+    let image = load(PHANTOM, "phantom.nii.gz", &opts).expect("the phantom loads");
+    let mask = LabelMap::from_volume(&load(MASK, "mask.nii.gz", &opts).expect("the mask loads"));
+    let cfg = FeatureConfig::builtin("digital-phantom").expect("built in").check().expect("valid");
+    let values = extract(&image, &mask, 1, &cfg, &mut |_| std::ops::ControlFlow::Continue(())).expect("features");
+    let rows = common::parse(include_str!("data/ibsi-digital-phantom/reference_values.csv"));
+    let mut compared = 0;
+    let mut misses = Vec::new();
+    for row in rows.iter() {
+        let Some(expected) = row.value else { continue };
+        compared += 1;
+        let found = values.iter().find(|v| {
+            (v.feature_code, v.aggregation_code.unwrap_or(""), v.variant.as_deref().unwrap_or(""))
+                == (row.code.as_str(), row.aggregation.as_str(), row.variant.as_str())
+        });
+        match found {
+            Some(v) if (v.value - expected).abs() <= common::allowed(expected, row.tolerance) => {}
+            other => misses.push(format!(
+                "{} [{}] {}: expected {expected}, got {:?}",
+                row.code,
+                row.aggregation,
+                row.feature,
+                other.map(|v| v.value)
+            )),
+        }
+    }
+    assert_eq!(compared, 482);
+    assert!(misses.is_empty(), "{} misses in wasm:\n{}", misses.len(), misses.join("\n"));
+}
