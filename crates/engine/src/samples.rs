@@ -103,7 +103,8 @@ pub fn gunzip_prefix(bytes: &[u8], limit: usize, format: &'static str) -> Result
         claimed: Some(limit as u64),
         budget: limit as u64,
     })?;
-    let dec = flate2::read::MultiGzDecoder::new(bytes);
+    // `bufread`: a byte slice already is a buffer, so nothing is copied into an intermediate one.
+    let dec = flate2::bufread::MultiGzDecoder::new(bytes);
     match dec.take(limit as u64).read_to_end(&mut out) {
         Ok(_) => Ok(out),
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
