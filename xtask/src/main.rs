@@ -209,8 +209,11 @@ fn bench() -> Result {
 
     step("Benchmarks: reading the CT phantom against SimpleITK, nibabel and pydicom (same run)");
     let python = python_env()?;
-    run(Command::new("cargo").args(["build", "--release", "--quiet", "-p", "radlearn-bench"]))?;
-    run(Command::new(&python).args(["tests/bench/read_bench.py", "--radlearn", "target/release/radlearn-bench", "--runs", "15"]))
+    run(Command::new("cargo").args(["build", "--release", "--quiet", "-p", "radlearn-bench", "-p", "radlearn"]))?;
+    run(Command::new(&python).args(["tests/bench/read_bench.py", "--radlearn", "target/release/radlearn-bench", "--runs", "21"]))?;
+
+    step("Benchmarks: radiomics features against PyRadiomics 3.1.0 (same run)");
+    run(Command::new(&python).args(["tests/bench/features_bench.py", "--radlearn", "target/release/radlearn", "--runs", "5"]))
 }
 
 /// A Python virtual environment in `.tools/pyenv` with the pinned rivals of the benchmarks.
