@@ -184,6 +184,11 @@ fn test(root: &Path) -> Result {
     step("Lessons, as instructors check them");
     run(Command::new("cargo").args(["run", "--quiet", "-p", "radlearn", "--", "lessons", "check", "lessons", "--deny-warnings"]))?;
 
+    step("NIfTI files written by RadLearn read the same in nibabel");
+    let python = python_env(".tools/pyenv-test", "tests/interop/requirements.txt", false)?;
+    run(Command::new("cargo").args(["build", "--quiet", "-p", "radlearn"]))?;
+    run(Command::new(&python).args(["tests/interop/nibabel_check.py", "--radlearn", "target/debug/radlearn"]))?;
+
     step("Component tests and the engine in headless Chromium (wasm-bindgen-test)");
     for (package, test) in [("radlearn-web", "components"), ("radlearn-engine", "wasm")] {
         run(Command::new("cargo")
@@ -208,7 +213,7 @@ fn bench() -> Result {
     run(Command::new("node").args(["tests/bench/first-load.mjs"]))?;
 
     step("Benchmarks: reading the CT phantom against SimpleITK, nibabel and pydicom (same run)");
-    let python = python_env()?;
+    let python = python_env(".tools/pyenv", "tests/bench/requirements.txt", true)?;
     run(Command::new("cargo").args(["build", "--release", "--quiet", "-p", "radlearn-bench", "-p", "radlearn"]))?;
     run(Command::new(&python).args(["tests/bench/read_bench.py", "--radlearn", "target/release/radlearn-bench", "--runs", "21"]))?;
 
@@ -216,23 +221,25 @@ fn bench() -> Result {
     run(Command::new(&python).args(["tests/bench/features_bench.py", "--radlearn", "target/release/radlearn", "--runs", "5"]))
 }
 
-/// A Python virtual environment in `.tools/pyenv` with the pinned rivals of the benchmarks.
-fn python_env() -> Result<PathBuf> {
-    let venv = PathBuf::from(".tools/pyenv");
+/// A Python virtual environment at `venv` with the pinned packages of `requirements` (and PyRadiomics, which needs a
+/// repaired source package, when `pyradiomics`): the rivals of the benchmarks and the interoperability checks.
+fn python_env(venv: &str, requirements: &str, pyradiomics: bool) -> Result<PathBuf> {
+    let venv = PathBuf::from(venv);
     let python = venv.join("bin/python");
     let stamp = venv.join("requirements.txt");
-    let wanted = std::fs::read_to_string("tests/bench/requirements.txt").map_err(|e| format!("tests/bench/requirements.txt: {e}"))?;
+    let wanted = std::fs::read_to_string(requirements).map_err(|e| format!("{requirements}: {e}"))?;
     if python.exists() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == wanted) {
-        println!("ok: Python rivals in .tools/pyenv");
+        println!("ok: Python packages in {}", venv.display());
         return Ok(python);
     }
     if output("python3", &["-c", "import venv, ensurepip"]).is_none() {
         apt_install(&["python3-venv"])?;
     }
-    run(Command::new("python3").args(["-m", "venv", ".tools/pyenv"]))?;
-    run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "-r", "tests/bench/requirements.txt"]))?;
-    // PyRadiomics 3.1.0 needs a repaired source package (see the script).
-    run(Command::new(&python).args(["tests/bench/install_pyradiomics.py"]))?;
+    run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "-r", requirements]))?;
+    if pyradiomics {
+        run(Command::new(&python).args(["tests/bench/install_pyradiomics.py"]))?;
+    }
     std::fs::write(&stamp, wanted).map_err(|e| e.to_string())?;
     Ok(python)
 }

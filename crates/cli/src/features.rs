@@ -125,7 +125,7 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
 
 /// Reads an image: a folder is a DICOM series (RTSTRUCTs in it are ignored); `.hdr` takes its `.img`; a detached
 /// NRRD header its data file.
-fn read_image(path: &Path, opts: &LoadOptions) -> Result<Volume, String> {
+pub(crate) fn read_image(path: &Path, opts: &LoadOptions) -> Result<Volume, String> {
     let err = |e: radlearn_engine::LoadError| format!("{}: {e}", path.display());
     if path.is_dir() {
         let files = folder_files(path)?.iter().map(|p| read(p)).collect::<Result<Vec<_>, _>>()?;
@@ -150,7 +150,7 @@ fn read_image(path: &Path, opts: &LoadOptions) -> Result<Volume, String> {
 }
 
 /// Reads the mask and picks the ROI: returns the label map and the label to use.
-fn read_mask(path: &Path, roi: Option<&str>, image: &Volume, opts: &LoadOptions) -> Result<(LabelMap, u8), String> {
+pub(crate) fn read_mask(path: &Path, roi: Option<&str>, image: &Volume, opts: &LoadOptions) -> Result<(LabelMap, u8), String> {
     // An RTSTRUCT file, or a folder holding one.
     let candidates = if path.is_dir() { folder_files(path)? } else { vec![path.to_path_buf()] };
     for p in &candidates {

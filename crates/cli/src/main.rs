@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 use radlearn_course::compile::{compile_course, Severity};
 
+mod convert;
 mod features;
 
 #[derive(Parser)]
@@ -35,6 +36,8 @@ enum Command {
     },
     /// Compute IBSI radiomics features of a region of interest (or of a cohort with --cases), one row per value.
     Features(features::FeaturesArgs),
+    /// Write an image, or a mask on its grid (e.g. an RTSTRUCT ROI), as NIfTI.
+    Convert(convert::ConvertArgs),
 }
 
 #[derive(Subcommand)]
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         Command::Lessons { action: LessonsAction::Check { dir, deny_warnings } } => lessons_check(dir, deny_warnings),
         Command::Info { files, max_mib } => info::run(&files, max_mib),
         Command::Features(args) => features::run(args),
+        Command::Convert(args) => convert::run(args),
     }
 }
 
