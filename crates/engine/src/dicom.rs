@@ -140,9 +140,19 @@ impl Walker<'_> {
             if len == u32::MAX {
                 if tag == tags::PIXEL_DATA {
                     pos = self.fragments(pos, end)?;
+                } else if vr == Some(VR::UN) && !self.implicit {
+                    // Standard (CP-246: implicit VR items), but the parser we use reads such an element as raw bytes
+                    // of length 0xFFFFFFFF and allocates gigabytes: refuse it before parsing.
+                    return Err(LoadError::Unsupported {
+                        format: FORMAT,
+                        what: format!(
+                            "element ({group:04X},{elem:04X}) of unknown type (UN) with undefined length; remove private tags \
+                             (most anonymisers can) or re-export the file"
+                        ),
+                    });
                 } else {
-                    // A sequence (or UN with undefined length, which holds implicit VR items).
-                    let inner = Walker { b: self.b, implicit: self.implicit || vr == Some(VR::UN) };
+                    // A sequence.
+                    let inner = Walker { b: self.b, implicit: self.implicit };
                     pos = inner.items(pos, end, depth + 1)?;
                 }
             } else {
@@ -407,6 +417,12 @@ fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, Loa
         return Err(LoadError::Unsupported { format: FORMAT, what: format!("colour ({spp} samples per pixel) instead of grey levels") });
     }
     let bits = int(obj, tags::BITS_ALLOCATED).unwrap_or(16).clamp(1, 64) as u64;
+    if !matches!(bits, 8 | 16 | 32) {
+        return Err(LoadError::Unsupported {
+            format: FORMAT,
+            what: format!("{bits}-bit pixels (BitsAllocated {bits}; e.g. a binary segmentation): RadLearn reads 8, 16 and 32-bit images"),
+        });
+    }
     opts.check_voxels([columns as u64, rows as u64, 1], bits.div_ceil(8), "the DICOM image")?;
     let ts_uid = obj.meta().transfer_syntax().trim_end_matches('\0').to_string();
     let ts = TransferSyntaxRegistry.get(&ts_uid);

@@ -30,6 +30,26 @@ fn lossless_syntaxes_give_the_same_hu() {
 }
 
 #[test]
+fn jpeg_lossless_gives_exactly_the_same_hu() {
+    // JPEG Lossless (process 14), 16-bit sample precision (make_fixtures.py): GDCM writes selection value 1 for both
+    // syntaxes; the sv7 file (hand-encoded there) uses predictor 7, (Ra + Rb) / 2. Lossless: bit-exact HU.
+    let reference = volume("implicit.dcm");
+    for (name, uid) in [
+        ("jpeg-lossless-sv1.dcm", "1.2.840.10008.1.2.4.70"),
+        ("jpeg-lossless.dcm", "1.2.840.10008.1.2.4.57"),
+        ("jpeg-lossless-sv7.dcm", "1.2.840.10008.1.2.4.57"),
+    ] {
+        let bytes = read(name);
+        assert_eq!(dicom::check_lengths(&bytes, &LoadOptions::default()).unwrap(), uid, "{name}");
+        let v = volume(name);
+        assert_eq!(v.data, reference.data, "{name}: lossless must be bit-exact");
+        assert_eq!(v.geometry, reference.geometry, "{name}");
+        assert_eq!(v.meta.rescale, reference.meta.rescale, "{name}");
+        assert_eq!(v.meta.units, reference.meta.units, "{name}");
+    }
+}
+
+#[test]
 fn jpeg_baseline_decodes_close_to_its_source() {
     let v = volume("jpeg-baseline.dcm");
     let expected = read("jpeg-baseline-expected.u8");

@@ -186,3 +186,27 @@ fn mutated_valid_files_never_panic() {
     }
     assert_eq!(runs, seeds.len() * 500);
 }
+
+/// Regression: an explicit-VR file with a private element of type UN and undefined length (legal per CP-246) made the
+/// DICOM parser we use allocate gigabytes (found with pydicom's `UN_sequence.dcm`). It is refused before parsing.
+#[test]
+fn un_element_with_undefined_length_is_refused_without_allocating() {
+    let mut b = vec![0u8; 128];
+    b.extend_from_slice(b"DICM");
+    let ts = b"1.2.840.10008.1.2.1\0";
+    // (0002,0000) UL group length, then (0002,0010) UI transfer syntax.
+    b.extend_from_slice(&[0x02, 0x00, 0x00, 0x00, b'U', b'L', 4, 0]);
+    b.extend_from_slice(&(8 + ts.len() as u32).to_le_bytes());
+    b.extend_from_slice(&[0x02, 0x00, 0x10, 0x00, b'U', b'I']);
+    b.extend_from_slice(&(ts.len() as u16).to_le_bytes());
+    b.extend_from_slice(ts);
+    // (0009,0010) UN, undefined length, holding one implicit VR item with (0008,0060) "CT".
+    b.extend_from_slice(&[0x09, 0x00, 0x10, 0x00, b'U', b'N', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]);
+    b.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
+    b.extend_from_slice(&[0x08, 0x00, 0x60, 0x00, 2, 0, 0, 0, b'C', b'T']);
+    b.extend_from_slice(&[0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0]);
+    b.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+    let err = radlearn_engine::dicom::parse(&b, &radlearn_engine::LoadOptions::default()).expect_err("refused");
+    let msg = err.to_string();
+    assert!(msg.contains("(0009,0010)") && msg.contains("undefined length"), "{msg}");
+}

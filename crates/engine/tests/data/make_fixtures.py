@@ -1,12 +1,15 @@
 """Regenerates tests/data/dicom-syntaxes and tests/data/malformed from the IBSI CT phantom copy.
 
-Run from crates/engine/tests/data with pydicom 3, numpy and pillow installed:  python make_fixtures.py
+Run from crates/engine/tests/data with pydicom 3, numpy, pillow, nibabel and python-gdcm installed:
+    pip install pydicom numpy pillow nibabel python-gdcm
+    python make_fixtures.py
+python-gdcm (PyPI wheels, import name `gdcm`) is the JPEG Lossless (process 14) encoder: pydicom cannot write it.
 The files are committed, so the Rust tests never need Python.
 """
 import copy, gzip, io, os, struct
 import numpy as np
 import pydicom
-from pydicom.uid import ExplicitVRLittleEndian, DeflatedExplicitVRLittleEndian, RLELossless, JPEGBaseline8Bit, JPEG2000Lossless, generate_uid
+from pydicom.uid import ExplicitVRLittleEndian, DeflatedExplicitVRLittleEndian, RLELossless, JPEGBaseline8Bit, JPEG2000Lossless, JPEGLossless, JPEGLosslessSV1, generate_uid
 from pydicom.encaps import encapsulate
 from PIL import Image
 
@@ -52,6 +55,98 @@ j["PixelData"].VR = "OB"
 j["PixelData"].is_undefined_length = True
 save(j, "dicom-syntaxes/jpeg-baseline.dcm", JPEGBaseline8Bit)
 np.save("dicom-syntaxes/jpeg-baseline-expected.npy", grey) if False else open("dicom-syntaxes/jpeg-baseline-expected.u8", "wb").write(grey.tobytes())
+
+
+def jpeg_lossless(d, gdcm_ts, ts_uid, path):
+    """GDCM encodes the 16-bit frame; the stream is re-wrapped so that only PixelData and the syntax change."""
+    import tempfile
+    from pydicom.encaps import generate_frames
+
+    with tempfile.TemporaryDirectory() as tmp:
+        save(copy.deepcopy(d), f"{tmp}/in.dcm", ExplicitVRLittleEndian)
+        r = gdcm.ImageReader()
+        r.SetFileName(f"{tmp}/in.dcm")
+        assert r.Read()
+        c = gdcm.ImageChangeTransferSyntax()
+        c.SetTransferSyntax(gdcm.TransferSyntax(gdcm_ts))
+        c.SetInput(r.GetImage())
+        assert c.Change()
+        wr = gdcm.ImageWriter()
+        wr.SetFileName(f"{tmp}/out.dcm")
+        wr.SetFile(r.GetFile())
+        wr.SetImage(c.GetOutput())
+        assert wr.Write()
+        g = pydicom.dcmread(f"{tmp}/out.dcm")
+        assert g.file_meta.TransferSyntaxUID == ts_uid, g.file_meta.TransferSyntaxUID
+        frames = list(generate_frames(g.PixelData, number_of_frames=1))
+    out = copy.deepcopy(d)
+    out.PixelData = encapsulate(frames)
+    out["PixelData"].VR = "OB"
+    out["PixelData"].is_undefined_length = True
+    save(out, path, ts_uid)
+    back = pydicom.dcmread(path)
+    assert back.file_meta.TransferSyntaxUID == ts_uid
+    assert np.array_equal(back.pixel_array, d.pixel_array), "JPEG Lossless round trip is not exact"
+
+
+# JPEG Lossless: GDCM (IJG lossless) writes first-order prediction (selection value 1) for both syntaxes.
+import gdcm
+
+jpeg_lossless(base, gdcm.TransferSyntax.JPEGLosslessProcess14_1, JPEGLosslessSV1, "dicom-syntaxes/jpeg-lossless-sv1.dcm")
+jpeg_lossless(base, gdcm.TransferSyntax.JPEGLosslessProcess14, JPEGLossless, "dicom-syntaxes/jpeg-lossless.dcm")
+
+
+# GDCM only writes selection value 1; process 14 (.57) allows predictors 1-7. This tiny encoder writes
+# predictor 7, (Ra + Rb) / 2, so that the decoder's non-trivial prediction path is exercised too.
+def encode_lossless(a, predictor, precision=16):
+    """Minimal JPEG Lossless (ITU T.81 process 14) encoder: one component, Pt 0, one fixed Huffman table."""
+    a = a.astype(np.int64)
+    rows, cols = a.shape
+    out = []  # (code, length)
+    # Fixed table: categories 0..16, each a 5-bit code equal to the category.
+    for y in range(rows):
+        for x in range(cols):
+            if x == 0 and y == 0:
+                p = 1 << (precision - 1)
+            elif y == 0:
+                p = a[y, x - 1]
+            elif x == 0:
+                p = a[y - 1, x]
+            else:
+                ra, rb, rc = a[y, x - 1], a[y - 1, x], a[y - 1, x - 1]
+                p = [None, ra, rb, rc, ra + rb - rc, ra + ((rb - rc) >> 1), rb + ((ra - rc) >> 1), (ra + rb) >> 1][predictor]
+            d = int(a[y, x] - p) % 65536
+            if d >= 32768:
+                d -= 65536
+            s = 0 if d == 0 else (16 if d == -32768 else abs(d).bit_length())
+            if d == -32768:
+                d = 32768
+            out.append((s, 5))
+            if 0 < s < 16:
+                out.append(((d if d >= 0 else d - 1) & ((1 << s) - 1), s))
+    bits = "".join(format(c, f"0{n}b") for c, n in out)
+    bits += "1" * (-len(bits) % 8)
+    data = bytearray()
+    for i in range(0, len(bits), 8):
+        b = int(bits[i:i + 8], 2)
+        data.append(b)
+        if b == 0xFF:
+            data.append(0)
+    def seg(marker, body):
+        return bytes([0xFF, marker]) + (len(body) + 2).to_bytes(2, "big") + body
+    counts = [0, 0, 0, 0, 17] + [0] * 11
+    dht = bytes([0x00]) + bytes(counts) + bytes(range(17))
+    sof = bytes([precision]) + rows.to_bytes(2, "big") + cols.to_bytes(2, "big") + bytes([1, 1, 0x11, 0])
+    sos = bytes([1, 1, 0x00, predictor, 0, 0])
+    return b"\xff\xd8" + seg(0xC4, dht) + seg(0xC3, sof) + seg(0xDA, sos) + bytes(data) + b"\xff\xd9"
+
+
+sv7 = copy.deepcopy(base)
+sv7.PixelData = encapsulate([encode_lossless(base.pixel_array, 7)])
+sv7["PixelData"].VR = "OB"
+sv7["PixelData"].is_undefined_length = True
+save(sv7, "dicom-syntaxes/jpeg-lossless-sv7.dcm", JPEGLossless)
+assert np.array_equal(pydicom.dcmread("dicom-syntaxes/jpeg-lossless-sv7.dcm").pixel_array, base.pixel_array)  # decoded by GDCM
 
 M = "malformed"
 os.makedirs(M, exist_ok=True)
