@@ -18,10 +18,6 @@ pub fn QuizView(
     let t = ui();
     let store = use_store();
     let saved = store.progress.with_untracked(|p| p.lessons.get(&lesson).and_then(|l| l.quizzes.get(&quiz.id)).cloned());
-    let n_choices = match &quiz.kind {
-        QuizKind::Single { choices } | QuizKind::Multiple { choices } => choices.len(),
-        QuizKind::Numeric { .. } => 0,
-    };
     let selected = RwSignal::new(match saved.as_ref().map(|r| &r.response) {
         Some(Response::Single(i)) => vec![*i],
         Some(Response::Multiple(v)) => v.clone(),
@@ -71,11 +67,8 @@ pub fn QuizView(
     let multiple = matches!(quiz.kind, QuizKind::Multiple { .. });
     let body = match &quiz.kind {
         QuizKind::Single { choices } | QuizKind::Multiple { choices } => {
-            let items = choices
-                .iter()
-                .enumerate()
-                .map(|(i, c)| choice_view(i, c.clone(), &name, multiple, selected, result, n_choices))
-                .collect_view();
+            let items =
+                choices.iter().enumerate().map(|(i, c)| choice_view(i, c.clone(), &name, multiple, selected, result)).collect_view();
             view! {
                 <p class="quiz-hint">{if multiple { t.pick_all } else { t.pick_one }}</p>
                 <ul class="choices">{items}</ul>
@@ -144,7 +137,6 @@ fn choice_view(
     multiple: bool,
     selected: RwSignal<Vec<usize>>,
     result: RwSignal<Option<Result<Grade, String>>>,
-    _n: usize,
 ) -> impl IntoView {
     let id = format!("{name}-{i}");
     let is_selected = move || selected.with(|s| s.contains(&i));

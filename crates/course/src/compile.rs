@@ -592,7 +592,7 @@ fn body(ctx: &mut Ctx<'_>, src: &str, start: usize, lines: &Lines) -> (Vec<Block
                     }
                 }
             }
-            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+            Event::Start(Tag::Heading { level, id, .. }) => {
                 let mut inner: Vec<Event<'_>> = Vec::new();
                 let mut text = String::new();
                 for (e, _) in events.by_ref() {
@@ -605,7 +605,6 @@ fn body(ctx: &mut Ctx<'_>, src: &str, start: usize, lines: &Lines) -> (Vec<Block
                         other => inner.push(map_inline(ctx, line, other)),
                     }
                 }
-                let _ = (classes, attrs);
                 let base = id.map(|i| i.to_string()).unwrap_or_else(|| slugify(&text));
                 let mut anchor = base.clone();
                 let mut n = 2;

@@ -37,25 +37,15 @@ pub const NAMES: [(&str, &str); 25] = [
 /// Adds the co-occurrences along `dir` at distance `d` (both orders) to `m` (`ng x ng`, row = level - 1), over
 /// slice `z` only or the whole grid.
 fn accumulate(g: &Grid, dir: [isize; 3], d: usize, slice: Option<usize>, m: &mut [f64]) {
-    let (z0, z1) = slice.map_or((0, g.nz), |z| (z, z + 1));
     let ng = g.ng;
-    for z in z0..z1 {
-        for y in 0..g.ny {
-            for x in 0..g.nx {
-                let a = g.levels[x + g.nx * (y + g.ny * z)];
-                if a == 0 {
-                    continue;
-                }
-                let b = g.at(x, y, z, dir, d as isize);
-                if b == 0 {
-                    continue;
-                }
-                let (a, b) = (a as usize - 1, b as usize - 1);
-                m[a * ng + b] += 1.0;
-                m[b * ng + a] += 1.0;
-            }
+    g.for_each_voxel(slice, |x, y, z, a| {
+        let b = g.at(x, y, z, dir, d as isize);
+        if b != 0 {
+            let (a, b) = (a as usize - 1, b as usize - 1);
+            m[a * ng + b] += 1.0;
+            m[b * ng + a] += 1.0;
         }
-    }
+    });
 }
 
 /// The 25 features of one co-occurrence matrix (counts, `ng x ng`); `None` when it is empty.

@@ -26,23 +26,16 @@ pub const NAMES: [(&str, &str); 16] = [
 
 /// Adds the runs along `dir` to `m` (`ng x nr`, row = level - 1, column = length - 1).
 fn accumulate(g: &Grid, dir: [isize; 3], slice: Option<usize>, nr: usize, m: &mut [f64]) {
-    let (z0, z1) = slice.map_or((0, g.nz), |z| (z, z + 1));
-    for z in z0..z1 {
-        for y in 0..g.ny {
-            for x in 0..g.nx {
-                let a = g.levels[x + g.nx * (y + g.ny * z)];
-                // A run starts where the previous voxel along `dir` differs.
-                if a == 0 || g.at(x, y, z, dir, -1) == a {
-                    continue;
-                }
-                let mut len = 1;
-                while g.at(x, y, z, dir, len as isize) == a {
-                    len += 1;
-                }
-                m[(a as usize - 1) * nr + len - 1] += 1.0;
+    g.for_each_voxel(slice, |x, y, z, a| {
+        // A run starts where the previous voxel along `dir` differs.
+        if g.at(x, y, z, dir, -1) != a {
+            let mut len = 1;
+            while g.at(x, y, z, dir, len as isize) == a {
+                len += 1;
             }
+            m[(a as usize - 1) * nr + len - 1] += 1.0;
         }
-    }
+    });
 }
 
 fn features(m: &[f64], g: &Grid, nr: usize) -> Option<Vec<f64>> {

@@ -96,6 +96,22 @@ impl Grid {
         Grid { nx: cx, ny: cy, nz: cz, levels, morph: cropped, ng: p.ng }
     }
 
+    /// Calls `f(x, y, z, level)` for every ROI voxel of slice `z` (or of the whole grid), x fastest.
+    #[inline]
+    pub(crate) fn for_each_voxel(&self, slice: Option<usize>, mut f: impl FnMut(usize, usize, usize, u32)) {
+        let (z0, z1) = slice.map_or((0, self.nz), |z| (z, z + 1));
+        for z in z0..z1 {
+            for y in 0..self.ny {
+                for x in 0..self.nx {
+                    let a = self.levels[x + self.nx * (y + self.ny * z)];
+                    if a != 0 {
+                        f(x, y, z, a);
+                    }
+                }
+            }
+        }
+    }
+
     /// Level at (x, y, z) shifted by `o * d`, or 0 outside the grid or the ROI.
     #[inline]
     pub(crate) fn at(&self, x: usize, y: usize, z: usize, o: [isize; 3], d: isize) -> u32 {

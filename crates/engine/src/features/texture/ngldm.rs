@@ -26,22 +26,13 @@ pub const NAMES: [(&str, &str); 17] = [
 
 /// Counts (level, 1 + number of ROI neighbours within `alpha` grey levels) into `m` (`ng x nk`).
 fn accumulate(g: &Grid, offs: &[[isize; 3]], alpha: u32, slice: Option<usize>, nk: usize, m: &mut [f64]) {
-    let (z0, z1) = slice.map_or((0, g.nz), |z| (z, z + 1));
-    for z in z0..z1 {
-        for y in 0..g.ny {
-            for x in 0..g.nx {
-                let a = g.levels[x + g.nx * (y + g.ny * z)];
-                if a == 0 {
-                    continue;
-                }
-                let k = offs.iter().filter(|&&o| {
-                    let b = g.at(x, y, z, o, 1);
-                    b != 0 && b.abs_diff(a) <= alpha
-                });
-                m[(a as usize - 1) * nk + k.count()] += 1.0;
-            }
-        }
-    }
+    g.for_each_voxel(slice, |x, y, z, a| {
+        let k = offs.iter().filter(|&&o| {
+            let b = g.at(x, y, z, o, 1);
+            b != 0 && b.abs_diff(a) <= alpha
+        });
+        m[(a as usize - 1) * nk + k.count()] += 1.0;
+    });
 }
 
 fn features(m: &[f64], ng: usize, nk: usize) -> Option<Vec<f64>> {

@@ -10,29 +10,20 @@ pub const NAMES: [(&str, &str); 5] =
 /// Adds to `s` (sum of |level - neighbourhood mean|) and `n` (voxel count) per level, for the voxels of slice `z`
 /// (in-plane neighbourhood) or of the whole grid. Voxels without a neighbour in the ROI are left out.
 fn accumulate(g: &Grid, offs: &[[isize; 3]], slice: Option<usize>, s: &mut [f64], n: &mut [f64]) {
-    let (z0, z1) = slice.map_or((0, g.nz), |z| (z, z + 1));
-    for z in z0..z1 {
-        for y in 0..g.ny {
-            for x in 0..g.nx {
-                let a = g.levels[x + g.nx * (y + g.ny * z)];
-                if a == 0 {
-                    continue;
-                }
-                let (mut sum, mut count) = (0u64, 0u32);
-                for &o in offs {
-                    let b = g.at(x, y, z, o, 1);
-                    if b != 0 {
-                        sum += b as u64;
-                        count += 1;
-                    }
-                }
-                if count > 0 {
-                    s[a as usize - 1] += (a as f64 - sum as f64 / count as f64).abs();
-                    n[a as usize - 1] += 1.0;
-                }
+    g.for_each_voxel(slice, |x, y, z, a| {
+        let (mut sum, mut count) = (0u64, 0u32);
+        for &o in offs {
+            let b = g.at(x, y, z, o, 1);
+            if b != 0 {
+                sum += b as u64;
+                count += 1;
             }
         }
-    }
+        if count > 0 {
+            s[a as usize - 1] += (a as f64 - sum as f64 / count as f64).abs();
+            n[a as usize - 1] += 1.0;
+        }
+    });
 }
 
 /// The five features from the per-level sums `s` and counts `n`; `None` when no voxel counts.
