@@ -25,11 +25,14 @@ SAMPLES = Path(".tools/pyradiomics-3.1.0/data")
 CONFIG = "tests/bench/pyradiomics-default.toml"
 
 
-def run_radlearn(binary, image, mask):
-    """One run: wall time (ms) and the number of feature rows."""
+def run_radlearn(binary, image, mask, threads=None):
+    """One run: wall time (ms) and the number of feature rows. `threads` caps rayon's pool (None: all cores)."""
+    env = dict(os.environ)
+    if threads:
+        env["RAYON_NUM_THREADS"] = str(threads)
     t = time.perf_counter()
     p = subprocess.Popen([binary, "features", "--image", image, "--mask", mask, "--config", CONFIG, "--format", "csv"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     out, err = p.communicate()
     ms = (time.perf_counter() - t) * 1000.0
     if p.returncode != 0:
@@ -46,11 +49,11 @@ def peak_rss_mib(binary, image, mask):
     return int(p.stderr.strip().splitlines()[-1]) / 1024.0
 
 
-def median_radlearn(binary, image, mask, runs):
-    run_radlearn(binary, image, mask)
+def median_radlearn(binary, image, mask, runs, threads=None):
+    run_radlearn(binary, image, mask, threads)
     times, rows = [], 0
     for _ in range(runs):
-        ms, rows = run_radlearn(binary, image, mask)
+        ms, rows = run_radlearn(binary, image, mask, threads)
         times.append(ms)
     return statistics.median(times), rows
 
@@ -72,7 +75,7 @@ def spheres(tmp):
     import nibabel as nib
     rng = np.random.default_rng(7)
     out = []
-    for radius in (4, 8, 16, 24):
+    for radius in (4, 8, 16, 24, 32):
         n = 2 * radius + 8
         z, y, x = np.mgrid[:n, :n, :n] - (n - 1) / 2.0
         mask = (x * x + y * y + z * z <= radius * radius).astype(np.uint8)
@@ -95,12 +98,14 @@ def main():
         if (SAMPLES / f"{name}_image.nrrd").exists():
             cases.append((f"PyRadiomics sample {name}", str(SAMPLES / f"{name}_image.nrrd"), str(SAMPLES / f"{name}_label.nrrd")))
     print(f"Features benchmark, median of {args.runs} runs, {os.cpu_count()} cores")
-    print("| case | RadLearn (ms, features) | PyRadiomics default (ms, features) | PyRadiomics / RadLearn |")
-    print("|---|---|---|---|")
+    print("| case | RadLearn, 1 thread (ms, features) | RadLearn, all cores (ms) | PyRadiomics default, 1 thread (ms, features) "
+          "| PyRadiomics / RadLearn (1 thread; all cores) |")
+    print("|---|---|---|---|---|")
     for name, image, mask in cases:
-        mine, n_mine = median_radlearn(args.radlearn, image, mask, args.runs)
+        one, n_mine = median_radlearn(args.radlearn, image, mask, args.runs, threads=1)
+        mine, _ = median_radlearn(args.radlearn, image, mask, args.runs)
         theirs, n_theirs = median_pyradiomics(image, mask, args.runs)
-        print(f"| {name} | {mine:.0f} ms, {n_mine} | {theirs:.0f} ms, {n_theirs} | {theirs / mine:.1f}x |")
+        print(f"| {name} | {one:.0f} ms, {n_mine} | {mine:.0f} ms | {theirs:.0f} ms, {n_theirs} | {theirs / one:.1f}x; {theirs / mine:.1f}x |")
     print("\nRadLearn on synthetic spheres (1 mm voxels), full feature set:")
     print("| radius (voxels) | ROI voxels | time (ms) | peak memory (MiB) |")
     print("|---|---|---|---|")

@@ -218,7 +218,27 @@ fn bench() -> Result {
     run(Command::new(&python).args(["tests/bench/read_bench.py", "--radlearn", "target/release/radlearn-bench", "--runs", "21"]))?;
 
     step("Benchmarks: radiomics features against PyRadiomics 3.1.0 (same run)");
-    run(Command::new(&python).args(["tests/bench/features_bench.py", "--radlearn", "target/release/radlearn", "--runs", "5"]))
+    run(Command::new(&python).args(["tests/bench/features_bench.py", "--radlearn", "target/release/radlearn", "--runs", "5"]))?;
+
+    step("Benchmarks: the same feature extraction in wasm32 (headless Chromium) against native (same run)");
+    run(Command::new("cargo").args([
+        "build",
+        "--release",
+        "--quiet",
+        "-p",
+        "radlearn-bench",
+        "--lib",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]))?;
+    run(Command::new("wasm-bindgen").args([
+        "--target",
+        "web",
+        "--out-dir",
+        "target/wasm-bench",
+        "target/wasm32-unknown-unknown/release/radlearn_bench.wasm",
+    ]))?;
+    run(Command::new("node").args(["tests/bench/wasm_features.mjs", "--runs", "5"]))
 }
 
 /// A Python virtual environment at `venv` with the pinned packages of `requirements` (and PyRadiomics, which needs a

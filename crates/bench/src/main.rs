@@ -1,6 +1,12 @@
 //! `radlearn-bench [--runs N] NIFTI DICOM_DIR`: times the engine's readers in process and prints
 //! JSON (median milliseconds and the mean intensity, so the driver can check every reader saw the
 //! same data). Files are read from disk inside the timed part, as the Python rivals do.
+//!
+//! `radlearn-bench families IMAGE MASK CONFIG.toml` prints the time of each step (where the time goes).
+//!
+//! `radlearn-bench features [--runs N] IMAGE MASK CONFIG.toml`: times [`radlearn_bench::features_from_bytes`]
+//! (reading from bytes in memory, then feature extraction on one thread), the function the wasm benchmark times in
+//! Chromium, and prints JSON (median milliseconds and the number of values).
 
 use std::path::Path;
 use std::time::Instant;
@@ -48,6 +54,36 @@ fn main() -> Result<(), String> {
     if let Some(i) = args.iter().position(|a| a == "--runs") {
         runs = args.get(i + 1).and_then(|v| v.parse().ok()).ok_or("--runs needs a number")?;
         args.drain(i..=i + 1);
+    }
+    if args.first().is_some_and(|a| a == "families") {
+        let [_, image, mask, config] = args.as_slice() else {
+            return Err("usage: radlearn-bench families IMAGE MASK CONFIG.toml".into());
+        };
+        let read = |p: &str| std::fs::read(p).map_err(|e| format!("{p}: {e}"));
+        let config = std::fs::read_to_string(config).map_err(|e| format!("{config}: {e}"))?;
+        for (step, ms) in radlearn_bench::family_times(&read(image)?, image, &read(mask)?, mask, &config)? {
+            println!("{ms:9.1} ms  {step}");
+        }
+        return Ok(());
+    }
+    if args.first().is_some_and(|a| a == "features") {
+        let [_, image, mask, config] = args.as_slice() else {
+            return Err("usage: radlearn-bench features [--runs N] IMAGE MASK CONFIG.toml".into());
+        };
+        let read = |p: &str| std::fs::read(p).map_err(|e| format!("{p}: {e}"));
+        let (image_bytes, mask_bytes) = (read(image)?, read(mask)?);
+        let config = std::fs::read_to_string(config).map_err(|e| format!("{config}: {e}"))?;
+        let run = || radlearn_bench::features_from_bytes(&image_bytes, image, &mask_bytes, mask, &config);
+        let mut count = run()?; // warm up
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs.max(1) {
+            let t = Instant::now();
+            count = run()?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        println!("{{\"runs\": {runs}, \"median_ms\": {:.3}, \"values\": {count}}}", times[times.len() / 2]);
+        return Ok(());
     }
     let [nifti_path, series_dir] = args.as_slice() else {
         return Err("usage: radlearn-bench [--runs N] IMAGE.nii.gz DICOM_DIR".into());

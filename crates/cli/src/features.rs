@@ -14,7 +14,7 @@ use radlearn_engine::config::{FeatureConfig, ValidConfig, BUILTINS};
 use radlearn_engine::dicom::{self, DicomFile};
 use radlearn_engine::features::FeatureValue;
 use radlearn_engine::load::{sniff, Format};
-use radlearn_engine::radiomics::extract;
+use radlearn_engine::radiomics::extract_parallel;
 use radlearn_engine::{nifti, nrrd, LabelMap, LoadOptions, Volume};
 
 /// The columns of every table, in order.
@@ -168,7 +168,7 @@ pub(crate) fn read_mask(path: &Path, roi: Option<&str>, image: &Volume, opts: &L
                         "{}: the structure set holds several ROIs; choose one with --roi: {}",
                         p.display(),
                         names.join(", ")
-                    ))
+                    ));
                 }
             };
             let mask = rt.rasterise(&name, image).map_err(|e| format!("{}: {e}", p.display()))?;
@@ -199,7 +199,7 @@ pub(crate) fn read_mask(path: &Path, roi: Option<&str>, image: &Volume, opts: &L
                     return Err(format!(
                         "{}: --roi `{r}` is not a label number of this label image; its labels are {labels:?}",
                         path.display()
-                    ))
+                    ));
                 }
             },
         },
@@ -213,7 +213,7 @@ pub(crate) fn read_mask(path: &Path, roi: Option<&str>, image: &Volume, opts: &L
 fn case_features(image: &Path, mask: &Path, roi: Option<&str>, cfg: &ValidConfig, opts: &LoadOptions) -> Result<Vec<FeatureValue>, String> {
     let img = read_image(image, opts)?;
     let (m, label) = read_mask(mask, roi, &img, opts)?;
-    extract(&img, &m, label, cfg, &mut |_| std::ops::ControlFlow::Continue(())).map_err(|e| e.to_string())
+    extract_parallel(&img, &m, label, cfg).map_err(|e| e.to_string())
 }
 
 /// One case of a cohort file.

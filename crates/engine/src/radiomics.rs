@@ -28,8 +28,11 @@ use crate::error::{LoadError, LoadOptions};
 use crate::features::texture::{
     AGG_25D, AGG_25D_DIRECTION_MERGED, AGG_25D_MERGED, AGG_2D, AGG_2D_AVERAGED, AGG_2D_SLICE_MERGED, AGG_3D, AGG_3D_AVERAGED, AGG_3D_MERGED,
 };
-use crate::features::{compute, FeatureError, FeatureInput, FeatureSettings, FeatureValue, IvhSettings, Progress};
-use crate::preprocess::{discretise, resample_image, resample_mask, resegment_outliers, resegment_range, Discretisation};
+use crate::features::{compute, FeatureError, FeatureInput, FeatureSettings, FeatureValue, IvhSettings, Progress, ValidSettings};
+use crate::preprocess::{
+    box_geometry, centred_grid, crop, discretise, partial_volume, resample_region, resegment_outliers, resegment_range, Discretisation,
+    VoxelBox,
+};
 use crate::volume::{Geometry, LabelMap, Volume};
 
 /// Why features could not be extracted.
@@ -82,7 +85,18 @@ impl fmt::Display for ExtractError {
             ExtractError::MaskGridMismatch { image, mask } => write!(
                 f,
                 "the mask ({} x {} x {} voxels of {:.4} x {:.4} x {:.4} mm) is not on the image's grid ({} x {} x {} voxels of {:.4} x {:.4} x {:.4} mm, same origin and orientation); use the mask drawn on this image or resample it onto the image first",
-                mask.0[0], mask.0[1], mask.0[2], mask.1[0], mask.1[1], mask.1[2], image.0[0], image.0[1], image.0[2], image.1[0], image.1[1], image.1[2]
+                mask.0[0],
+                mask.0[1],
+                mask.0[2],
+                mask.1[0],
+                mask.1[1],
+                mask.1[2],
+                image.0[0],
+                image.0[1],
+                image.0[2],
+                image.1[0],
+                image.1[1],
+                image.1[2]
             ),
             ExtractError::NoSuchLabel { label: 0, present } => {
                 write!(f, "label 0 is the background, not a region; choose one of the mask's labels {present:?}")
@@ -90,7 +104,9 @@ impl fmt::Display for ExtractError {
             ExtractError::NoSuchLabel { label, present } if present.is_empty() => {
                 write!(f, "the mask has no region (every voxel is 0), so label {label} is empty; draw or load a non-empty mask")
             }
-            ExtractError::NoSuchLabel { label, present } => write!(f, "the mask has no voxel with label {label}; its labels are {present:?}"),
+            ExtractError::NoSuchLabel { label, present } => {
+                write!(f, "the mask has no voxel with label {label}; its labels are {present:?}")
+            }
             ExtractError::EmptyRoi { stage } => write!(
                 f,
                 "the region of interest is empty {stage}; check the mask, or widen the re-segmentation range or the partial-volume threshold"
@@ -141,6 +157,26 @@ fn check_finite(image: &Volume, mask: &LabelMap, stage: &'static str) -> Result<
     }
 }
 
+/// The voxels of a (possibly resampled) grid that feature extraction needs around an ROI whose bounding box on the
+/// original grid is `bbox`: new voxel `k` sits at original coordinate `start + step k` (`[0; 3]` and `[1; 3]` without
+/// resampling). The box covers the ROI plus a few original voxels (the reach of mask interpolation, whose fraction
+/// decays within 2 voxels for every kernel) plus the radius of the local-intensity sphere and one voxel (voxels
+/// outside the ROI count for the intensity peak; the mesh needs a border). Features computed in the box equal those
+/// on the whole grid: every family only looks at ROI voxels and their neighbours within that reach.
+fn roi_box(bbox: VoxelBox, start: [f64; 3], step: [f64; 3], spacing: [f64; 3], dims: [usize; 3]) -> VoxelBox {
+    const MASK_REACH: f64 = 6.0;
+    let resampled = step != [1.0; 3] || start != [0.0; 3];
+    [0, 1, 2].map(|a| {
+        let reach = if resampled { MASK_REACH } else { 0.0 };
+        let pad = (crate::features::local_radius_mm() / spacing[a]).ceil() + 1.0;
+        let lo = ((bbox[a][0] as f64 - reach - start[a]) / step[a]).floor() - pad;
+        let hi = ((bbox[a][1] as f64 + reach - start[a]) / step[a]).ceil() + pad;
+        let last = dims[a].saturating_sub(1) as f64;
+        let (lo, hi) = (lo.clamp(0.0, last), hi.clamp(0.0, last));
+        [lo as usize, (hi as usize).max(lo as usize)]
+    })
+}
+
 /// Runs the image-processing steps of `cfg` (rounding, resampling, re-segmentation) on the ROI `label` of `mask`.
 pub fn process(image: &Volume, mask: &LabelMap, label: u8, cfg: &ValidConfig) -> Result<Processed, ExtractError> {
     image.geometry.validate().map_err(ExtractError::BadImage)?;
@@ -167,26 +203,46 @@ pub fn process(image: &Volume, mask: &LabelMap, label: u8, cfg: &ValidConfig) ->
         let present = (1..=255u8).filter(|&l| present[l as usize]).collect();
         return Err(ExtractError::NoSuchLabel { label, present });
     }
-    let roi = LabelMap {
-        geometry: image.geometry.clone(),
-        data: mask.data.iter().map(|&l| u8::from(l == label)).collect(),
-        names: mask.names.iter().filter(|n| n.0 == label).cloned().collect(),
-    };
-    check_finite(image, &roi, "in the image")?;
-    let mut img = image.clone();
-    if cfg.round_input() {
-        img.data.iter_mut().for_each(|v| *v = v.round());
+    let g = &image.geometry;
+    // The ROI's bounding box: every later step works on its neighbourhood only (see `roi_box`).
+    let mut bbox = [[usize::MAX, 0]; 3];
+    for (i, _) in mask.data.iter().enumerate().filter(|(_, l)| **l == label) {
+        for (a, c) in coords(g.dims, i).into_iter().enumerate() {
+            bbox[a] = [bbox[a][0].min(c), bbox[a][1].max(c)];
+        }
     }
+    if let Some(i) = mask.data.iter().zip(&image.data).position(|(&l, v)| l == label && !v.is_finite()) {
+        return Err(ExtractError::NonFiniteIntensity { voxel: coords(g.dims, i), stage: "in the image" });
+    }
+    let in_roi = |l: u8| u8::from(l == label);
+    let names: Vec<(u8, String)> = mask.names.iter().filter(|n| n.0 == label).cloned().collect();
+    let round = cfg.round_input();
+    let rounded = |v: f32| if round { v.round() } else { v };
     let (img, morph) = match cfg.resampling() {
-        None => (img, roi),
+        None => {
+            let bx = roi_box(bbox, [0.0; 3], [1.0; 3], g.spacing, g.dims);
+            let geometry = box_geometry(g, bx);
+            let img = Volume { geometry: geometry.clone(), data: crop(&image.data, g.dims, bx, rounded), meta: image.meta.clone() };
+            let morph = LabelMap { geometry, data: crop(&mask.data, g.dims, bx, in_roi), names };
+            (img, morph)
+        }
         Some(r) => {
             let mut spacing = r.spacing;
             if cfg.dimensions() == Dimensions::TwoD || spacing[2] == 0.0 {
-                spacing[2] = image.geometry.spacing[2];
+                spacing[2] = g.spacing[2];
             }
             let opts = LoadOptions::default();
-            let img = resample_image(&img, spacing, r.interpolation, r.round, &opts).map_err(ExtractError::Resampling)?;
-            let morph = resample_mask(&roi, spacing, r.mask_interpolation, r.partial_volume, &opts).map_err(ExtractError::Resampling)?;
+            let (ng, start, step) = centred_grid(g, spacing).map_err(ExtractError::Resampling)?;
+            let bx = roi_box(bbox, start, step, spacing, ng.dims);
+            let (geometry, mut data) =
+                resample_region(&image.data, g, spacing, r.interpolation, Some(bx), &opts, rounded).map_err(ExtractError::Resampling)?;
+            if r.round {
+                data.iter_mut().for_each(|x| *x = x.round());
+            }
+            let img = Volume { geometry, data, meta: image.meta.clone() };
+            let (geometry, frac) = resample_region(&mask.data, g, spacing, r.mask_interpolation, Some(bx), &opts, |l| f32::from(in_roi(l)))
+                .map_err(ExtractError::Resampling)?;
+            let morph = LabelMap { geometry, data: frac.iter().map(|&f| partial_volume(f, r.partial_volume)).collect(), names };
             if morph.count() == 0 {
                 return Err(ExtractError::EmptyRoi {
                     stage: "after resampling (the ROI is smaller than the partial-volume threshold allows)",
@@ -248,6 +304,23 @@ pub fn extract(
     cfg: &ValidConfig,
     progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<Vec<FeatureValue>, ExtractError> {
+    extract_with(image, mask, label, cfg, |input, settings| compute(input, settings, progress))
+}
+
+/// [`extract`] with the feature families computed on several threads (feature `parallel`, native builds): the
+/// same values, without progress reports or cancellation. The command line uses it for a single case.
+#[cfg(feature = "parallel")]
+pub fn extract_parallel(image: &Volume, mask: &LabelMap, label: u8, cfg: &ValidConfig) -> Result<Vec<FeatureValue>, ExtractError> {
+    extract_with(image, mask, label, cfg, crate::features::compute_parallel)
+}
+
+fn extract_with(
+    image: &Volume,
+    mask: &LabelMap,
+    label: u8,
+    cfg: &ValidConfig,
+    run: impl FnOnce(&FeatureInput<'_>, &ValidSettings) -> Result<Vec<FeatureValue>, FeatureError>,
+) -> Result<Vec<FeatureValue>, ExtractError> {
     let p = process(image, mask, label, cfg)?;
     let (texture, texture_n) = levels(&p.image.data, &p.intensity.data, cfg.texture_discretisation())?;
     let histogram = if cfg.histogram_discretisation() == cfg.texture_discretisation() {
@@ -286,7 +359,7 @@ pub fn extract(
         texture_levels: &texture,
         histogram_levels,
     };
-    let mut values = compute(&input, &settings, progress)?;
+    let mut values = run(&input, &settings)?;
     if !cfg.all_aggregations() {
         let dims = cfg.dimensions();
         values.retain(|v| v.aggregation_code.and_then(aggregation_dimensions).is_none_or(|d| d == dims));

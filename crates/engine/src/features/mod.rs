@@ -28,6 +28,7 @@ use std::ops::ControlFlow;
 
 mod intensity;
 mod local;
+pub(crate) use local::radius_mm as local_radius_mm;
 mod math;
 mod mesh;
 mod morphology;
@@ -451,7 +452,7 @@ pub fn compute(
     let total: usize = steps.iter().map(|(_, n)| n).sum();
     let mut done = 0;
     let mut values = Vec::with_capacity(512);
-    for (family, n) in steps {
+    for (family, _) in steps {
         let mut tick = || -> Result<(), FeatureError> {
             let flow = progress(Progress { family, done, total });
             done += 1;
@@ -460,38 +461,74 @@ pub fn compute(
                 ControlFlow::Break(()) => Err(FeatureError::Cancelled),
             }
         };
-        let mut out = Out { values: &mut values, family, aggregation: None };
-        match family {
-            Family::Morphology => {
-                tick()?;
-                morphology::compute(&p, &mut out);
-            }
-            Family::LocalIntensity => {
-                tick()?;
-                local::compute(&p, &mut out);
-            }
-            Family::IntensityStatistics => {
-                tick()?;
-                intensity::statistics(&p, &mut out);
-            }
-            Family::IntensityHistogram => {
-                tick()?;
-                intensity::histogram(&p, &mut out);
-            }
-            Family::IntensityVolumeHistogram => {
-                tick()?;
-                intensity::ivh(&p, &s.ivh, &mut out);
-            }
-            _ => {
-                debug_assert!(n >= 1);
-                texture::compute(&p, s, family, &mut values, &mut tick)?;
-            }
-        }
+        one_family(&p, s, family, &mut values, &mut tick)?;
     }
     // The last report (done == total) is informational: the work is finished, so there is nothing to cancel.
     let last = s.families.last().copied().unwrap_or(Family::Morphology);
     let _ = progress(Progress { family: last, done: total, total });
     Ok(values)
+}
+
+/// Appends the values of one family to `values`; `tick` is called before each step.
+fn one_family(
+    p: &Prepared<'_>,
+    s: &FeatureSettings,
+    family: Family,
+    values: &mut Vec<FeatureValue>,
+    tick: &mut dyn FnMut() -> Result<(), FeatureError>,
+) -> Result<(), FeatureError> {
+    let mut out = Out { values, family, aggregation: None };
+    match family {
+        Family::Morphology => {
+            tick()?;
+            morphology::compute(p, &mut out);
+        }
+        Family::LocalIntensity => {
+            tick()?;
+            local::compute(p, &mut out);
+        }
+        Family::IntensityStatistics => {
+            tick()?;
+            intensity::statistics(p, &mut out);
+        }
+        Family::IntensityHistogram => {
+            tick()?;
+            intensity::histogram(p, &mut out);
+        }
+        Family::IntensityVolumeHistogram => {
+            tick()?;
+            intensity::ivh(p, &s.ivh, &mut out);
+        }
+        _ => texture::compute(p, s, family, values, tick)?,
+    }
+    Ok(())
+}
+
+/// [`compute`] with the families spread over rayon's thread pool (feature `parallel`, native builds): the same
+/// values in the same order, without progress reports or cancellation.
+#[cfg(feature = "parallel")]
+pub fn compute_parallel(input: &FeatureInput<'_>, settings: &ValidSettings) -> Result<Vec<FeatureValue>, FeatureError> {
+    use rayon::prelude::*;
+    let p = prepare(input, settings)?;
+    let s = settings.get();
+    let parts: Vec<Vec<FeatureValue>> = s
+        .families
+        .par_iter()
+        .map(|&family| {
+            let mut values = Vec::new();
+            one_family(&p, s, family, &mut values, &mut || Ok(()))?;
+            Ok(values)
+        })
+        .collect::<Result<_, FeatureError>>()?;
+    Ok(parts.concat())
+}
+
+/// Runs `a` and `b`, in parallel with the `parallel` feature.
+pub(crate) fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    #[cfg(feature = "parallel")]
+    return rayon::join(a, b);
+    #[cfg(not(feature = "parallel"))]
+    return (a(), b());
 }
 
 #[cfg(test)]

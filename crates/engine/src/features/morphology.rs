@@ -13,6 +13,15 @@ fn centre(i: usize, dims: [usize; 3], spacing: [f64; 3]) -> [f64; 3] {
 }
 
 pub(crate) fn compute(p: &Prepared<'_>, out: &mut Out<'_>) {
+    let mean = p.roi.iter().map(|&i| p.input.intensities[i] as f64).sum::<f64>() / p.roi.len() as f64;
+    // The FFT autocorrelation is as long as the rest together: with the `parallel` feature they share two threads.
+    let ((), (moran, geary)) = super::join(|| shape(p, mean, out), || autocorrelation(p, mean));
+    out.push("N365", "Moran's I index", moran);
+    out.push("NPT7", "Geary's C measure", geary);
+}
+
+/// The mesh, voxel and intensity-weighted shape features, in the IBSI order.
+fn shape(p: &Prepared<'_>, mean: f64, out: &mut Out<'_>) {
     let inp = &p.input;
     let (dims, spacing) = (inp.dims, inp.spacing);
     let mesh = marching_cubes(inp.morphological_mask, dims, spacing);
@@ -127,12 +136,7 @@ pub(crate) fn compute(p: &Prepared<'_>, out: &mut Out<'_>) {
     out.push("R3ER", "Volume density (convex hull)", v / hv);
     out.push("7T7F", "Area density (convex hull)", a / ha);
 
-    let mean = p.roi.iter().map(|&i| inp.intensities[i] as f64).sum::<f64>() / p.roi.len() as f64;
     out.push("99N0", "Integrated intensity", mean * v);
-
-    let (moran, geary) = autocorrelation(p, mean);
-    out.push("N365", "Moran's I index", moran);
-    out.push("NPT7", "Geary's C measure", geary);
 }
 
 /// Moran's I and Geary's C with inverse-distance weights `w = 1 / distance` over every pair of intensity-mask
@@ -247,20 +251,33 @@ fn smooth_size(n: usize) -> usize {
         .unwrap_or(n)
 }
 
-/// In-place 3D FFT of `data` (x fastest) along every axis.
-fn fft3(data: &mut [rustfft::num_complex::Complex<f64>], dims: [usize; 3], inverse: bool) {
+/// In-place 3D FFT of `data` (x fastest) along every axis. Only the lines that matter are transformed: forward
+/// (axes x, y, z), the input is zero outside the first `live` samples of each axis, so a line that only crosses zeros
+/// stays zero; inverse (axes z, y, x), only the first `live` samples of each axis are wanted afterwards. With `live`
+/// about half the grid this saves a quarter of the work of a full transform pair.
+fn fft3(data: &mut [rustfft::num_complex::Complex<f64>], dims: [usize; 3], inverse: bool, live: [usize; 3]) {
     use rustfft::num_complex::Complex;
     let mut planner = rustfft::FftPlanner::<f64>::new();
-    let [nx, ny, nz] = dims;
+    let [nx, ny, _] = dims;
+    let [_, ly, lz] = live.map(|l| l.max(1));
     let mut line: Vec<Complex<f64>> = Vec::new();
-    for (axis, n) in dims.iter().copied().enumerate() {
+    let axes = if inverse { [2, 1, 0] } else { [0, 1, 2] };
+    for axis in axes {
+        let n = dims[axis];
         let fft = if inverse { planner.plan_fft_inverse(n) } else { planner.plan_fft_forward(n) };
         let mut scratch = vec![Complex::new(0.0, 0.0); fft.get_inplace_scratch_len()];
         let stride = [1, nx, nx * ny][axis];
+        // Forward: the lines of x (y < ly, z < lz), then of y (z < lz), then all of z. Inverse: all of z, then the
+        // lines of y with z < lz, then of x with y < ly and z < lz.
+        let (ys, zs) = match (axis, inverse) {
+            (0, _) => (ly, lz),
+            (1, _) => (nx, lz),
+            _ => (nx, ny),
+        };
         let lines: Vec<usize> = match axis {
-            0 => (0..ny * nz).map(|l| l * nx).collect(),
-            1 => (0..nz).flat_map(|z| (0..nx).map(move |x| x + nx * ny * z)).collect(),
-            _ => (0..nx * ny).collect(),
+            0 => (0..zs).flat_map(|z| (0..ys).map(move |y| nx * (y + ny * z))).collect(),
+            1 => (0..zs).flat_map(|z| (0..ys).map(move |x| x + nx * ny * z)).collect(),
+            _ => (0..ny).flat_map(|y| (0..nx).map(move |x| x + nx * y)).collect(),
         };
         line.resize(n, Complex::new(0.0, 0.0));
         for start in lines {
@@ -318,11 +335,11 @@ fn pair_sums_fft(p: &Prepared<'_>, x: &[f64]) -> Option<PairSums> {
             }
         }
     }
-    fft3(&mut z, n, false);
-    fft3(&mut k, n, false);
+    fft3(&mut z, n, false, b);
+    fft3(&mut k, n, false, n);
     z.iter_mut().zip(&k).for_each(|(a, b)| *a *= b);
     drop(k);
-    fft3(&mut z, n, true);
+    fft3(&mut z, n, true, b);
     let scale = 1.0 / len as f64;
     Some(
         p.roi
