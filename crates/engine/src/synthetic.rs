@@ -45,7 +45,7 @@ fn inside(u: f32, v: f32, cu: f32, cv: f32, ru: f32, rv: f32) -> bool {
 /// lung (image left, as radiologists display it). Noise has a standard deviation of about 12 HU.
 /// Row 0 is anterior.
 pub fn chest_slice(size: usize) -> Array2<f32> {
-    let mut rng = SplitMix(0x5EED_0F_C7);
+    let mut rng = SplitMix(0x5EED_0FC7);
     let n = size.max(1) as f32;
     Array2::from_shape_fn((size, size), |(row, col)| {
         let u = (col as f32 + 0.5) / n * 2.0 - 1.0;
