@@ -26,6 +26,7 @@
 use std::fmt;
 use std::ops::ControlFlow;
 
+pub mod catalogue;
 mod intensity;
 mod local;
 pub(crate) use local::radius_mm as local_radius_mm;
