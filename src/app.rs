@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::pages::{about::About, index::Index, lesson::LessonPage, not_found::NotFound};
+use crate::pages::{about::About, index::Index, lab::Lab, lesson::LessonPage, not_found::NotFound};
 use crate::platform;
 use crate::route::Route;
 use crate::store::Store;
@@ -22,6 +22,7 @@ pub fn App() -> impl IntoView {
     let page = move || match route.get() {
         Route::Index => view! { <Index/> }.into_any(),
         Route::About => view! { <About/> }.into_any(),
+        Route::Lab => view! { <Lab/> }.into_any(),
         Route::Lesson { slug, anchor } => view! { <LessonPage slug=slug anchor=anchor/> }.into_any(),
         Route::NotFound(path) => view! { <NotFound path=path/> }.into_any(),
     };
@@ -38,6 +39,7 @@ pub fn App() -> impl IntoView {
                     <span>{t.app_name}</span>
                 </a>
                 <a href="#/" aria-current=current(Route::Index)>{t.nav_course}</a>
+                <a href="#/lab" aria-current=current(Route::Lab)>{t.nav_lab}</a>
                 <a href="#/about" aria-current=current(Route::About)>{t.nav_about}</a>
             </nav>
         </header>

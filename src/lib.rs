@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod content;
+pub mod imaging;
 pub mod pages;
 pub mod platform;
 pub mod quiz;
@@ -14,6 +15,7 @@ pub mod route;
 pub mod store;
 pub mod strings;
 pub mod widgets;
+pub mod worker;
 
 /// Mounts the app on `<body>`.
 pub fn start() {

@@ -1,5 +1,5 @@
-//! The only module that touches browser APIs directly: storage, file download and upload,
-//! scrolling, the document title and the panic hook.
+//! The only module that touches browser APIs directly: storage, file download and upload, downloads of the
+//! app's own data files with progress, scrolling, the document title and the panic hook.
 
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -64,6 +64,34 @@ pub fn download(filename: &str, mime: &str, text: &str) -> Result<(), String> {
     a.set_download(filename);
     a.click();
     let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+/// Offers `bytes` as a file download.
+pub fn download_bytes(filename: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
+    let array = js_sys::Uint8Array::from(bytes);
+    let parts = js_sys::Array::of1(&array);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(js_error)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)?;
+    let result = click_link(&url, filename);
+    let _ = web_sys::Url::revoke_object_url(&url);
+    result
+}
+
+/// Offers what a canvas shows as a PNG download.
+pub fn download_canvas_png(canvas: &web_sys::HtmlCanvasElement, filename: &str) -> Result<(), String> {
+    let url = canvas.to_data_url_with_type("image/png").map_err(js_error)?;
+    click_link(&url, filename)
+}
+
+fn click_link(url: &str, filename: &str) -> Result<(), String> {
+    let document = window().and_then(|w| w.document()).ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(js_error)?.unchecked_into();
+    a.set_href(url);
+    a.set_download(filename);
+    a.click();
     Ok(())
 }
 
@@ -144,4 +172,253 @@ pub fn install_panic_hook() {
         };
         banner.set_text_content(Some(&format!("{} {info}", crate::strings::ui().page_crashed)));
     }));
+}
+
+/// Downloads a same-origin file (a relative URL such as `data/…`) as bytes, reporting bytes received and the total
+/// (`expected`, else the Content-Length header) after every chunk. `cancelled` is asked between chunks; when it
+/// returns true the download stops with the error `"cancelled"`.
+pub async fn fetch_bytes(
+    url: &str,
+    expected: Option<u64>,
+    on_progress: impl Fn(u64, Option<u64>),
+    cancelled: impl Fn() -> bool,
+) -> Result<Vec<u8>, String> {
+    use wasm_bindgen_futures::JsFuture;
+    let w = window().ok_or("no browser window")?;
+    let response: web_sys::Response = JsFuture::from(w.fetch_with_str(url))
+        .await
+        .map_err(|e| format!("the download failed ({}); check the connection and try again", js_error(e)))?
+        .dyn_into()
+        .map_err(|_| "the browser returned something other than a response")?;
+    if !response.ok() {
+        return Err(format!("the server answered {} for {url}", response.status()));
+    }
+    let header_total = response.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<u64>().ok());
+    let total = expected.or(header_total);
+    let capacity = total.and_then(|t| usize::try_from(t).ok()).unwrap_or(0).min(1 << 30);
+    let mut bytes = Vec::with_capacity(capacity);
+    on_progress(0, total);
+    let Some(body) = response.body() else {
+        // No stream (very old browsers): read it all at once.
+        let buf = JsFuture::from(response.array_buffer().map_err(js_error)?).await.map_err(js_error)?;
+        let data = js_sys::Uint8Array::new(&buf).to_vec();
+        on_progress(data.len() as u64, total);
+        return Ok(data);
+    };
+    let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    loop {
+        if cancelled() {
+            let _ = reader.cancel();
+            return Err("cancelled".into());
+        }
+        let chunk = JsFuture::from(reader.read()).await.map_err(|e| format!("the download stopped: {}", js_error(e)))?;
+        let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true);
+        if done {
+            break;
+        }
+        if let Ok(value) = js_sys::Reflect::get(&chunk, &JsValue::from_str("value")) {
+            if let Some(array) = value.dyn_ref::<js_sys::Uint8Array>() {
+                let start = bytes.len();
+                bytes.resize(start + array.length() as usize, 0);
+                array.copy_to(&mut bytes[start..]);
+            }
+        }
+        on_progress(bytes.len() as u64, total.map(|t| t.max(bytes.len() as u64)));
+    }
+    Ok(bytes)
+}
+
+/// A file the student picked or dropped, with its path inside a picked folder when there is one.
+pub struct PickedFile {
+    pub name: String,
+    pub file: web_sys::File,
+}
+
+/// The files of a file list (a file input or a drop), named by their path in a picked folder if any.
+pub fn picked_files(list: Option<web_sys::FileList>) -> Vec<PickedFile> {
+    let Some(list) = list else { return Vec::new() };
+    (0..list.length())
+        .filter_map(|i| list.get(i))
+        .map(|file| {
+            let relative = js_sys::Reflect::get(&file, &JsValue::from_str("webkitRelativePath")).ok().and_then(|v| v.as_string());
+            let name = relative.filter(|p| !p.is_empty()).unwrap_or_else(|| file.name());
+            PickedFile { name, file }
+        })
+        .collect()
+}
+
+/// The files chosen in an `<input type="file">`, then clears it so that choosing the same files again fires.
+pub fn take_input_files(input: &web_sys::HtmlInputElement) -> Vec<PickedFile> {
+    let files = picked_files(input.files());
+    input.set_value("");
+    files
+}
+
+/// The files of a drop event.
+pub fn dropped_files(ev: &web_sys::DragEvent) -> Vec<PickedFile> {
+    picked_files(ev.data_transfer().and_then(|d| d.files()))
+}
+
+/// Reads a file the student picked as bytes.
+pub async fn read_file_bytes(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let buf = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| format!("the browser could not read it ({}); if it is a folder, use “Choose a folder…” instead", js_error(e)))?;
+    Ok(js_sys::Uint8Array::new(&buf).to_vec())
+}
+
+/// Waits long enough for the browser to paint (e.g. a "Decoding…" message before a long computation).
+pub async fn let_browser_paint() {
+    let p = js_sys::Promise::new(&mut |resolve, _| match window() {
+        Some(w) => {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 20);
+        }
+        None => {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+}
+
+/// A detached canvas, to hold a slice at its own resolution before it is drawn scaled.
+pub fn offscreen_canvas() -> Option<web_sys::HtmlCanvasElement> {
+    window()?.document()?.create_element("canvas").ok()?.dyn_into().ok()
+}
+
+/// Device pixels per CSS pixel.
+pub fn device_pixel_ratio() -> f64 {
+    window().map(|w| w.device_pixel_ratio()).filter(|r| r.is_finite() && *r > 0.0).unwrap_or(1.0)
+}
+
+/// Milliseconds since the page started, for timing renders.
+pub fn now_ms() -> f64 {
+    window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or_else(js_sys::Date::now)
+}
+
+/// What the feature worker reports to the page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkerEvent {
+    /// One of the worker's answers.
+    Message(crate::worker::Response),
+    /// The worker could not start, crashed or sent something unreadable: it is unusable, drop it.
+    Broken(String),
+}
+
+/// The feature worker (see [`crate::worker`]): a Web Worker started from Trunk's loader script, spoken to in
+/// gloo-worker's envelope. The page drives the `Worker` object itself rather than through gloo-worker's bridge, so
+/// that a load failure or a crash is reported (its `error` event) and Stop can terminate a busy worker: dropping a
+/// `FeatureWorker` terminates the worker at once, even in the middle of a computation.
+pub struct FeatureWorker {
+    worker: web_sys::Worker,
+    /// Encoded messages waiting for the worker's wasm to start (`None` once it listens).
+    pending: std::rc::Rc<std::cell::RefCell<Option<Vec<Vec<u8>>>>>,
+    alive: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+impl FeatureWorker {
+    /// Starts a worker; `on_event` receives its answers and failures. Gives up with [`WorkerEvent::Broken`] if the
+    /// worker has not started after `start_timeout_ms`.
+    pub fn spawn(on_event: impl Fn(WorkerEvent) + 'static, start_timeout_ms: i32) -> Result<FeatureWorker, String> {
+        use crate::worker::{decode, FromWorker};
+        use std::{cell::Cell, cell::RefCell, rc::Rc};
+        use wasm_bindgen::closure::Closure;
+        let worker = web_sys::Worker::new(crate::worker::SCRIPT)
+            .map_err(|e| format!("this browser refused to start the computation worker ({})", js_error(e)))?;
+        let pending: Rc<RefCell<Option<Vec<Vec<u8>>>>> = Rc::new(RefCell::new(Some(Vec::new())));
+        let alive = Rc::new(Cell::new(true));
+        let on_event = Rc::new(on_event);
+        let on_message = {
+            let (worker, pending, alive, on_event) = (worker.clone(), pending.clone(), alive.clone(), on_event.clone());
+            Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+                if !alive.get() {
+                    return;
+                }
+                let bytes = js_sys::Uint8Array::new(&ev.data()).to_vec();
+                match decode(&bytes) {
+                    Ok(FromWorker::WorkerLoaded) => {
+                        let queued = pending.borrow_mut().take().unwrap_or_default();
+                        for message in queued {
+                            if let Err(e) = post_bytes(&worker, &message) {
+                                on_event(WorkerEvent::Broken(e));
+                                return;
+                            }
+                        }
+                    }
+                    Ok(FromWorker::ProcessOutput(_, response)) => on_event(WorkerEvent::Message(response)),
+                    Err(e) => on_event(WorkerEvent::Broken(e)),
+                }
+            })
+        };
+        worker.set_onmessage(Some(on_message.into_js_value().unchecked_ref()));
+        let on_error = {
+            let (alive, pending, on_event) = (alive.clone(), pending.clone(), on_event.clone());
+            Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
+                // Handled here: the error does not go on to the page's global error handler.
+                ev.prevent_default();
+                if !alive.get() {
+                    return;
+                }
+                let started = pending.borrow().is_none();
+                let detail = ev.dyn_ref::<web_sys::ErrorEvent>().map(|e| e.message()).filter(|m| !m.is_empty());
+                on_event(WorkerEvent::Broken(match (started, detail) {
+                    (false, _) => "the computation worker could not be loaded; reload the page and try again".to_string(),
+                    (true, Some(d)) => format!("the computation worker stopped with an error ({d})"),
+                    (true, None) => "the computation worker stopped with an error".to_string(),
+                }));
+            })
+        };
+        worker.set_onerror(Some(on_error.into_js_value().unchecked_ref()));
+        let watchdog = {
+            let (alive, pending) = (alive.clone(), pending.clone());
+            Closure::once_into_js(move || {
+                if alive.get() && pending.borrow().is_some() {
+                    on_event(WorkerEvent::Broken(format!(
+                        "the computation worker did not start within {} s; reload the page and try again",
+                        start_timeout_ms / 1000
+                    )));
+                }
+            })
+        };
+        if let Some(w) = window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(watchdog.unchecked_ref(), start_timeout_ms);
+        }
+        let handle = FeatureWorker { worker, pending, alive };
+        handle.post(&crate::worker::ToWorker::Connected(crate::worker::BRIDGE_ID))?;
+        Ok(handle)
+    }
+
+    fn post(&self, message: &crate::worker::ToWorker<'_>) -> Result<(), String> {
+        let bytes = crate::worker::encode(message)?;
+        let mut pending = self.pending.borrow_mut();
+        match pending.as_mut() {
+            Some(queue) => {
+                queue.push(bytes);
+                Ok(())
+            }
+            None => post_bytes(&self.worker, &bytes),
+        }
+    }
+
+    /// Sends a request (queued until the worker has started).
+    pub fn send(&self, request: crate::worker::RequestRef<'_>) -> Result<(), String> {
+        self.post(&crate::worker::ToWorker::ProcessInput(crate::worker::BRIDGE_ID, request))
+    }
+}
+
+/// Posts bytes to a worker, handing over their buffer rather than copying it.
+fn post_bytes(worker: &web_sys::Worker, bytes: &[u8]) -> Result<(), String> {
+    let array = js_sys::Uint8Array::new_with_length(bytes.len() as u32);
+    array.copy_from(bytes);
+    worker
+        .post_message_with_transfer(&array, &js_sys::Array::of1(&array.buffer()))
+        .map_err(|e| format!("the request could not be sent to the computation worker ({})", js_error(e)))
+}
+
+impl Drop for FeatureWorker {
+    fn drop(&mut self) {
+        self.alive.set(false);
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.worker.terminate();
+    }
 }

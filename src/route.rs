@@ -1,11 +1,16 @@
-//! Hash routes: `#/`, `#/lesson/<slug>[/<anchor>]`, `#/about`. Hash routing needs no server
+//! Hash routes: `#/`, `#/lesson/<slug>[/<anchor>]`, `#/lab` (the Image Lab), `#/about`. Hash routing needs no server
 //! rule, so reloading any page works on any static host, at any sub-path.
 
 /// A page of the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     Index,
-    Lesson { slug: String, anchor: Option<String> },
+    Lesson {
+        slug: String,
+        anchor: Option<String>,
+    },
+    /// The Image Lab: open images, view them in three planes.
+    Lab,
     About,
     NotFound(String),
 }
@@ -18,6 +23,7 @@ impl Route {
         match parts.as_slice() {
             [] => Route::Index,
             ["about"] => Route::About,
+            ["lab"] => Route::Lab,
             ["lesson", slug] => Route::Lesson { slug: slug.to_string(), anchor: None },
             ["lesson", slug, anchor] => Route::Lesson { slug: slug.to_string(), anchor: Some(anchor.to_string()) },
             _ => Route::NotFound(path.to_string()),
@@ -29,6 +35,7 @@ impl Route {
         match self {
             Route::Index => "#/".into(),
             Route::About => "#/about".into(),
+            Route::Lab => "#/lab".into(),
             Route::Lesson { slug, anchor: None } => format!("#/lesson/{slug}"),
             Route::Lesson { slug, anchor: Some(a) } => format!("#/lesson/{slug}/{a}"),
             Route::NotFound(p) => format!("#/{p}"),

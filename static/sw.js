@@ -1,6 +1,8 @@
 // RadLearn service worker: keeps the course working offline once it has been opened.
 // Network first (so a redeployed site is never stale), falling back to the copy cached on the
 // last successful load. Only same-origin GET requests are touched; nothing is sent anywhere.
+// Image Lab sample data (data/…) is cached the same way once a student has opened it, so it opens offline too;
+// it is never fetched ahead of time.
 const CACHE = 'radlearn-v1';
 
 self.addEventListener('install', () => self.skipWaiting());

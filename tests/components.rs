@@ -165,3 +165,368 @@ fn corrupt_storage_is_backed_up_and_reported() {
     assert_eq!(backups.len(), 1);
     assert_eq!(storage().get_item(&backups[0]).expect("read").as_deref(), Some("{oops"));
 }
+
+#[wasm_bindgen_test]
+async fn the_lab_lists_the_sample_datasets_without_downloading_them() {
+    let root = mount(|| view! { <radlearn_web::pages::lab::Lab/> });
+    tick().await;
+    let open = query(&root, "[data-testid=lab-open]").inner_text();
+    assert!(open.contains("Lung cancer CT") && open.contains("IBSI digital phantom"), "{open}");
+    assert!(open.contains("CC BY-NC 3.0") && open.contains("CC BY 4.0"), "licences are shown: {open}");
+    assert!(open.contains("3.9 MB"), "the download size is shown: {open}");
+    assert!(query(&root, "[data-testid=files-stay]").inner_text().contains("nothing is uploaded"));
+    assert!(root.query_selector("[data-testid=viewer]").expect("query").is_none(), "no image before one is opened");
+    assert!(root.query_selector("[data-testid=lab-progress]").expect("query").is_none(), "nothing is downloading");
+    let folder: web_sys::HtmlInputElement = query(&root, "[data-testid=pick-folder]").unchecked_into();
+    assert!(folder.webkitdirectory(), "the folder picker picks folders");
+}
+
+fn key(el: &web_sys::HtmlElement, key: &str) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let ev = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("event");
+    el.dispatch_event(&ev).expect("dispatch");
+}
+
+/// Red, green and blue sums of a canvas.
+fn rgb_sums(canvas: &web_sys::HtmlCanvasElement) -> [u64; 3] {
+    let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").expect("2d").expect("ctx").unchecked_into();
+    let data = ctx.get_image_data(0.0, 0.0, f64::from(canvas.width()), f64::from(canvas.height())).expect("pixels").data();
+    let mut s = [0u64; 3];
+    for px in data.chunks_exact(4) {
+        for c in 0..3 {
+            s[c] += u64::from(px[c]);
+        }
+    }
+    s
+}
+
+#[wasm_bindgen_test]
+async fn the_viewer_draws_three_planes_with_the_mask_and_follows_presets_and_keys() {
+    use radlearn_engine::{Geometry, LabelMap, Volume};
+    use radlearn_web::widgets::viewer::{OverlaySettings, Viewer};
+    use std::sync::Arc;
+
+    let g = Geometry::new([40, 30, 20], [0.5, 0.5, 2.0]);
+    let data = (0..g.len()).map(|i| (i % 40) as f32 * 50.0 - 1000.0).collect();
+    let mut volume = Volume::new(g.clone(), data).expect("volume");
+    volume.meta.units = Some("HU".into());
+    let mut mask = LabelMap::empty(g.clone());
+    for z in 5..15 {
+        for y in 10..20 {
+            for x in 15..25 {
+                if let Some(i) = g.index(x, y, z) {
+                    mask.data[i] = 1;
+                }
+            }
+        }
+    }
+    mask.names.push((1, "GTV".into()));
+    let root = mount(move || {
+        let overlay = OverlaySettings::new();
+        overlay.mask.set(Some(Arc::new(mask)));
+        view! { <Viewer volume=Arc::new(volume) overlay=overlay/> }
+    });
+    tick().await;
+    let centre: web_sys::HtmlInputElement = query(&root, "[data-testid=wl-centre]").unchecked_into();
+    assert_eq!(centre.value(), "40", "CT numbers open in the soft-tissue window");
+    assert_eq!(query(&root, "[data-testid=slice-axial]").inner_text(), "slice 11 / 20");
+    let axial: web_sys::HtmlCanvasElement = query(&root, "[data-testid=view-axial]").unchecked_into();
+    let before = rgb_sums(&axial);
+    assert!(before[0] > before[1], "the red GTV overlay is drawn over the grey image: {before:?}");
+    for plane in ["coronal", "sagittal"] {
+        let c: web_sys::HtmlCanvasElement = query(&root, &format!("[data-testid=view-{plane}]")).unchecked_into();
+        assert!(rgb_sums(&c)[1] > 0, "the {plane} view is drawn");
+    }
+
+    query(&root, "button[data-preset=lung]").click();
+    tick().await;
+    assert_eq!(centre.value(), "-600");
+    let width: web_sys::HtmlInputElement = query(&root, "[data-testid=wl-width]").unchecked_into();
+    assert_eq!(width.value(), "1500");
+    assert_ne!(rgb_sums(&axial), before, "the image follows the window");
+
+    let axial_el: web_sys::HtmlElement = axial.clone().unchecked_into();
+    key(&axial_el, "PageUp");
+    key(&axial_el, "ArrowUp");
+    tick().await;
+    assert_eq!(query(&root, "[data-testid=slice-axial]").inner_text(), "slice 14 / 20");
+    key(&axial_el, "Home");
+    tick().await;
+    assert_eq!(query(&root, "[data-testid=slice-axial]").inner_text(), "slice 1 / 20");
+    let readout = query(&root, "[data-testid=readout]").inner_text();
+    assert!(readout.starts_with("Crosshair: ") && readout.contains("HU") && readout.contains("voxel (20, 15, 0)"), "{readout}");
+    let ms: f64 = query(&root, "[data-testid=viewer]").get_attribute("data-render-ms").and_then(|v| v.parse().ok()).expect("render time");
+    assert!(ms < 100.0, "a frame took {ms} ms");
+}
+
+/// A 6 × 5 × 4 image of 2 mm voxels as NIfTI bytes, and a mask with a 3 × 2 × 2 box of label 1.
+fn small_case() -> (Vec<u8>, radlearn_engine::LabelMap) {
+    use radlearn_engine::{Geometry, LabelMap, Volume};
+    let g = Geometry::new([6, 5, 4], [2.0; 3]);
+    let image = Volume::new(g.clone(), (0..120).map(|i| (i % 5) as f32 * 10.0).collect()).expect("120 voxels");
+    let bytes = radlearn_engine::nifti::write(&image, radlearn_engine::nifti::WriteType::F32, true).expect("NIfTI");
+    let mut labels = vec![0u8; 120];
+    for z in 1..3 {
+        for y in 2..4 {
+            for x in 1..4 {
+                labels[x + 6 * (y + 5 * z)] = 1;
+            }
+        }
+    }
+    (bytes, LabelMap::new(g, labels).expect("120 voxels"))
+}
+
+#[wasm_bindgen_test]
+fn the_worker_session_decodes_the_image_and_extracts_features_of_a_box_mask() {
+    use radlearn_web::worker::{ConfigSpec, MaskData, NamedBytes, Request, Response, Session};
+    let (bytes, mask) = small_case();
+    let boxed = MaskData::from_label_map(&mask).expect("a non-empty mask");
+    let MaskData::Box { start, size, labels } = &boxed else { panic!("a box") };
+    assert_eq!((*start, *size, labels.len()), ([1, 2, 1], [3, 2, 2], 12));
+    let mut session = Session::default();
+    let mut out = Vec::new();
+    session.handle(Request::Image { job: 7, files: vec![NamedBytes { name: "x.nii.gz".into(), bytes }] }, &mut |r| out.push(r));
+    assert!(out.is_empty(), "decoding answers nothing: {out:?}");
+    let extract = Request::Extract { job: 7, mask: boxed, label: None, config: ConfigSpec::Builtin("default".into()) };
+    session.handle(extract, &mut |r| out.push(r));
+    assert!(out.iter().any(|r| matches!(r, Response::Progress { job: 7, total, .. } if *total > 0)), "progress: {out:?}");
+    let Some(Response::Done { job: 7, result }) = out.last() else { panic!("done: {:?}", out.last()) };
+    let volume = result.rows.iter().find(|r| r.feature_code == "YEKZ").expect("voxel volume");
+    assert_eq!(volume.value, 12.0 * 8.0);
+    assert_eq!((result.roi_voxels, result.label), (12, 1));
+    assert!(result.csv.starts_with("family_code,feature_code,aggregation_code,variant,family,feature,value\n"));
+    assert_eq!(result.csv.lines().count(), result.rows.len() + 1);
+    // Engine errors come back in plain words.
+    out.clear();
+    let bad = Request::Extract {
+        job: 8,
+        mask: MaskData::Box { start: [5, 4, 3], size: [2, 2, 2], labels: vec![1; 8] },
+        label: None,
+        config: ConfigSpec::Builtin("default".into()),
+    };
+    session.handle(bad, &mut |r| out.push(r));
+    assert!(matches!(out.last(), Some(Response::Failed { job: 8, message }) if message.contains("does not fit the image")), "{out:?}");
+    out.clear();
+    session.handle(
+        Request::Extract {
+            job: 9,
+            mask: MaskData::from_label_map(&mask).expect("mask"),
+            label: Some(1),
+            config: ConfigSpec::Text("dimensions = \"4D\"".into()),
+        },
+        &mut |r| out.push(r),
+    );
+    assert!(
+        matches!(out.last(), Some(Response::Failed { job: 9, message }) if message.starts_with("the configuration cannot be used")),
+        "{out:?}"
+    );
+    // An image that cannot be read: the next extraction says why.
+    session.handle(Request::Image { job: 10, files: vec![NamedBytes { name: "notes.txt".into(), bytes: b"hello".to_vec() }] }, &mut |r| {
+        out.push(r)
+    });
+    out.clear();
+    session.handle(
+        Request::Extract {
+            job: 10,
+            mask: MaskData::from_label_map(&mask).expect("mask"),
+            label: None,
+            config: ConfigSpec::Builtin("default".into()),
+        },
+        &mut |r| out.push(r),
+    );
+    assert!(
+        matches!(out.last(), Some(Response::Failed { job: 10, message }) if message.starts_with("the image could not be read")),
+        "{out:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn worker_messages_survive_the_envelope() {
+    use radlearn_web::worker::{decode, encode, MaskData, Request, ToWorker, BRIDGE_ID};
+    let request = Request::Extract {
+        job: 3,
+        mask: MaskData::Box { start: [0; 3], size: [1; 3], labels: vec![1] },
+        label: Some(2),
+        config: radlearn_web::worker::ConfigSpec::Builtin("ibsi-B".into()),
+    };
+    let radlearn_web::worker::Request::Extract { job, mask, label, config } = &request else { panic!("extract") };
+    let borrowed = radlearn_web::worker::RequestRef::Extract { job: *job, mask, label: *label, config };
+    let bytes = encode(&ToWorker::ProcessInput(BRIDGE_ID, borrowed)).expect("encodes");
+    // The borrowed form encodes exactly like the owned request the worker decodes.
+    assert_eq!(&bytes[12..], bincode::serialize(&request).expect("encodes").as_slice());
+    let files = vec![radlearn_web::worker::NamedBytes { name: "a.nii".into(), bytes: vec![1, 2, 3] }];
+    let image = radlearn_web::worker::Request::Image { job: 4, files: files.clone() };
+    let image_bytes =
+        encode(&ToWorker::ProcessInput(BRIDGE_ID, radlearn_web::worker::RequestRef::Image { job: 4, files: &files })).expect("encodes");
+    assert_eq!(&image_bytes[12..], bincode::serialize(&image).expect("encodes").as_slice());
+    // gloo-worker's envelope: variant 1 (ProcessInput) as a little-endian u32, then the bridge id as a u64.
+    assert_eq!(&bytes[..12], &[1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+    assert!(decode(&[9, 9]).is_err(), "garbage is an error, not a panic");
+}
+
+#[wasm_bindgen_test]
+async fn a_worker_that_cannot_start_is_reported_in_plain_words() {
+    use radlearn_web::widgets::features::{FeaturePanel, FeatureSource};
+    use radlearn_web::worker::NamedBytes;
+    use std::sync::Arc;
+    let (bytes, mask) = small_case();
+    let source = FeatureSource::Files {
+        key: "small".into(),
+        files: Arc::new(vec![NamedBytes { name: "x.nii.gz".into(), bytes }]),
+        mask: Arc::new(mask),
+    };
+    // The test runner serves no worker script, so the worker cannot load.
+    let root = mount(move || view! { <FeaturePanel source=Signal::derive(move || Some(source.clone())) /> });
+    tick().await;
+    assert!(query(&root, "[data-testid=feature-config-description]").text_content().unwrap_or_default().len() > 10);
+    query(&root, "[data-testid=feature-compute]").click();
+    let mut error = None;
+    for _ in 0..500 {
+        tick().await;
+        if let Some(e) = root.query_selector("[data-testid=feature-error]").ok().flatten() {
+            error = e.text_content();
+            break;
+        }
+    }
+    let error = error.expect("an error is shown");
+    assert!(error.contains("The features could not be computed") && error.contains("could not be loaded"), "{error}");
+    assert!(root.query_selector("[data-testid=feature-progress]").ok().flatten().is_none(), "idle again");
+    let compute = query(&root, "[data-testid=feature-compute]");
+    let disabled = js_sys::Reflect::get(&compute, &"disabled".into()).ok().and_then(|d| d.as_bool());
+    assert_eq!(disabled, Some(false), "Compute can be pressed again");
+}
+
+#[wasm_bindgen_test]
+async fn the_feature_table_widget_shows_the_panel_and_asks_to_compute_before_grading() {
+    use radlearn_course::widgets::{FeatureCheck, FeatureTableParams};
+    let params = FeatureTableParams {
+        dataset: "ibsi-digital-phantom".into(),
+        config: "digital-phantom".into(),
+        choose_config: false,
+        check: Some(FeatureCheck {
+            id: "phantom-volume".into(),
+            feature: "RNU0".into(),
+            aggregation: None,
+            question: Some("What is the mesh volume of the ROI, in mm³?".into()),
+            expected: None,
+            tolerance: None,
+        }),
+    };
+    let exercise = Exercise {
+        widget: "feature-table".into(),
+        params: Ok(WidgetParams::FeatureTable(params)),
+        caption: String::new(),
+        location: "l.md:1".into(),
+    };
+    let root = mount(move || view! { <WidgetHost exercise=exercise lesson="first-order-and-shape-features"/> });
+    tick().await;
+    assert!(root.query_selector("[data-testid=feature-panel]").ok().flatten().is_some(), "{}", root.inner_html());
+    // A fixed configuration: no chooser, its name and description shown.
+    assert!(root.query_selector("[data-testid=feature-config]").ok().flatten().is_none());
+    let panel = query(&root, "[data-testid=feature-panel]").text_content().unwrap_or_default();
+    assert!(panel.contains("digital-phantom") && panel.contains("IBSI digital phantom: no processing"), "{panel}");
+    let check = query(&root, "[data-testid=feature-check]").text_content().unwrap_or_default();
+    assert!(check.contains("What is the mesh volume of the ROI") && check.contains("RNU0"), "{check}");
+    // Answering before computing asks to compute first, and saves nothing.
+    let input: web_sys::HtmlInputElement = query(&root, "[data-testid=feature-check] input").unchecked_into();
+    input.set_value("556");
+    query(&root, "[data-testid=feature-check] button[type=submit]").click();
+    tick().await;
+    let error = query(&root, "[data-testid=feature-check] .input-error").text_content().unwrap_or_default();
+    assert!(error.contains("Compute the features first"), "{error}");
+    let saved = storage().get_item(PROGRESS_KEY).ok().flatten().unwrap_or_default();
+    assert!(!saved.contains("phantom-volume"), "{saved}");
+}
+
+/// Waits `ms` milliseconds (the segmentation panel debounces its measures).
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().expect("window").set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).expect("timeout");
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.expect("timer");
+}
+
+fn set_input(root: &web_sys::HtmlElement, sel: &str, value: &str) {
+    let input: web_sys::HtmlInputElement = query(root, sel).unchecked_into();
+    input.set_value(value);
+    // An `input` event that bubbles (to Leptos's delegated listener); `KeyboardEventInit` is the init dictionary the
+    // app's web-sys features already include.
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_bubbles(true);
+    let ev = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("input", &init).expect("event");
+    input.dispatch_event(&ev).expect("dispatch");
+}
+
+#[wasm_bindgen_test]
+async fn the_segmentation_panel_thresholds_brushes_undoes_and_compares_with_the_reference() {
+    use radlearn_engine::{Geometry, LabelMap, Volume};
+    use radlearn_web::widgets::segment::{SegmentPanel, SegmentState};
+    use radlearn_web::widgets::viewer::{EditEvent, EditPhase, OverlaySettings, Tool, Viewer};
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use std::sync::Arc;
+
+    // 20 x 20 x 4 voxels of 1 mm: a bright 10 x 10 square (100) on 0 in every slice, which is the reference.
+    let g = Geometry::new([20, 20, 4], [1.0; 3]);
+    let mut data = vec![0.0f32; g.len()];
+    let mut reference = LabelMap::empty(g.clone());
+    for z in 0..4 {
+        for y in 5..15 {
+            for x in 5..15 {
+                let i = g.index(x, y, z).expect("inside");
+                data[i] = 100.0;
+                reference.data[i] = 1;
+            }
+        }
+    }
+    reference.names.push((1, "GTV".into()));
+    let volume = Arc::new(Volume::new(g, data).expect("volume"));
+    let handle: Rc<Cell<Option<SegmentState>>> = Rc::new(Cell::new(None));
+    let h = handle.clone();
+    let root = mount(move || {
+        let overlay = OverlaySettings::new();
+        overlay.mask.set(Some(Arc::new(reference)));
+        let state = SegmentState::new(volume.clone(), overlay.mask, overlay.outline);
+        h.set(Some(state));
+        view! {
+            <Viewer volume=volume overlay=overlay editing=state.editing()/>
+            <SegmentPanel state=state/>
+        }
+    });
+    tick().await;
+    let state = handle.get().expect("the panel is mounted");
+    let volume_text = || query(&root, "[data-testid=seg-volume]").inner_text();
+    assert_eq!(volume_text(), "Your mask is empty.");
+
+    // Threshold 50 … 150 selects the square: 400 voxels, a perfect match.
+    set_input(&root, "[data-testid=thr-lo]", "50");
+    set_input(&root, "[data-testid=thr-hi]", "150");
+    query(&root, "[data-testid=thr-apply]").click();
+    sleep(400).await;
+    assert_eq!(volume_text(), "Your mask: 400 voxels · 0.4 mL");
+    assert_eq!(query(&root, "[data-testid=metric-dice]").inner_text(), "1.000");
+    assert_eq!(query(&root, "[data-testid=metric-hd95]").inner_text(), "0.0 mm");
+    assert_eq!(query(&root, "[data-testid=stat-mean]").inner_text(), "100.0");
+
+    // A brush stroke (radius 3 mm) in an axial slice, outside the square: one undo step.
+    let edit = state.editing().on_edit;
+    let at = |phase, voxel| EditEvent { phase, tool: Tool::Brush, voxel, normal_axis: 2 };
+    edit.run(at(EditPhase::Start, Some([2, 2, 1])));
+    edit.run(at(EditPhase::Move, Some([2, 17, 1])));
+    edit.run(at(EditPhase::End, None));
+    sleep(400).await;
+    let painted = volume_text();
+    assert_ne!(painted, "Your mask: 400 voxels · 0.4 mL");
+    let dice: f64 = query(&root, "[data-testid=metric-dice]").inner_text().parse().expect("a number");
+    assert!(dice < 1.0, "Dice {dice}");
+    query(&root, "[data-testid=seg-undo]").click();
+    sleep(400).await;
+    assert_eq!(volume_text(), "Your mask: 400 voxels · 0.4 mL");
+    assert_eq!(query(&root, "[data-testid=metric-dice]").inner_text(), "1.000");
+    query(&root, "[data-testid=seg-redo]").click();
+    tick().await;
+    assert_eq!(volume_text(), painted);
+}

@@ -18,6 +18,7 @@ pub fn About() -> impl IntoView {
 
             <h2 id="privacy">"Your data stays here"</h2>
             <p>"RadLearn is a set of static files. Everything — reading lessons, grading answers, processing images — runs in this browser tab, in WebAssembly. The site makes no request to any other site: no analytics, no fonts or scripts from elsewhere, no upload. Your answers are saved in this browser's local storage; use "<em>"Export progress"</em>" on the course page to keep a copy."</p>
+            <p>"Images you open in the Image Lab are read by this tab from your disk and never uploaded. The sample images are files of this site, downloaded from it only when you open one."</p>
 
             <h2 id="data">"Data and licences"</h2>
             <table>
@@ -34,14 +35,14 @@ pub fn About() -> impl IntoView {
                         <td>"CC BY 4.0"</td>
                     </tr>
                     <tr>
-                        <td>"IBSI digital phantom (later lessons)"</td>
-                        <td>"Design by A. Zwanenburg, IBSI."</td>
-                        <td>"CC BY 4.0"</td>
+                        <td>"IBSI digital phantom (Image Lab sample, later lessons)"</td>
+                        <td>"Design by A. Zwanenburg, Image Biomarker Standardisation Initiative (IBSI). Shipped as "<code>"data/ibsi-digital-phantom/"</code>" with its licence."</td>
+                        <td><a href="https://creativecommons.org/licenses/by/4.0/" rel="license noreferrer">"CC BY 4.0"</a></td>
                     </tr>
                     <tr>
-                        <td>"IBSI CT radiomics phantom, patient “PAT1” with GTV (later lessons)"</td>
-                        <td>"Contributed by P. Lambin; CancerData, doi:10.17195/candat.2016.08.1."</td>
-                        <td>"CC BY-NC 3.0 (non-commercial use such as teaching)"</td>
+                        <td>"IBSI CT radiomics phantom, patient “PAT1” with GTV-1 (Image Lab sample “Lung cancer CT”, later lessons)"</td>
+                        <td>"Contributed by P. Lambin; CancerData, doi:10.17195/candat.2016.08.1; converted to NIfTI by A. Zwanenburg (IBSI). Shipped as "<code>"data/ibsi-ct-phantom/"</code>" with its licence."</td>
+                        <td><a href="https://creativecommons.org/licenses/by-nc/3.0/" rel="license noreferrer">"CC BY-NC 3.0"</a>" (non-commercial use such as teaching)"</td>
                     </tr>
                 </tbody>
             </table>

@@ -55,7 +55,7 @@ pub fn LessonPage(
         .map(|b| match b {
             Block::Html { html } => view! { <div class="prose" inner_html=html></div> }.into_any(),
             Block::Quiz(q) => view! { <QuizView lesson=slug.clone() quiz=q/> }.into_any(),
-            Block::Exercise(x) => view! { <WidgetHost exercise=x/> }.into_any(),
+            Block::Exercise(x) => view! { <WidgetHost exercise=x lesson=slug.clone()/> }.into_any(),
         })
         .collect_view();
 

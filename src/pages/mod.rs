@@ -2,5 +2,6 @@
 
 pub mod about;
 pub mod index;
+pub mod lab;
 pub mod lesson;
 pub mod not_found;

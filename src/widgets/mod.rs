@@ -1,6 +1,9 @@
 //! Exercise widgets: the registry's checked parameters (`radlearn_course::widgets`) mapped to
 //! components. An unknown widget or bad parameters show an authoring error in the page.
 
+pub mod features;
+pub mod segment;
+pub mod viewer;
 mod window_level;
 
 use leptos::prelude::*;
@@ -14,11 +17,15 @@ use crate::strings::ui;
 pub fn WidgetHost(
     /// The compiled exercise block.
     exercise: Exercise,
+    /// The lesson's slug, for widgets that save answers.
+    #[prop(optional, into)]
+    lesson: String,
 ) -> impl IntoView {
     let t = ui();
     let caption = (!exercise.caption.is_empty()).then(|| view! { <figcaption inner_html=exercise.caption.clone()></figcaption> });
     let body = match exercise.params {
         Ok(WidgetParams::WindowLevel(p)) => view! { <window_level::WindowLevel params=p/> }.into_any(),
+        Ok(WidgetParams::FeatureTable(p)) => view! { <features::FeatureTable params=p lesson=lesson/> }.into_any(),
         // A widget this build does not know (the registry is newer than the app).
         Ok(_) => view! { <WidgetError message=format!("{} `{}` {}", t.widget, exercise.widget, t.widget_unavailable)/> }.into_any(),
         Err(message) => view! {

@@ -1,6 +1,5 @@
 //! `radlearn features`: IBSI features of one ROI, or of a cohort listed in a CSV file (in parallel).
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,13 +11,11 @@ use rayon::prelude::*;
 
 use radlearn_engine::config::{FeatureConfig, ValidConfig, BUILTINS};
 use radlearn_engine::dicom::{self, DicomFile};
+use radlearn_engine::export;
 use radlearn_engine::features::FeatureValue;
 use radlearn_engine::load::{sniff, Format};
 use radlearn_engine::radiomics::extract_parallel;
 use radlearn_engine::{nifti, nrrd, LabelMap, LoadOptions, Volume};
-
-/// The columns of every table, in order.
-pub const HEADER: &str = "family_code,feature_code,aggregation_code,variant,family,feature,value";
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -322,89 +319,11 @@ fn run_cases(path: &Path, cfg: &ValidConfig, opts: &LoadOptions, format: OutputF
     }
 }
 
-/// The IVH variant as printed: `V10` and `I10` are `10`, `V10-V90` is `10-90`.
-fn variant(v: &FeatureValue) -> String {
-    v.variant.as_deref().unwrap_or("").chars().filter(|c| !c.is_ascii_alphabetic()).collect()
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-fn json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// The table of every case's values: one row per value, with a leading `case` column for cohorts.
 pub fn table(cases: &[(Option<&str>, Vec<FeatureValue>)], format: OutputFormat) -> String {
-    let cohort = cases.iter().any(|c| c.0.is_some());
-    let mut out = String::new();
+    let cases: Vec<export::Case<'_>> = cases.iter().map(|(c, v)| (*c, v.as_slice())).collect();
     match format {
-        OutputFormat::Csv => {
-            out.push_str(if cohort { "case," } else { "" });
-            out.push_str(HEADER);
-            out.push('\n');
-            for (case, values) in cases {
-                for v in values {
-                    if let Some(c) = case {
-                        out.push_str(&csv_field(c));
-                        out.push(',');
-                    }
-                    let fields = [v.family_code, v.feature_code, v.aggregation_code.unwrap_or(""), &variant(v), v.family, v.feature];
-                    for f in fields {
-                        out.push_str(&csv_field(f));
-                        out.push(',');
-                    }
-                    out.push_str(&v.value.to_string());
-                    out.push('\n');
-                }
-            }
-        }
-        OutputFormat::Json => {
-            out.push_str("[\n");
-            let mut first = true;
-            for (case, values) in cases {
-                for v in values {
-                    if !first {
-                        out.push_str(",\n");
-                    }
-                    first = false;
-                    out.push_str("  {");
-                    if let Some(c) = case {
-                        let _ = write!(out, "\"case\": {}, ", json_string(c));
-                    }
-                    let opt = |s: Option<&str>| s.filter(|s| !s.is_empty()).map_or("null".to_string(), json_string);
-                    let value = if v.value.is_finite() { v.value.to_string() } else { "null".to_string() };
-                    let _ = write!(
-                        out,
-                        "\"family_code\": {}, \"feature_code\": {}, \"aggregation_code\": {}, \"variant\": {}, \"family\": {}, \"feature\": {}, \"value\": {value}}}",
-                        json_string(v.family_code),
-                        json_string(v.feature_code),
-                        opt(v.aggregation_code),
-                        opt(Some(&variant(v))),
-                        json_string(v.family),
-                        json_string(v.feature),
-                    );
-                }
-            }
-            out.push_str(if first { "]\n" } else { "\n]\n" });
-        }
+        OutputFormat::Csv => export::csv(&cases),
+        OutputFormat::Json => export::json(&cases),
     }
-    out
 }

@@ -488,7 +488,8 @@ fn quiz(ctx: &mut Ctx<'_>, line: usize, text: &str, seen: &mut HashSet<String>) 
     })
 }
 
-fn exercise(ctx: &mut Ctx<'_>, line: usize, text: &str) -> Option<Exercise> {
+/// An `exercise` block; a graded widget's `id` joins the lesson's quiz ids (`seen`), which must be unique.
+fn exercise(ctx: &mut Ctx<'_>, line: usize, text: &str, seen: &mut HashSet<String>) -> Option<Exercise> {
     let mut table: toml::Table = match toml::from_str(text) {
         Ok(t) => t,
         Err(e) => {
@@ -512,7 +513,12 @@ fn exercise(ctx: &mut Ctx<'_>, line: usize, text: &str) -> Option<Exercise> {
         }
         None => String::new(),
     };
-    let params = check_widget(&widget, &table);
+    let mut params = check_widget(&widget, &table);
+    if let Ok(crate::widgets::WidgetParams::FeatureTable(p)) = &params {
+        if let Some(c) = p.check.as_ref().filter(|c| !seen.insert(c.id.clone())) {
+            params = Err(format!("`id`: a quiz or exercise of this lesson already uses the id \"{}\"; ids must be unique", c.id));
+        }
+    }
     if let Err(msg) = &params {
         ctx.warning(line, format!("exercise: {msg}"));
     }
@@ -571,7 +577,7 @@ fn body(ctx: &mut Ctx<'_>, src: &str, start: usize, lines: &Lines) -> (Vec<Block
                         }
                     }
                     "exercise" => {
-                        if let Some(x) = exercise(ctx, line, &code) {
+                        if let Some(x) = exercise(ctx, line, &code, &mut quiz_ids) {
                             flush(&mut pending, &mut blocks);
                             blocks.push(Block::Exercise(x));
                         }

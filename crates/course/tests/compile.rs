@@ -183,6 +183,22 @@ fn exercises_check_their_widget() {
 }
 
 #[test]
+fn a_graded_feature_table_shares_the_quiz_ids() {
+    let quiz = "```quiz\nid = \"vol\"\nkind = \"numeric\"\nquestion = \"Q?\"\nanswer = 1\ntolerance = 0\n```\n";
+    let table = "```exercise\nwidget = \"feature-table\"\ndataset = \"ibsi-digital-phantom\"\nid = \"vol\"\nfeature = \"RNU0\"\nexpected = 556\n```\n";
+    let l = ok(table);
+    let Block::Exercise(x) = &l.blocks[0] else { panic!("exercise") };
+    assert!(matches!(&x.params, Ok(WidgetParams::FeatureTable(p)) if p.check.as_ref().is_some_and(|c| c.id == "vol")));
+    // The same id as a quiz: an authoring error in the page, whichever comes first.
+    let (l, warnings) = compile(&format!("{quiz}\n{table}")).expect("not fatal");
+    let Some(Block::Exercise(x)) = l.blocks.iter().find(|b| matches!(b, Block::Exercise(_))) else { panic!("exercise") };
+    assert!(x.params.as_ref().unwrap_err().contains("already uses the id \"vol\""), "{:?}", x.params);
+    assert_eq!(warnings.len(), 1);
+    let e = errors(&format!("{table}\n{quiz}"));
+    assert!(e[0].contains("same `id`"), "{e:?}");
+}
+
+#[test]
 fn hostile_input_does_not_panic() {
     for src in ["", "+++", "+++\n+++\n", "\u{feff}+++\n+++\n", &format!("{FM}{}", "> ".repeat(5000)), &format!("{FM}{}", "- ".repeat(5000))]
     {

@@ -14,7 +14,7 @@
 //!   re-segmentation, discretisation; tricubic spline interpolation in [`spline`]); mask operations: [`mask`].
 //! - Radiomics: [`features`] (every IBSI family), configurations checked once ([`config::FeatureConfig`] into
 //!   [`config::ValidConfig`], built-ins for the IBSI phantoms) and the whole pipeline in [`radiomics::extract`].
-//! - Display: [`window`] (window/level, named presets), [`histogram`].
+//! - Display: [`window`] (window/level, named presets), [`histogram`]; feature tables as CSV and JSON: [`export`].
 //!
 //! # Example
 //! ```
@@ -30,6 +30,7 @@
 pub mod config;
 pub mod dicom;
 pub mod error;
+pub mod export;
 pub mod features;
 pub mod histogram;
 pub mod load;
@@ -44,6 +45,7 @@ pub mod samples;
 pub mod segment;
 pub mod spline;
 pub mod synthetic;
+pub mod view;
 pub mod volume;
 pub mod window;
 

@@ -308,6 +308,50 @@ pub fn region_grow(
     Ok(LabelMap { geometry: image.geometry.clone(), data, names: Vec::new() })
 }
 
+/// Keeps only the voxels of `mask` whose centre lies within `radius_mm` of the centre of voxel `centre` (distances in
+/// millimetres with the grid spacing), setting the others to 0; returns how many were cleared. Intersected with a
+/// threshold, it limits a region growing to a ball around its seed, so that a tumour that touches the chest wall or
+/// the mediastinum does not leak into them.
+///
+/// Errors: data that does not match its grid, an invalid geometry, a centre outside the grid, a radius that is
+/// negative or NaN (an infinite radius keeps everything). The mask is unchanged on error.
+pub fn limit_to_ball(mask: &mut LabelMap, centre: [usize; 3], radius_mm: f64) -> Result<usize, SegmentError> {
+    check_data("mask", &mask.geometry, mask.data.len())?;
+    mask.geometry.validate().map_err(|reason| SegmentError::BadGeometry { what: "mask", reason })?;
+    if radius_mm.is_nan() || radius_mm < 0.0 {
+        return Err(SegmentError::InvalidParameter {
+            name: "distance limit",
+            reason: format!("the distance from the seed must be zero or more millimetres, but is {radius_mm}"),
+        });
+    }
+    let dims = mask.geometry.dims;
+    if mask.geometry.index(centre[0], centre[1], centre[2]).is_none() {
+        return Err(SegmentError::OutsideGrid { what: "centre", voxel: centre, dims });
+    }
+    let s = mask.geometry.spacing;
+    let limit = radius_mm * radius_mm + 1e-9;
+    let d2 = |a: usize, p: usize| {
+        let d = (p as f64 - centre[a] as f64) * s[a];
+        d * d
+    };
+    let mut cleared = 0;
+    let mut i = 0;
+    for z in 0..dims[2] {
+        let dz = d2(2, z);
+        for y in 0..dims[1] {
+            let dyz = dz + d2(1, y);
+            for x in 0..dims[0] {
+                if mask.data[i] != 0 && dyz + d2(0, x) > limit {
+                    mask.data[i] = 0;
+                    cleared += 1;
+                }
+                i += 1;
+            }
+        }
+    }
+    Ok(cleared)
+}
+
 /// The slice a 2D tool works in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Plane {
@@ -664,6 +708,18 @@ mod tests {
 
     fn image(dims: [usize; 3], data: Vec<f32>) -> Volume {
         Volume::new(Geometry::new(dims, [1.0; 3]), data).unwrap()
+    }
+
+    #[test]
+    fn limit_to_ball_keeps_voxels_within_the_radius_in_mm() {
+        // 5 x 1 x 1 voxels of 2 mm: from voxel 2, voxels 1 and 3 are 2 mm away, 0 and 4 are 4 mm away.
+        let mut m = LabelMap::new(Geometry::new([5, 1, 1], [2.0, 1.0, 1.0]), vec![1; 5]).unwrap();
+        assert_eq!(limit_to_ball(&mut m, [2, 0, 0], 3.0), Ok(2));
+        assert_eq!(m.data, vec![0, 1, 1, 1, 0]);
+        assert_eq!(limit_to_ball(&mut m, [2, 0, 0], f64::INFINITY), Ok(0));
+        assert!(limit_to_ball(&mut m, [5, 0, 0], 1.0).is_err());
+        assert!(limit_to_ball(&mut m, [2, 0, 0], f64::NAN).is_err());
+        assert_eq!(m.data, vec![0, 1, 1, 1, 0]);
     }
 
     #[test]

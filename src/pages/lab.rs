@@ -1,0 +1,518 @@
+//! The Image Lab (`#/lab`): open a sample dataset (downloaded from this site when opened, with progress) or the
+//! student's own files (read in the browser, never uploaded), then look at them in the multiplanar viewer with a
+//! mask overlay.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use radlearn_engine::error::human_bytes;
+use radlearn_engine::view::{check_mask_grid, label_counts, labels_from_volume, LabelStyle};
+use radlearn_engine::{load, LabelMap, LoadOptions, Volume};
+use wasm_bindgen::JsCast;
+
+use crate::imaging::{self, Dataset, FileProblem};
+use crate::platform::{self, PickedFile};
+use crate::strings::ui;
+use crate::widgets::features::{FeaturePanel, FeatureSource};
+use crate::widgets::segment::{SegmentPanel, SegmentState};
+use crate::widgets::viewer::{OverlaySettings, Viewer};
+
+/// What the lab is busy with.
+#[derive(Debug, Clone, PartialEq)]
+enum Busy {
+    Idle,
+    Downloading { what: String, received: u64, total: Option<u64> },
+    Reading { what: String, done: usize, total: usize },
+    Decoding(String),
+}
+
+/// An image on show, and where it came from.
+#[derive(Clone)]
+struct Shown {
+    name: String,
+    volume: Arc<Volume>,
+    source: Option<Dataset>,
+}
+
+/// The lab's state: a `Copy` handle of signals.
+#[derive(Clone, Copy)]
+struct LabState {
+    shown: RwSignal<Option<Shown>>,
+    overlay: OverlaySettings,
+    busy: RwSignal<Busy>,
+    /// Incremented by every new request and by Cancel: a task whose number is no longer current stops.
+    generation: RwSignal<u64>,
+    /// Problems with the student's own files, shown under the file pickers.
+    problems: RwSignal<Vec<FileProblem>>,
+    /// A sample that could not be downloaded or read, shown under the samples.
+    sample_problem: RwSignal<Option<FileProblem>>,
+    notes: RwSignal<Vec<String>>,
+    mask_problem: RwSignal<Option<FileProblem>>,
+    open_panel: RwSignal<bool>,
+}
+
+impl LabState {
+    fn new() -> Self {
+        LabState {
+            shown: RwSignal::new(None),
+            overlay: OverlaySettings::new(),
+            busy: RwSignal::new(Busy::Idle),
+            generation: RwSignal::new(0),
+            problems: RwSignal::new(Vec::new()),
+            sample_problem: RwSignal::new(None),
+            notes: RwSignal::new(Vec::new()),
+            mask_problem: RwSignal::new(None),
+            open_panel: RwSignal::new(true),
+        }
+    }
+
+    /// Starts a new request: cancels any running one and clears old messages; returns its number.
+    fn begin(self) -> u64 {
+        let g = self.generation.get_untracked().wrapping_add(1);
+        self.generation.set(g);
+        self.problems.set(Vec::new());
+        self.sample_problem.set(None);
+        self.notes.set(Vec::new());
+        self.mask_problem.set(None);
+        g
+    }
+
+    /// True while request `g` is the current one (and the page is still mounted).
+    fn current(self, g: u64) -> bool {
+        self.generation.try_get_untracked() == Some(g)
+    }
+
+    fn cancel(self) {
+        self.generation.update(|g| *g = g.wrapping_add(1));
+        self.busy.set(Busy::Idle);
+    }
+
+    fn show(self, name: String, volume: Volume, mask: Option<LabelMap>, source: Option<Dataset>) {
+        self.overlay.style.set(LabelStyle::default());
+        self.overlay.mask.set(mask.map(Arc::new));
+        self.shown.set(Some(Shown { name, volume: Arc::new(volume), source }));
+        self.open_panel.set(false);
+    }
+}
+
+fn load_options() -> LoadOptions {
+    LoadOptions::default()
+}
+
+/// Downloads a sample dataset with progress, then decodes it.
+async fn open_sample(lab: LabState, g: u64, d: Dataset) {
+    let total = Some(d.total_bytes());
+    let progress = |offset: u64, what: String| {
+        move |received: u64, _total: Option<u64>| {
+            if lab.current(g) {
+                lab.busy.set(Busy::Downloading { what: what.clone(), received: offset + received, total });
+            }
+        }
+    };
+    let cancelled = move || !lab.current(g);
+    let fail = |file: &str, message: String| {
+        if lab.current(g) {
+            lab.sample_problem.set(Some(FileProblem { file: file.to_string(), message }));
+            lab.busy.set(Busy::Idle);
+        }
+    };
+    let image = match platform::fetch_bytes(&d.url(&d.image), Some(d.image_bytes), progress(0, d.title.clone()), cancelled).await {
+        Ok(b) => b,
+        Err(e) => return fail(&d.image, e),
+    };
+    let mask = match &d.mask {
+        Some(m) => match platform::fetch_bytes(&d.url(m), Some(d.mask_bytes), progress(d.image_bytes, d.title.clone()), cancelled).await {
+            Ok(b) => Some((m.clone(), b)),
+            Err(e) => return fail(m, e),
+        },
+        None => None,
+    };
+    if !lab.current(g) {
+        return;
+    }
+    lab.busy.set(Busy::Decoding(d.title.clone()));
+    platform::let_browser_paint().await;
+    if !lab.current(g) {
+        return;
+    }
+    let opts = load_options();
+    let mut volume = match load::load(&image, &d.image, &opts) {
+        Ok(v) => v,
+        Err(e) => return fail(&d.image, e.to_string()),
+    };
+    if volume.meta.units.is_none() {
+        volume.meta.units = d.units.clone();
+    }
+    let mut notes = Vec::new();
+    let mask = match mask {
+        Some((name, bytes)) => {
+            let checked = load::load(&bytes, &name, &opts).map_err(|e| e.to_string()).and_then(|m| {
+                let warning = check_mask_grid(&volume.geometry, &m.geometry).map_err(|e| e.to_string())?;
+                notes.extend(warning);
+                labels_from_volume(&m, &d.label_names()).map_err(|e| e.to_string())
+            });
+            match checked {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    lab.mask_problem.set(Some(FileProblem { file: name, message: e }));
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    lab.notes.set(notes);
+    lab.show(d.title.clone(), volume, mask, Some(d));
+    lab.busy.set(Busy::Idle);
+}
+
+/// Reads the student's files, then opens them as one image.
+async fn open_files(lab: LabState, g: u64, files: Vec<PickedFile>) {
+    let n = files.len();
+    let mut loaded = Vec::with_capacity(n);
+    let mut problems = Vec::new();
+    for (k, f) in files.iter().enumerate() {
+        lab.busy.set(Busy::Reading { what: f.name.clone(), done: k, total: n });
+        match platform::read_file_bytes(&f.file).await {
+            Ok(b) => loaded.push((f.name.clone(), b)),
+            Err(message) => problems.push(FileProblem { file: f.name.clone(), message }),
+        }
+        if !lab.current(g) {
+            return;
+        }
+    }
+    let what = if n == 1 { files.first().map(|f| f.name.clone()).unwrap_or_default() } else { format!("{n} {}", ui().lab_files) };
+    lab.busy.set(Busy::Decoding(what));
+    platform::let_browser_paint().await;
+    if !lab.current(g) {
+        return;
+    }
+    if !loaded.is_empty() {
+        match imaging::open_image(&loaded, &load_options()) {
+            Ok(o) => {
+                problems.extend(o.skipped);
+                lab.notes.set(o.notes);
+                lab.show(o.image.name, o.image.volume, o.mask, None);
+            }
+            Err(p) => problems.extend(p),
+        }
+    }
+    lab.problems.set(problems);
+    lab.busy.set(Busy::Idle);
+}
+
+/// Reads a mask file and draws it over the image on show.
+async fn open_mask(lab: LabState, file: PickedFile) {
+    let Some(shown) = lab.shown.get_untracked() else { return };
+    lab.mask_problem.set(None);
+    lab.busy.set(Busy::Reading { what: file.name.clone(), done: 0, total: 1 });
+    let bytes = match platform::read_file_bytes(&file.file).await {
+        Ok(b) => b,
+        Err(message) => {
+            lab.mask_problem.set(Some(FileProblem { file: file.name, message }));
+            lab.busy.set(Busy::Idle);
+            return;
+        }
+    };
+    lab.busy.set(Busy::Decoding(file.name.clone()));
+    platform::let_browser_paint().await;
+    match imaging::open_mask(&file.name, &bytes, &shown.volume, &[], &load_options()) {
+        Ok((mask, notes)) => {
+            lab.overlay.style.set(LabelStyle::default());
+            lab.overlay.mask.set(Some(Arc::new(mask)));
+            lab.notes.update(|n| n.extend(notes));
+        }
+        Err(p) => lab.mask_problem.set(Some(p)),
+    }
+    lab.busy.set(Busy::Idle);
+}
+
+/// A message with its first letter in capitals (engine messages start in lower case to read well after a colon).
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+fn input_of(ev: &leptos::ev::Event) -> Option<web_sys::HtmlInputElement> {
+    ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+}
+
+/// The Image Lab page.
+#[component]
+pub fn Lab() -> impl IntoView {
+    platform::set_title("Image Lab — RadLearn");
+    let t = ui();
+    let lab = LabState::new();
+    let (datasets, list_error) = match imaging::datasets() {
+        Ok(d) => (d, None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+
+    let open_own = move |files: Vec<PickedFile>| {
+        if files.is_empty() {
+            return;
+        }
+        let g = lab.begin();
+        spawn_local(open_files(lab, g, files));
+    };
+    let dragging = RwSignal::new(false);
+    // `webkitdirectory` (folder picking, in every current browser) is not an attribute the view macro knows.
+    let folder_input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = folder_input.get() {
+            input.set_webkitdirectory(true);
+        }
+    });
+
+    let samples = datasets
+        .into_iter()
+        .map(|d| {
+            let id = d.id.clone();
+            let dd = d.clone();
+            view! {
+                <li class="sample" data-testid=format!("sample-{id}")>
+                    <h3>{d.title.clone()}</h3>
+                    <p>{d.description.clone()}</p>
+                    <p class="muted sample-credit">
+                        {d.attribution.clone()}" "{t.lab_licence}": "<a href=d.licence_url.clone() rel="license noreferrer">{d.licence.clone()}</a>"."
+                    </p>
+                    <button type="button" data-testid=format!("open-{id}") on:click=move |_| {
+                        let g = lab.begin();
+                        spawn_local(open_sample(lab, g, dd.clone()));
+                    }>
+                        {t.lab_open}<span class="muted-on-accent">{format!(" ({} {})", human_bytes(d.total_bytes()), t.lab_download)}</span>
+                    </button>
+                </li>
+            }
+        })
+        .collect_view();
+
+    let busy_view = move || {
+        let b = lab.busy.get();
+        let (text, value, max) = match &b {
+            Busy::Idle => return None,
+            Busy::Downloading { what, received, total } => (
+                match total {
+                    Some(t_) => format!("{} {what}: {} {} {}", t.lab_downloading, human_bytes(*received), t.lab_of, human_bytes(*t_)),
+                    None => format!("{} {what}: {}", t.lab_downloading, human_bytes(*received)),
+                },
+                Some(*received as f64),
+                total.map(|t| t as f64),
+            ),
+            Busy::Reading { what, done, total } => {
+                (format!("{} {what} ({} {} {})", t.lab_reading, done + 1, t.lab_of, total), Some(*done as f64), Some(*total as f64))
+            }
+            Busy::Decoding(what) => (format!("{} {what}…", t.lab_decoding), None, None),
+        };
+        let bar = match (value, max) {
+            (Some(v), Some(m)) if m > 0.0 => view! { <progress max=m value=v></progress> }.into_any(),
+            _ => view! { <progress></progress> }.into_any(),
+        };
+        Some(view! {
+            <div class="lab-progress" role="status" data-testid="lab-progress">
+                <p>{text}</p>
+                {bar}
+                <button type="button" class="secondary" on:click=move |_| lab.cancel()>{t.lab_cancel}</button>
+            </div>
+        })
+    };
+
+    let problems_view = move || {
+        let p = lab.problems.get();
+        (!p.is_empty()).then(|| {
+            view! {
+                <div class="file-problems" role="alert" data-testid="file-problems">
+                    <p><strong>{t.lab_problems}</strong></p>
+                    <ul>{p.into_iter().map(|p| view! { <li><code>{p.file}</code>": "{p.message}</li> }).collect_view()}</ul>
+                </div>
+            }
+        })
+    };
+    let notes_view = move || {
+        let n = lab.notes.get();
+        (!n.is_empty()).then(|| {
+            view! {
+                <div class="lab-notes" data-testid="lab-notes">
+                    <p><strong>{t.lab_notes}</strong></p>
+                    <ul>{n.into_iter().map(|n| view! { <li>{capitalised(&n)}</li> }).collect_view()}</ul>
+                </div>
+            }
+        })
+    };
+
+    let open_panel = view! {
+        <div class="lab-open" prop:hidden=move || !lab.open_panel.get() data-testid="lab-open">
+            <section class="lab-card">
+                <h2>{t.lab_samples}</h2>
+                <p class="muted">{t.lab_samples_help}</p>
+                {list_error.map(|e| view! { <p class="file-problems" role="alert">{e}</p> })}
+                <ul class="samples">{samples}</ul>
+                {move || lab.sample_problem.get().map(|p| view! {
+                    <p class="file-problems" role="alert" data-testid="sample-problem"><code>{p.file}</code>": "{p.message}</p>
+                })}
+            </section>
+            <section class="lab-card">
+                <h2>{t.lab_own_files}</h2>
+                <p class="privacy" data-testid="files-stay">{t.lab_files_stay}</p>
+                <div class="dropzone" class:dragging=move || dragging.get() data-testid="dropzone"
+                    on:dragover=move |ev| { ev.prevent_default(); dragging.set(true); }
+                    on:dragleave=move |_| dragging.set(false)
+                    on:drop=move |ev| { ev.prevent_default(); dragging.set(false); open_own(platform::dropped_files(&ev)); }>
+                    <p>{t.lab_drop_here}</p>
+                    <div class="actions">
+                        <label class="button file-button">{t.lab_choose_files}
+                            <input type="file" multiple data-testid="pick-files"
+                                accept=".nii,.gz,.nrrd,.nhdr,.raw,.hdr,.img,.dcm,.dicom,.ima,.png,.jpg,.jpeg,application/dicom,image/png,image/jpeg,application/gzip"
+                                on:change=move |ev| if let Some(i) = input_of(&ev) { open_own(platform::take_input_files(&i)) }/>
+                        </label>
+                        <label class="button secondary file-button">{t.lab_choose_folder}
+                            <input type="file" node_ref=folder_input multiple data-testid="pick-folder"
+                                on:change=move |ev| if let Some(i) = input_of(&ev) { open_own(platform::take_input_files(&i)) }/>
+                        </label>
+                    </div>
+                    <p class="muted">{t.lab_formats}</p>
+                </div>
+                {problems_view}
+            </section>
+        </div>
+    };
+
+    let viewer = move || {
+        lab.shown.get().map(|s| {
+            let g = &s.volume.geometry;
+            let units = s.volume.meta.units.clone().map(|u| format!(" · {u}")).unwrap_or_default();
+            let info = format!(
+                "{} × {} × {} {} · {:.2} × {:.2} × {:.2} mm · {} · {}{units}",
+                g.dims[0],
+                g.dims[1],
+                g.dims[2],
+                t.lab_voxels,
+                g.spacing[0],
+                g.spacing[1],
+                g.spacing[2],
+                g.orientation_code(),
+                s.volume.meta.format
+            );
+            let feature_source = s.source.clone();
+            // The student's own mask of this image (a new image starts a new one).
+            let segmentation = SegmentState::new(s.volume.clone(), lab.overlay.mask, lab.overlay.outline);
+            let credit = s.source.map(|d| {
+                view! {
+                    <p class="muted sample-credit">{t.lab_source}": "{d.attribution}" "{t.lab_licence}": "
+                        <a href=d.licence_url rel="license noreferrer">{d.licence}</a>"."</p>
+                }
+            });
+            view! {
+                <div class="lab-current">
+                    <h2 data-testid="image-name">{s.name.clone()}</h2>
+                    <p class="muted" data-testid="image-info">{info}</p>
+                    {credit}
+                </div>
+                <Viewer volume=s.volume.clone() overlay=lab.overlay editing=segmentation.editing()/>
+                <MaskPanel lab=lab />
+                <SegmentPanel state=segmentation />
+                <FeaturesCard source=feature_source />
+            }
+        })
+    };
+
+    view! {
+        <article class="lab" class:has-image=move || lab.shown.with(|s| s.is_some()) data-testid="lab">
+            <header class="lab-header">
+                <div>
+                    <h1>{t.lab_title}</h1>
+                    <p class="muted lab-intro">{t.lab_intro}</p>
+                </div>
+                {move || lab.shown.with(|s| s.is_some()).then(|| view! {
+                    <button type="button" class="secondary" aria-expanded=move || lab.open_panel.get().to_string()
+                        data-testid="toggle-open" on:click=move |_| lab.open_panel.update(|o| *o = !*o)>
+                        {move || if lab.open_panel.get() { t.lab_hide_open } else { t.lab_open_other }}
+                    </button>
+                })}
+            </header>
+            {busy_view}
+            {open_panel}
+            {notes_view}
+            {viewer}
+        </article>
+    }
+}
+
+/// Radiomics features of the sample on show (the feature panel, computing in a worker). Images opened from the
+/// student's own files need their bytes kept for the worker: until then the panel says to open a sample.
+#[component]
+fn FeaturesCard(source: Option<Dataset>) -> impl IntoView {
+    let source = Signal::derive(move || source.clone().map(FeatureSource::Dataset));
+    view! {
+        <section class="lab-card lab-features" data-testid="lab-features">
+            <h2>{crate::strings::features_ui().title}</h2>
+            <FeaturePanel source=source />
+        </section>
+    }
+}
+
+/// The mask: open a file, show or hide regions, opacity and outline.
+#[component]
+fn MaskPanel(lab: LabState) -> impl IntoView {
+    let t = ui();
+    let overlay = lab.overlay;
+    let regions = move || {
+        overlay.mask.get().map(|m| {
+            let counts = label_counts(&m);
+            m.names
+                .iter()
+                .map(|(l, name)| {
+                    let l = *l;
+                    let [r, g, b] = overlay.style.with_untracked(|s| s.colours[usize::from(l)]);
+                    let visible = move || overlay.style.with(|s| s.visible[usize::from(l)]);
+                    view! {
+                        <li>
+                            <label>
+                                <input type="checkbox" prop:checked=visible data-testid=format!("region-{l}")
+                                    on:change=move |_| overlay.style.update(|s| s.visible[usize::from(l)] = !s.visible[usize::from(l)])/>
+                                <span class="swatch" style=format!("background: rgb({r}, {g}, {b})")></span>
+                                {name.clone()}
+                                <span class="muted">{format!(" · {} {}", counts[usize::from(l)], t.lab_voxels)}</span>
+                            </label>
+                        </li>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let on_opacity = move |ev: leptos::ev::Event| {
+        if let Ok(v) = event_target_value(&ev).parse::<f32>() {
+            overlay.opacity.set(v)
+        }
+    };
+    view! {
+        <section class="mask-panel lab-card" data-testid="mask-panel">
+            <h2>{t.lab_mask}</h2>
+            {move || overlay.mask.with(|m| m.is_none()).then(|| view! { <p class="muted">{t.lab_no_mask}</p> })}
+            <ul class="regions" aria-label=t.lab_regions>{regions}</ul>
+            <div class="mask-controls">
+                <label>{t.lab_opacity}" "
+                    <input type="range" min="0" max="1" step="0.05" data-testid="mask-opacity" prop:value=move || overlay.opacity.get().to_string()
+                        on:input=on_opacity />
+                </label>
+                <label>
+                    <input type="checkbox" data-testid="mask-outline" prop:checked=move || overlay.outline.get()
+                        on:change=move |_| overlay.outline.update(|o| *o = !*o)/>
+                    " "{t.lab_outline}
+                </label>
+                <label class="button secondary file-button">{t.lab_open_mask}
+                    <input type="file" data-testid="pick-mask" accept=".nii,.gz,.nrrd,.nhdr,.dcm,.dicom,application/dicom,application/gzip"
+                        on:change=move |ev| {
+                            if let Some(f) = input_of(&ev).and_then(|i| platform::take_input_files(&i).into_iter().next()) {
+                                spawn_local(open_mask(lab, f));
+                            }
+                        }/>
+                </label>
+            </div>
+            {move || lab.mask_problem.get().map(|p| view! {
+                <p class="file-problems" role="alert" data-testid="mask-problem"><code>{p.file}</code>": "{p.message}</p>
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,308 @@
+//! The feature worker: its messages (shared by the page and `src/bin/worker.rs`) and the work it does.
+//!
+//! Radiomics features take from milliseconds (the IBSI digital phantom) to seconds (a CT tumour), so they are
+//! computed in a Web Worker, a second wasm module that Trunk builds with the speed profile (`release`), while the
+//! page stays responsive. The protocol:
+//!
+//! 1. The page sends [`Request::Image`] once per image: the original file bytes (one file, a header and its data
+//!    file, or a DICOM series) — never a decoded volume, so the page only copies bytes. The worker decodes and
+//!    keeps the image (its decoding error, if any, is reported by the next extraction).
+//! 2. [`Request::Extract`] sends the mask compactly ([`MaskData`]: a mask file, or the voxels of the ROI's bounding
+//!    box), the label and the configuration (a built-in name or TOML/JSON text).
+//! 3. The worker answers [`Response::Progress`] before each step, then [`Response::Done`] with the values and their
+//!    CSV and JSON (formatted by `radlearn_engine::export`, exactly like `radlearn features`), or
+//!    [`Response::Failed`] with the engine's message in plain words.
+//!
+//! Stop terminates the worker (a running extraction cannot be interrupted by a message: the worker is busy); the
+//! next request starts a new one and sends the image again. Messages travel in gloo-worker 0.5's envelope
+//! ([`ToWorker`], [`FromWorker`], bincode), mirrored here because the page drives the `Worker` object itself (see
+//! `platform::FeatureWorker`). Byte buffers are `serde_bytes`, so encoding them is a copy.
+
+use std::ops::ControlFlow;
+
+use radlearn_engine::config::FeatureConfig;
+use radlearn_engine::features::FeatureValue;
+use radlearn_engine::radiomics::extract;
+use radlearn_engine::{export, LabelMap, LoadOptions, Volume};
+use serde::{Deserialize, Serialize};
+
+use crate::imaging;
+
+/// The worker's loader script (Trunk's `data-loader-shim`), relative to the page.
+pub const SCRIPT: &str = "./radlearn-worker_loader.js";
+
+/// The bridge id the page uses in gloo-worker's envelope (the page has one bridge per worker).
+pub const BRIDGE_ID: u64 = 1;
+
+/// A file's name and bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedBytes {
+    pub name: String,
+    #[serde(with = "serde_bytes")]
+    pub bytes: Vec<u8>,
+}
+
+/// Where the mask comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum MaskData {
+    /// A mask file: a label image on the image's grid (NIfTI, NRRD) or a DICOM RTSTRUCT drawn on the image.
+    File(NamedBytes),
+    /// The labels of a box of the image's grid (`start` and `size` in voxels, x fastest); 0 outside the box.
+    Box {
+        start: [u32; 3],
+        size: [u32; 3],
+        #[serde(with = "serde_bytes")]
+        labels: Vec<u8>,
+    },
+}
+
+impl MaskData {
+    /// The smallest box around the non-zero labels of `mask` (`None` when the mask is empty).
+    pub fn from_label_map(mask: &LabelMap) -> Option<MaskData> {
+        let [nx, ny, _] = mask.geometry.dims;
+        let (mut lo, mut hi) = ([usize::MAX; 3], [0usize; 3]);
+        for (i, _) in mask.data.iter().enumerate().filter(|(_, &l)| l != 0) {
+            let p = [i % nx, (i / nx) % ny, i / (nx * ny)];
+            for a in 0..3 {
+                lo[a] = lo[a].min(p[a]);
+                hi[a] = hi[a].max(p[a]);
+            }
+        }
+        if lo[0] == usize::MAX {
+            return None;
+        }
+        let size = [0, 1, 2].map(|a| hi[a] - lo[a] + 1);
+        let mut labels = Vec::with_capacity(size[0] * size[1] * size[2]);
+        for z in lo[2]..=hi[2] {
+            for y in lo[1]..=hi[1] {
+                let row = lo[0] + nx * (y + ny * z);
+                labels.extend_from_slice(mask.data.get(row..row + size[0])?);
+            }
+        }
+        Some(MaskData::Box { start: lo.map(|v| v as u32), size: size.map(|v| v as u32), labels })
+    }
+}
+
+/// The configuration of an extraction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ConfigSpec {
+    /// A built-in configuration (`default`, `ibsi-A`…, `digital-phantom`).
+    Builtin(String),
+    /// A configuration as TOML or JSON text.
+    Text(String),
+}
+
+/// What the page asks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Request {
+    /// Decode these files as the image to work on, replacing the previous one (`job`: the extraction it is for).
+    Image { job: u64, files: Vec<NamedBytes> },
+    /// Extract the features of ROI `label` (`None`: the mask's only label) of the last image.
+    Extract { job: u64, mask: MaskData, label: Option<u8>, config: ConfigSpec },
+}
+
+/// [`Request`] borrowed, for sending: the page encodes the image files where they are instead of copying them
+/// first. It encodes exactly like [`Request`] (same variants and fields, in the same order).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub enum RequestRef<'a> {
+    Image { job: u64, files: &'a [NamedBytes] },
+    Extract { job: u64, mask: &'a MaskData, label: Option<u8>, config: &'a ConfigSpec },
+}
+
+/// One feature value, owned (the engine's names are `&'static str`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    pub family_code: String,
+    pub feature_code: String,
+    /// Texture aggregation code; empty outside texture families.
+    pub aggregation_code: String,
+    /// Variant as in the CSV (`10`, `10-90` for the IVH); empty otherwise.
+    pub variant: String,
+    pub family: String,
+    pub feature: String,
+    /// NaN when IBSI leaves the feature undefined for this input.
+    pub value: f64,
+}
+
+impl From<&FeatureValue> for Row {
+    fn from(v: &FeatureValue) -> Self {
+        Row {
+            family_code: v.family_code.into(),
+            feature_code: v.feature_code.into(),
+            aggregation_code: v.aggregation_code.unwrap_or("").into(),
+            variant: export::variant(v),
+            family: v.family.into(),
+            feature: v.feature.into(),
+            value: v.value,
+        }
+    }
+}
+
+/// The result of an extraction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Computed {
+    pub rows: Vec<Row>,
+    /// The table as `radlearn features` prints it.
+    pub csv: String,
+    pub json: String,
+    /// Voxels in the ROI as given (before any processing).
+    pub roi_voxels: u64,
+    /// The label whose features these are.
+    pub label: u8,
+}
+
+/// What the worker answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Response {
+    /// About to compute `family`; `done` of `total` steps are finished.
+    Progress {
+        job: u64,
+        done: u32,
+        total: u32,
+        family: String,
+    },
+    Done {
+        job: u64,
+        result: Computed,
+    },
+    /// The job failed; `message` says why in plain words.
+    Failed {
+        job: u64,
+        message: String,
+    },
+}
+
+/// gloo-worker 0.5's envelope from the page to the worker (`gloo_worker::actor::messages::ToWorker`, whose bincode
+/// form this must match: variant index as u32, then the bridge id as a u64).
+#[derive(Debug, Serialize)]
+pub enum ToWorker<'a> {
+    Connected(u64),
+    ProcessInput(u64, RequestRef<'a>),
+    Disconnected(u64),
+    Destroy,
+}
+
+/// gloo-worker 0.5's envelope from the worker to the page.
+#[derive(Debug, Deserialize)]
+pub enum FromWorker {
+    /// The worker's wasm is running and listens.
+    WorkerLoaded,
+    ProcessOutput(u64, Response),
+}
+
+/// Encodes a message for the worker.
+pub fn encode(msg: &ToWorker<'_>) -> Result<Vec<u8>, String> {
+    bincode::serialize(msg).map_err(|e| format!("the request could not be encoded ({e})"))
+}
+
+/// Decodes a message from the worker.
+pub fn decode(bytes: &[u8]) -> Result<FromWorker, String> {
+    bincode::deserialize(bytes).map_err(|e| format!("the worker sent a message this page does not understand ({e})"))
+}
+
+/// The worker's state: the image it was sent, decoded (or why it could not be).
+#[derive(Debug, Default)]
+pub struct Session {
+    image: Option<Result<Volume, String>>,
+}
+
+impl Session {
+    /// Handles one request; `emit` sends responses (progress as it goes).
+    pub fn handle(&mut self, request: Request, emit: &mut dyn FnMut(Response)) {
+        match request {
+            Request::Image { files, .. } => {
+                let files: Vec<(String, Vec<u8>)> = files.into_iter().map(|f| (f.name, f.bytes)).collect();
+                self.image = Some(imaging::open_image(&files, &LoadOptions::default()).map(|o| o.image.volume).map_err(|problems| {
+                    let text: Vec<String> = problems
+                        .iter()
+                        .map(|p| if p.file.is_empty() { p.message.clone() } else { format!("{}: {}", p.file, p.message) })
+                        .collect();
+                    format!("the image could not be read: {}", text.join("; "))
+                }));
+            }
+            Request::Extract { job, mask, label, config } => {
+                let outcome = self.extract(job, mask, label, config, emit);
+                emit(match outcome {
+                    Ok(result) => Response::Done { job, result },
+                    Err(message) => Response::Failed { job, message },
+                });
+            }
+        }
+    }
+
+    fn extract(
+        &self,
+        job: u64,
+        mask: MaskData,
+        label: Option<u8>,
+        config: ConfigSpec,
+        emit: &mut dyn FnMut(Response),
+    ) -> Result<Computed, String> {
+        let image = match &self.image {
+            Some(Ok(v)) => v,
+            Some(Err(e)) => return Err(e.clone()),
+            None => return Err("no image was sent to the worker before the extraction".into()),
+        };
+        let cfg = match &config {
+            ConfigSpec::Builtin(name) => FeatureConfig::builtin(name),
+            ConfigSpec::Text(text) => FeatureConfig::parse(text),
+        }
+        .and_then(FeatureConfig::check)
+        .map_err(|e| format!("the configuration cannot be used: {e}"))?;
+        let mask = build_mask(image, mask)?;
+        let label = choose_label(&mask, label)?;
+        let roi_voxels = mask.data.iter().filter(|&&l| l == label).count() as u64;
+        let mut progress = |p: radlearn_engine::features::Progress| {
+            emit(Response::Progress { job, done: p.done as u32, total: p.total as u32, family: p.family.name().to_string() });
+            ControlFlow::Continue(())
+        };
+        let values = extract(image, &mask, label, &cfg, &mut progress).map_err(|e| e.to_string())?;
+        let case = [(None, values.as_slice())];
+        Ok(Computed { rows: values.iter().map(Row::from).collect(), csv: export::csv(&case), json: export::json(&case), roi_voxels, label })
+    }
+}
+
+/// The mask on the image's grid.
+fn build_mask(image: &Volume, mask: MaskData) -> Result<LabelMap, String> {
+    match mask {
+        MaskData::File(f) => imaging::open_mask(&f.name, &f.bytes, image, &[], &LoadOptions::default())
+            .map(|(m, _notes)| m)
+            .map_err(|p| format!("the mask could not be used: {}: {}", p.file, p.message)),
+        MaskData::Box { start, size, labels } => {
+            let dims = image.geometry.dims;
+            let (start, size) = (start.map(|v| v as usize), size.map(|v| v as usize));
+            let fits = (0..3).all(|a| start[a].checked_add(size[a]).is_some_and(|end| end <= dims[a]));
+            let count = size[0].checked_mul(size[1]).and_then(|n| n.checked_mul(size[2]));
+            if !fits || count != Some(labels.len()) {
+                return Err(format!(
+                    "the mask does not fit the image ({} × {} × {} voxels); draw or open the mask on this image",
+                    dims[0], dims[1], dims[2]
+                ));
+            }
+            let mut data = vec![0u8; image.geometry.len()];
+            for (k, row) in labels.chunks_exact(size[0].max(1)).enumerate() {
+                let (y, z) = (start[1] + k % size[1].max(1), start[2] + k / size[1].max(1));
+                let at = start[0] + dims[0] * (y + dims[1] * z);
+                if let Some(dst) = data.get_mut(at..at + size[0]) {
+                    dst.copy_from_slice(row);
+                }
+            }
+            LabelMap::new(image.geometry.clone(), data).ok_or_else(|| "the mask does not fit the image".to_string())
+        }
+    }
+}
+
+/// The label to use: the one asked for, or the mask's only one.
+fn choose_label(mask: &LabelMap, label: Option<u8>) -> Result<u8, String> {
+    if let Some(l) = label {
+        return Ok(l);
+    }
+    let mut present = [false; 256];
+    mask.data.iter().for_each(|&l| present[l as usize] = true);
+    let labels: Vec<u8> = (1..=255u8).filter(|&l| present[l as usize]).collect();
+    match labels.as_slice() {
+        [] => Err("the mask is empty (every voxel is 0): draw or open a region of interest first".into()),
+        [one] => Ok(*one),
+        many => Err(format!("the mask holds several regions (labels {many:?}); choose one")),
+    }
+}
