@@ -212,6 +212,9 @@ fn bench() -> Result {
     step("Benchmarks: transfer size and time to the first lesson (headless Chromium)");
     run(Command::new("node").args(["tests/bench/first-load.mjs"]))?;
 
+    step("Benchmarks: the Image Lab (opening the CT phantom, drawing 512 x 512 slices, main-thread tasks during extraction)");
+    run(Command::new("node").args(["tests/bench/lab.mjs"]))?;
+
     step("Benchmarks: reading the CT phantom against SimpleITK, nibabel and pydicom (same run)");
     let python = python_env(".tools/pyenv", "tests/bench/requirements.txt", true)?;
     run(Command::new("cargo").args(["build", "--release", "--quiet", "-p", "radlearn-bench", "-p", "radlearn"]))?;
