@@ -260,3 +260,34 @@ pub fn open_mask(
     }
     Ok((mask, notes))
 }
+
+/// A sample dataset decoded from its downloaded bytes.
+pub struct DecodedSample {
+    /// The image, with the dataset's units when the file has none.
+    pub volume: Volume,
+    /// The mask with the dataset's label names; `None` without a mask or when it could not be used.
+    pub mask: Option<LabelMap>,
+    /// Notes on the mask's grid.
+    pub notes: Vec<String>,
+    /// Why the mask could not be used (the image still opens).
+    pub mask_problem: Option<FileProblem>,
+}
+
+/// Decodes a sample's image and mask files (name and bytes); an error names the image file.
+pub fn decode_sample(d: &Dataset, image: &[u8], mask: Option<(&str, &[u8])>, opts: &LoadOptions) -> Result<DecodedSample, FileProblem> {
+    let mut volume = load::load(image, &d.image, opts).map_err(|e| FileProblem::new(d.image.clone(), e))?;
+    if volume.meta.units.is_none() {
+        volume.meta.units = d.units.clone();
+    }
+    let mut notes = Vec::new();
+    let mut mask_problem = None;
+    let mask = mask.and_then(|(name, bytes)| {
+        let checked = load::load(bytes, name, opts).map_err(|e| e.to_string()).and_then(|m| {
+            let warning = check_mask_grid(&volume.geometry, &m.geometry).map_err(|e| e.to_string())?;
+            notes.extend(warning);
+            labels_from_volume(&m, &d.label_names()).map_err(|e| e.to_string())
+        });
+        checked.map_err(|e| mask_problem = Some(FileProblem::new(name, e))).ok()
+    });
+    Ok(DecodedSample { volume, mask, notes, mask_problem })
+}

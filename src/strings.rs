@@ -281,6 +281,13 @@ pub struct FeatureUi {
     pub expand_all: &'static str,
     pub collapse_all: &'static str,
     pub no_input: &'static str,
+    pub empty_roi: &'static str,
+    pub region: &'static str,
+    pub reference: &'static str,
+    pub my_segmentation: &'static str,
+    pub no_roi: &'static str,
+    pub mask_empty: &'static str,
+    pub segmentation_empty: &'static str,
     pub responsive: &'static str,
     pub compute_first: &'static str,
     pub check_computed: &'static str,
@@ -322,6 +329,13 @@ pub const FEATURES_EN: FeatureUi = FeatureUi {
     expand_all: "Open all",
     collapse_all: "Close all",
     no_input: "Open an image and a mask first.",
+    empty_roi: "The region of interest is empty (no voxel): choose another region, or draw or open one first.",
+    region: "Region",
+    reference: "reference",
+    my_segmentation: "My segmentation",
+    no_roi: "This image has no region of interest yet: open a mask (“Open a mask…” in the mask panel) or draw your own in the segmentation panel.",
+    mask_empty: "The mask is empty (every voxel is 0): open another mask, or draw your own region in the segmentation panel.",
+    segmentation_empty: "Your segmentation is empty: draw a region in the segmentation panel (threshold, region growing or the brush) first.",
     responsive: "The computation runs in the background: the page stays usable.",
     compute_first: "Compute the features first, then find the value in the table.",
     check_computed: "Check",
@@ -380,7 +394,8 @@ pub struct SegmentUi {
     pub dice: &'static str,
     pub hd95: &'static str,
     pub volume: &'static str,
-    pub student: &'static str,
+    pub student_volume: &'static str,
+    pub reference_volume: &'static str,
     pub computing: &'static str,
     pub not_available: &'static str,
     pub stats: &'static str,
@@ -414,8 +429,8 @@ pub struct SegmentUi {
 pub const SEGMENT_EN: SegmentUi = SegmentUi {
     title: "Segmentation",
     intro: "Draw your own region of interest on the image grid. It is shown in green; the reference mask stays in its own colour.",
-    tools: "Click or drag in a view:",
-    seed: "Region growing seed",
+    tools: "In the views:",
+    seed: "Grow from seed",
     brush: "Brush",
     eraser: "Eraser",
     threshold: "Threshold range",
@@ -452,7 +467,8 @@ pub const SEGMENT_EN: SegmentUi = SegmentUi {
     dice: "Dice",
     hd95: "HD95",
     volume: "Volume",
-    student: "Yours",
+    student_volume: "Your volume",
+    reference_volume: "Reference volume",
     computing: "computing…",
     not_available: "—",
     stats: "ROI statistics",
@@ -485,4 +501,54 @@ pub const SEGMENT_EN: SegmentUi = SegmentUi {
 /// The segmentation panel's strings in use.
 pub fn segment_ui() -> &'static SegmentUi {
     &SEGMENT_EN
+}
+
+/// Strings of the `image-viewer` and `segmentation` exercises.
+pub struct ExerciseUi {
+    pub open: &'static str,
+    pub download: &'static str,
+    pub downloading: &'static str,
+    pub of: &'static str,
+    pub decoding: &'static str,
+    pub cancel: &'static str,
+    pub failed: &'static str,
+    pub show_mask: &'static str,
+    pub outline: &'static str,
+    pub goal: &'static str,
+    pub against: &'static str,
+    pub check: &'static str,
+    pub draw_first: &'static str,
+    pub passed: &'static str,
+    pub not_yet: &'static str,
+    pub saved: &'static str,
+    pub target: &'static str,
+    pub show_reference: &'static str,
+    pub reference_hidden: &'static str,
+}
+
+pub const EXERCISE_EN: ExerciseUi = ExerciseUi {
+    open: "Open",
+    download: "download",
+    downloading: "Downloading",
+    of: "of",
+    decoding: "Reading the image…",
+    cancel: "Cancel",
+    failed: "The sample could not be opened.",
+    show_mask: "Show the mask",
+    outline: "Outline",
+    goal: "Goal: a Dice of at least",
+    against: "against",
+    check: "Check my segmentation",
+    draw_first: "Draw a mask first: your mask is empty.",
+    passed: "Passed",
+    not_yet: "Not yet",
+    saved: "Saved result",
+    target: "target",
+    show_reference: "Show the reference",
+    reference_hidden: "The reference is hidden until you check your segmentation.",
+};
+
+/// The exercises' strings in use.
+pub fn exercise_ui() -> &'static ExerciseUi {
+    &EXERCISE_EN
 }

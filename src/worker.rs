@@ -59,9 +59,16 @@ pub enum MaskData {
 impl MaskData {
     /// The smallest box around the non-zero labels of `mask` (`None` when the mask is empty).
     pub fn from_label_map(mask: &LabelMap) -> Option<MaskData> {
+        Self::from_labels(mask, None)
+    }
+
+    /// The smallest box around the voxels of `label` (`None`: every non-zero label), with only those voxels set
+    /// (`None` when there is none).
+    pub fn from_labels(mask: &LabelMap, label: Option<u8>) -> Option<MaskData> {
+        let keep = |l: u8| l != 0 && label.is_none_or(|k| k == l);
         let [nx, ny, _] = mask.geometry.dims;
         let (mut lo, mut hi) = ([usize::MAX; 3], [0usize; 3]);
-        for (i, _) in mask.data.iter().enumerate().filter(|(_, &l)| l != 0) {
+        for (i, _) in mask.data.iter().enumerate().filter(|(_, &l)| keep(l)) {
             let p = [i % nx, (i / nx) % ny, i / (nx * ny)];
             for a in 0..3 {
                 lo[a] = lo[a].min(p[a]);
@@ -76,7 +83,7 @@ impl MaskData {
         for z in lo[2]..=hi[2] {
             for y in lo[1]..=hi[1] {
                 let row = lo[0] + nx * (y + ny * z);
-                labels.extend_from_slice(mask.data.get(row..row + size[0])?);
+                labels.extend(mask.data.get(row..row + size[0])?.iter().map(|&l| if keep(l) { l } else { 0 }));
             }
         }
         Some(MaskData::Box { start: lo.map(|v| v as u32), size: size.map(|v| v as u32), labels })

@@ -344,6 +344,25 @@ fn the_worker_session_decodes_the_image_and_extracts_features_of_a_box_mask() {
 }
 
 #[wasm_bindgen_test]
+fn a_box_of_one_label_holds_only_that_label() {
+    use radlearn_web::worker::MaskData;
+    let (_, mut mask) = small_case();
+    mask.data[0] = 2; // a second region, in the corner
+    let boxed = |label| match MaskData::from_labels(&mask, label) {
+        Some(MaskData::Box { start, size, labels }) => Some((start, size, labels)),
+        _ => None,
+    };
+    assert_eq!(boxed(Some(2)), Some(([0; 3], [1; 3], vec![2])));
+    let (start, size, labels) = boxed(Some(1)).expect("label 1");
+    assert_eq!((start, size), ([1, 2, 1], [3, 2, 2]));
+    assert!(labels.iter().all(|&l| l == 1), "{labels:?}");
+    assert_eq!(boxed(Some(3)), None, "no voxel of label 3");
+    let (start, size, labels) = boxed(None).expect("every label");
+    assert_eq!((start, size), ([0; 3], [4, 4, 3]));
+    assert_eq!((labels.iter().filter(|&&l| l == 1).count(), labels.iter().filter(|&&l| l == 2).count()), (12, 1));
+}
+
+#[wasm_bindgen_test]
 fn worker_messages_survive_the_envelope() {
     use radlearn_web::worker::{decode, encode, MaskData, Request, ToWorker, BRIDGE_ID};
     let request = Request::Extract {
@@ -369,14 +388,15 @@ fn worker_messages_survive_the_envelope() {
 
 #[wasm_bindgen_test]
 async fn a_worker_that_cannot_start_is_reported_in_plain_words() {
-    use radlearn_web::widgets::features::{FeaturePanel, FeatureSource};
+    use radlearn_web::widgets::features::{FeaturePanel, FeatureRoi, FeatureSource};
     use radlearn_web::worker::NamedBytes;
     use std::sync::Arc;
     let (bytes, mask) = small_case();
     let source = FeatureSource::Files {
         key: "small".into(),
+        stem: String::new(),
         files: Arc::new(vec![NamedBytes { name: "x.nii.gz".into(), bytes }]),
-        mask: Arc::new(mask),
+        roi: FeatureRoi::Labels { mask: Arc::new(mask), label: None },
     };
     // The test runner serves no worker script, so the worker cannot load.
     let root = mount(move || view! { <FeaturePanel source=Signal::derive(move || Some(source.clone())) /> });
@@ -529,4 +549,102 @@ async fn the_segmentation_panel_thresholds_brushes_undoes_and_compares_with_the_
     query(&root, "[data-testid=seg-redo]").click();
     tick().await;
     assert_eq!(volume_text(), painted);
+}
+
+#[wasm_bindgen_test]
+async fn a_segmentation_exercise_offers_only_its_tools_and_measures_the_dice() {
+    use radlearn_engine::{Geometry, LabelMap, Volume};
+    use radlearn_web::widgets::segment::{SegmentPanel, SegmentState, SegmentTools};
+    use radlearn_web::widgets::viewer::{EditEvent, EditPhase, OverlaySettings, Tool, Viewer};
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use std::sync::Arc;
+
+    // 20 x 20 x 4 voxels of 1 mm; the reference is a 10 x 10 square in every slice, hidden from the viewer.
+    let g = Geometry::new([20, 20, 4], [1.0; 3]);
+    let mut reference = LabelMap::empty(g.clone());
+    for z in 0..4 {
+        for y in 5..15 {
+            for x in 5..15 {
+                reference.data[g.index(x, y, z).expect("inside")] = 1;
+            }
+        }
+    }
+    reference.names.push((1, "GTV".into()));
+    let volume = Arc::new(Volume::new(g.clone(), vec![0.0; g.len()]).expect("volume"));
+    let handle: Rc<Cell<Option<SegmentState>>> = Rc::new(Cell::new(None));
+    let h = handle.clone();
+    let root = mount(move || {
+        let overlay = OverlaySettings::new();
+        let state = SegmentState::new(volume.clone(), RwSignal::new(Some(Arc::new(reference))), overlay.outline);
+        state.set_reference_label(1);
+        h.set(Some(state));
+        let tools = SegmentTools::from_names(&["brush".to_string(), "fill-holes".to_string()]);
+        view! {
+            <Viewer volume=volume overlay=overlay editing=state.editing() initial_slice=Some(2) compact=true/>
+            <SegmentPanel state=state tools=tools compact=true check=|| view! { <p data-testid="check-slot">"check"</p> }/>
+        }
+    });
+    tick().await;
+    let state = handle.get().expect("the panel is mounted");
+    let has = |id: &str| root.query_selector(&format!("[data-testid={id}]")).ok().flatten().is_some();
+    for id in ["tool-brush", "seg-fill", "seg-undo", "check-slot", "comparison-panel"] {
+        assert!(has(id), "{id} is shown");
+    }
+    for id in ["tool-seed", "tool-erase", "thr-lo", "thr-apply", "thr-otsu", "seg-largest", "stats-panel", "reference-label"] {
+        assert!(!has(id), "{id} is not shown");
+    }
+    assert!(root.query_selector(".viewer.compact").ok().flatten().is_some());
+    assert_eq!(query(&root, "[data-testid=slice-axial]").inner_text(), "slice 3 / 4");
+    assert_eq!(state.dice_now(), None, "nothing drawn yet");
+
+    // A brush dab inside the square: a Dice between 0 and 1, shown and computed alike.
+    let edit = state.editing().on_edit;
+    let at = |phase, voxel| EditEvent { phase, tool: Tool::Brush, voxel, normal_axis: 2 };
+    edit.run(at(EditPhase::Start, Some([10, 10, 2])));
+    edit.run(at(EditPhase::End, None));
+    sleep(400).await;
+    let dice = match state.dice_now() {
+        Some(Ok(d)) => d,
+        other => panic!("{other:?}"),
+    };
+    assert!(dice > 0.0 && dice < 0.5, "{dice}");
+    assert_eq!(query(&root, "[data-testid=metric-dice]").inner_text(), format!("{dice:.3}"));
+}
+
+#[wasm_bindgen_test]
+async fn a_graded_segmentation_shows_its_saved_result_before_it_is_opened() {
+    use radlearn_course::widgets::{SegmentationCheck, SegmentationParams};
+    use radlearn_course::Response;
+
+    let mut progress = Progress::load(None).progress;
+    progress.record("segmenting-a-tumour", "segment-gtv", Response::Numeric(0.8123), true);
+    storage().set_item(PROGRESS_KEY, &progress.to_json()).expect("write");
+    let params = SegmentationParams {
+        dataset: "ibsi-ct-phantom".into(),
+        preset: Some("lung".into()),
+        tools: vec!["brush".into()],
+        reference_label: 1,
+        slice: Some(27),
+        check: Some(SegmentationCheck { id: "segment-gtv".into(), target_dice: 0.7 }),
+    };
+    let exercise = Exercise {
+        widget: "segmentation".into(),
+        params: Ok(WidgetParams::Segmentation(params)),
+        caption: String::new(),
+        location: "l.md:1".into(),
+    };
+    let root = mount(move || {
+        provide_context(Store::load());
+        view! { <WidgetHost exercise=exercise lesson="segmenting-a-tumour"/> }
+    });
+    tick().await;
+    let saved = query(&root, "[data-testid=seg-goal-result]");
+    assert_eq!(saved.inner_text(), "Saved result: ✓ Passed: Dice 0.812 (target 0.70)");
+    assert_eq!(saved.get_attribute("data-correct").as_deref(), Some("true"));
+    assert!(query(&root, "[data-testid=seg-goal]").inner_text().contains("0.70 against GTV-1"));
+    // Nothing downloaded yet: the Open button, no viewer.
+    assert!(query(&root, "[data-testid=exercise-open]").inner_text().starts_with("Open"));
+    assert!(root.query_selector("[data-testid=viewer]").ok().flatten().is_none());
+    storage().remove_item(PROGRESS_KEY).expect("clean up");
 }

@@ -1,6 +1,7 @@
 //! The Image Lab (`#/lab`): open a sample dataset (downloaded from this site when opened, with progress) or the
 //! student's own files (read in the browser, never uploaded), then look at them in the multiplanar viewer with a
-//! mask overlay.
+//! mask overlay, segment them ([`SegmentPanel`]: the student's own mask, compared with the reference) and compute
+//! features.
 
 use std::sync::Arc;
 
@@ -14,9 +15,10 @@ use wasm_bindgen::JsCast;
 use crate::imaging::{self, Dataset, FileProblem};
 use crate::platform::{self, PickedFile};
 use crate::strings::ui;
-use crate::widgets::features::{FeaturePanel, FeatureSource};
+use crate::widgets::features::{FeaturePanel, FeatureRoi, FeatureSource};
 use crate::widgets::segment::{SegmentPanel, SegmentState};
 use crate::widgets::viewer::{OverlaySettings, Viewer};
+use crate::worker::NamedBytes;
 
 /// What the lab is busy with.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +35,18 @@ struct Shown {
     name: String,
     volume: Arc<Volume>,
     source: Option<Dataset>,
+    /// The files it was read from, as they are (shared, never copied): the feature worker decodes them itself.
+    files: Arc<Vec<NamedBytes>>,
+    /// Tells this image apart from the others shown on this page (the feature worker receives each image once).
+    key: u64,
+}
+
+/// The file the mask on show was read from, if any (an RTSTRUCT of a DICOM series has none of its own).
+#[derive(Clone)]
+struct MaskFile {
+    /// The mask read from `file`: the file is only used while this mask is the one on show.
+    mask: Arc<LabelMap>,
+    file: Arc<NamedBytes>,
 }
 
 /// The lab's state: a `Copy` handle of signals.
@@ -49,6 +63,8 @@ struct LabState {
     sample_problem: RwSignal<Option<FileProblem>>,
     notes: RwSignal<Vec<String>>,
     mask_problem: RwSignal<Option<FileProblem>>,
+    /// The file of the mask on show, for the feature worker.
+    mask_file: RwSignal<Option<MaskFile>>,
     open_panel: RwSignal<bool>,
 }
 
@@ -63,6 +79,7 @@ impl LabState {
             sample_problem: RwSignal::new(None),
             notes: RwSignal::new(Vec::new()),
             mask_problem: RwSignal::new(None),
+            mask_file: RwSignal::new(None),
             open_panel: RwSignal::new(true),
         }
     }
@@ -88,11 +105,30 @@ impl LabState {
         self.busy.set(Busy::Idle);
     }
 
-    fn show(self, name: String, volume: Volume, mask: Option<LabelMap>, source: Option<Dataset>) {
-        self.overlay.style.set(LabelStyle::default());
-        self.overlay.mask.set(mask.map(Arc::new));
-        self.shown.set(Some(Shown { name, volume: Arc::new(volume), source }));
+    /// Shows an image read from `files`, with a mask (and the file it was read from, if any).
+    fn show(
+        self,
+        name: String,
+        volume: Volume,
+        files: Vec<NamedBytes>,
+        mask: Option<(LabelMap, Option<NamedBytes>)>,
+        source: Option<Dataset>,
+    ) {
+        let (mask, file) = match mask {
+            Some((m, f)) => (Some(Arc::new(m)), f),
+            None => (None, None),
+        };
+        self.set_mask(mask, file);
+        let key = self.generation.get_untracked();
+        self.shown.set(Some(Shown { name, volume: Arc::new(volume), source, files: Arc::new(files), key }));
         self.open_panel.set(false);
+    }
+
+    /// Draws `mask` (read from `file`, if any) over the image.
+    fn set_mask(self, mask: Option<Arc<LabelMap>>, file: Option<NamedBytes>) {
+        self.overlay.style.set(LabelStyle::default());
+        self.mask_file.set(mask.clone().zip(file).map(|(mask, file)| MaskFile { mask, file: Arc::new(file) }));
+        self.overlay.mask.set(mask);
     }
 }
 
@@ -153,7 +189,7 @@ async fn open_sample(lab: LabState, g: u64, d: Dataset) {
                 labels_from_volume(&m, &d.label_names()).map_err(|e| e.to_string())
             });
             match checked {
-                Ok(m) => Some(m),
+                Ok(m) => Some((m, Some(NamedBytes { name, bytes }))),
                 Err(e) => {
                     lab.mask_problem.set(Some(FileProblem { file: name, message: e }));
                     None
@@ -163,7 +199,8 @@ async fn open_sample(lab: LabState, g: u64, d: Dataset) {
         None => None,
     };
     lab.notes.set(notes);
-    lab.show(d.title.clone(), volume, mask, Some(d));
+    let files = vec![NamedBytes { name: d.image.clone(), bytes: image }];
+    lab.show(d.title.clone(), volume, files, mask, Some(d));
     lab.busy.set(Busy::Idle);
 }
 
@@ -193,7 +230,8 @@ async fn open_files(lab: LabState, g: u64, files: Vec<PickedFile>) {
             Ok(o) => {
                 problems.extend(o.skipped);
                 lab.notes.set(o.notes);
-                lab.show(o.image.name, o.image.volume, o.mask, None);
+                let files = loaded.into_iter().map(|(name, bytes)| NamedBytes { name, bytes }).collect();
+                lab.show(o.image.name, o.image.volume, files, o.mask.map(|m| (m, None)), None);
             }
             Err(p) => problems.extend(p),
         }
@@ -219,8 +257,7 @@ async fn open_mask(lab: LabState, file: PickedFile) {
     platform::let_browser_paint().await;
     match imaging::open_mask(&file.name, &bytes, &shown.volume, &[], &load_options()) {
         Ok((mask, notes)) => {
-            lab.overlay.style.set(LabelStyle::default());
-            lab.overlay.mask.set(Some(Arc::new(mask)));
+            lab.set_mask(Some(Arc::new(mask)), Some(NamedBytes { name: file.name, bytes }));
             lab.notes.update(|n| n.extend(notes));
         }
         Err(p) => lab.mask_problem.set(Some(p)),
@@ -394,7 +431,7 @@ pub fn Lab() -> impl IntoView {
                 g.orientation_code(),
                 s.volume.meta.format
             );
-            let feature_source = s.source.clone();
+            let features = s.clone();
             // The student's own mask of this image (a new image starts a new one).
             let segmentation = SegmentState::new(s.volume.clone(), lab.overlay.mask, lab.overlay.outline);
             let credit = s.source.map(|d| {
@@ -412,7 +449,7 @@ pub fn Lab() -> impl IntoView {
                 <Viewer volume=s.volume.clone() overlay=lab.overlay editing=segmentation.editing()/>
                 <MaskPanel lab=lab />
                 <SegmentPanel state=segmentation />
-                <FeaturesCard source=feature_source />
+                <FeaturesCard lab=lab shown=features segmentation=segmentation />
             }
         })
     };
@@ -439,15 +476,112 @@ pub fn Lab() -> impl IntoView {
     }
 }
 
-/// Radiomics features of the sample on show (the feature panel, computing in a worker). Images opened from the
-/// student's own files need their bytes kept for the worker: until then the panel says to open a sample.
+/// A region of interest the features can be computed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Region {
+    /// A label of the mask on show (the reference).
+    Reference(u8),
+    /// The student's own segmentation.
+    Mine,
+}
+
+impl Region {
+    fn value(self) -> String {
+        match self {
+            Region::Reference(l) => format!("reference-{l}"),
+            Region::Mine => "mine".into(),
+        }
+    }
+}
+
+/// Radiomics features of the image on show (the feature panel, computing in a worker that receives the image's
+/// original files): of a label of the mask on show or of the student's segmentation, as the student chooses.
 #[component]
-fn FeaturesCard(source: Option<Dataset>) -> impl IntoView {
-    let source = Signal::derive(move || source.clone().map(FeatureSource::Dataset));
+fn FeaturesCard(lab: LabState, shown: Shown, segmentation: SegmentState) -> impl IntoView {
+    let f = crate::strings::features_ui();
+    let student = segmentation.student_mask();
+    let voxels = segmentation.student_voxels();
+    // The labels of the mask on show that hold voxels, with their names.
+    let reference_labels = Memo::new(move |_| {
+        lab.overlay.mask.with(|m| {
+            m.as_ref()
+                .map(|m| {
+                    let counts = label_counts(m);
+                    m.names.iter().filter(|(l, _)| counts[usize::from(*l)] > 0).cloned().collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    });
+    let regions = Memo::new(move |_| {
+        let mut r: Vec<(Region, String)> =
+            reference_labels.get().into_iter().map(|(l, name)| (Region::Reference(l), format!("{name} ({})", f.reference))).collect();
+        if voxels.get() > 0 {
+            r.push((Region::Mine, f.my_segmentation.to_string()));
+        }
+        r
+    });
+    let chosen = RwSignal::new(None::<Region>);
+    // The chosen region while it exists, else the first one.
+    let region = Memo::new(move |_| {
+        let c = chosen.get();
+        regions.with(|r| c.filter(|c| r.iter().any(|(x, _)| x == c)).or_else(|| r.first().map(|(x, _)| *x)))
+    });
+    let Shown { files, key, source, .. } = shown;
+    let stem = source.map(|d| d.id).unwrap_or_default();
+    let key = key.to_string();
+    // Derived, not memoised: the source holds the masks only while the panel reads it, so the student's edits
+    // still change their mask in place.
+    let source = Signal::derive(move || {
+        let roi = match region.get()? {
+            Region::Mine => FeatureRoi::Labels { mask: student.get()?, label: None },
+            Region::Reference(l) => {
+                let mask = lab.overlay.mask.get()?;
+                match lab.mask_file.get() {
+                    Some(m) if Arc::ptr_eq(&m.mask, &mask) => FeatureRoi::File { file: m.file, label: Some(l) },
+                    _ => FeatureRoi::Labels { mask, label: Some(l) },
+                }
+            }
+        };
+        Some(FeatureSource::Files { key: key.clone(), stem: stem.clone(), files: files.clone(), roi })
+    });
+    let missing = Signal::derive(move || {
+        let has_mask = lab.overlay.mask.with(Option::is_some);
+        if has_mask && reference_labels.with(Vec::is_empty) {
+            f.mask_empty.to_string()
+        } else if student.with(Option::is_some) && voxels.get() == 0 {
+            f.segmentation_empty.to_string()
+        } else {
+            f.no_roi.to_string()
+        }
+    });
+    let chooser = move || {
+        let all = regions.get();
+        if all.len() < 2 {
+            return all.first().map(|(_, name)| {
+                view! { <p class="feature-region" data-testid="feature-region-text">{f.region}": "{name.clone()}</p> }.into_any()
+            });
+        }
+        let options = all
+            .into_iter()
+            .map(|(r, name)| view! { <option value=r.value() selected=move || region.get() == Some(r)>{name}</option> })
+            .collect_view();
+        Some(
+            view! {
+                <label class="feature-region">{f.region}" "
+                    <select data-testid="feature-region" on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        chosen.set(regions.with_untracked(|r| r.iter().map(|(x, _)| *x).find(|x| x.value() == v)));
+                    }>{options}</select>
+                </label>
+            }
+            .into_any(),
+        )
+    };
     view! {
         <section class="lab-card lab-features" data-testid="lab-features">
-            <h2>{crate::strings::features_ui().title}</h2>
-            <FeaturePanel source=source />
+            <h2>{f.title}</h2>
+            {chooser}
+            <FeaturePanel source=source missing=missing />
         </section>
     }
 }

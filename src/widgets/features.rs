@@ -27,13 +27,26 @@ const START_TIMEOUT_MS: i32 = 60_000;
 pub enum FeatureSource {
     /// A sample dataset under `data/` (image and mask files), downloaded when the student first computes.
     Dataset(Dataset),
-    /// An image's original files (sent to the worker as they are) and a mask on its grid.
+    /// An image's original files (sent to the worker as they are) and a region of interest on its grid.
     Files {
         /// Identifies the image, so that a worker receives it once (change it when the image changes).
         key: String,
+        /// Names the exported files (`radlearn-features-<stem>-<config>.csv`); empty: after the first file.
+        stem: String,
         files: Arc<Vec<NamedBytes>>,
-        mask: Arc<LabelMap>,
+        roi: FeatureRoi,
     },
+}
+
+/// The region of interest of [`FeatureSource::Files`].
+#[derive(Clone)]
+pub enum FeatureRoi {
+    /// A mask file as opened (a label image on the image's grid, or an RTSTRUCT drawn on it by the worker) and the
+    /// label to use (`None`: the mask's only one).
+    File { file: Arc<NamedBytes>, label: Option<u8> },
+    /// A label map on the image's grid (an RTSTRUCT already drawn, the student's segmentation): only the voxels of
+    /// `label` (`None`: every non-zero voxel) are sent, as the box around them.
+    Labels { mask: Arc<LabelMap>, label: Option<u8> },
 }
 
 impl FeatureSource {
@@ -44,9 +57,19 @@ impl FeatureSource {
         }
     }
 
+    /// The image and the region of interest (kind and label), to tell when the student picks another one.
+    fn region_key(&self) -> String {
+        match self {
+            FeatureSource::Files { roi: FeatureRoi::File { label, .. }, .. } => format!("{} file {label:?}", self.key()),
+            FeatureSource::Files { roi: FeatureRoi::Labels { label, .. }, .. } => format!("{} labels {label:?}", self.key()),
+            FeatureSource::Dataset(_) => self.key(),
+        }
+    }
+
     fn file_stem(&self) -> String {
         match self {
             FeatureSource::Dataset(d) => d.id.clone(),
+            FeatureSource::Files { stem, .. } if !stem.is_empty() => stem.clone(),
             FeatureSource::Files { files, .. } => {
                 let name = files.first().map(|f| f.name.rsplit('/').next().unwrap_or(&f.name).to_string()).unwrap_or_default();
                 let stem: String =
@@ -185,15 +208,18 @@ impl Panel {
     }
 
     /// The image files and the mask of `source`, downloading a sample dataset once.
-    async fn inputs(self, job: u64, source: &FeatureSource) -> Result<(Arc<Vec<NamedBytes>>, MaskData), String> {
+    async fn inputs(self, job: u64, source: &FeatureSource) -> Result<(Arc<Vec<NamedBytes>>, MaskData, Option<u8>), String> {
         match source {
-            FeatureSource::Files { files, mask, .. } => {
-                let mask = MaskData::from_label_map(mask).ok_or_else(|| features_ui().no_input.to_string())?;
-                Ok((files.clone(), mask))
+            FeatureSource::Files { files, roi: FeatureRoi::File { file, label }, .. } => {
+                Ok((files.clone(), MaskData::File(file.as_ref().clone()), *label))
+            }
+            FeatureSource::Files { files, roi: FeatureRoi::Labels { mask, label }, .. } => {
+                let mask = MaskData::from_labels(mask, *label).ok_or_else(|| features_ui().empty_roi.to_string())?;
+                Ok((files.clone(), mask, *label))
             }
             FeatureSource::Dataset(d) => {
                 if let Some((_, files, mask)) = self.cache.with_value(|c| c.clone().filter(|c| c.0 == d.id)) {
-                    return Ok((files, MaskData::File(mask)));
+                    return Ok((files, MaskData::File(mask), None));
                 }
                 let mask_name = d.mask.clone().ok_or_else(|| format!("the sample “{}” has no mask", d.title))?;
                 let total = Some(d.total_bytes());
@@ -207,7 +233,7 @@ impl Panel {
                 let files = Arc::new(vec![NamedBytes { name: d.image.clone(), bytes: image }]);
                 let mask = NamedBytes { name: mask_name, bytes: mask };
                 self.cache.set_value(Some((d.id.clone(), files.clone(), mask.clone())));
-                Ok((files, MaskData::File(mask)))
+                Ok((files, MaskData::File(mask), None))
             }
         }
     }
@@ -220,7 +246,7 @@ impl Panel {
         self.shown.set(None);
         self.started.set_value(platform::now_ms());
         self.stem.set_value(source.file_stem());
-        let (files, mask) = match self.inputs(job, &source).await {
+        let (files, mask, label) = match self.inputs(job, &source).await {
             Ok(inputs) => inputs,
             Err(e) => {
                 if self.current(job) {
@@ -245,7 +271,7 @@ impl Panel {
         if self.worker_image.get_value().as_deref() != Some(key.as_str()) {
             requests.push(RequestRef::Image { job, files: files.as_slice() });
         }
-        requests.push(RequestRef::Extract { job, mask: &mask, label: None, config: &config });
+        requests.push(RequestRef::Extract { job, mask: &mask, label, config: &config });
         for r in requests {
             let sent = self.worker.with_value(|w| w.as_ref().map(|w| w.send(r)));
             match sent {
@@ -276,6 +302,9 @@ pub fn FeaturePanel(
     /// Called with every finished extraction.
     #[prop(optional)]
     on_done: Option<Callback<Computed>>,
+    /// Why there is nothing to compute while `source` is `None` (default: open an image and a mask first).
+    #[prop(optional, into)]
+    missing: Option<Signal<String>>,
 ) -> impl IntoView {
     let t = features_ui();
     let panel = Panel {
@@ -299,6 +328,17 @@ pub fn FeaturePanel(
         descriptions.iter().find(|(n, _)| *n == c).map(|(_, d)| d.clone()).unwrap_or_default()
     };
     let busy = move || panel.phase.get() != Phase::Idle;
+    // Another image or region: the results shown (or being computed) are of the previous one.
+    Effect::new(move |previous: Option<Option<String>>| {
+        let now = source.with(|s| s.as_ref().map(FeatureSource::region_key));
+        if previous.is_some_and(|p| p != now) {
+            if panel.phase.get_untracked() != Phase::Idle {
+                panel.stop();
+            }
+            panel.shown.set(None);
+        }
+        now
+    });
     let compute = move |_| {
         if let Some(s) = source.get_untracked() {
             spawn_local(panel.compute(s));
@@ -370,7 +410,10 @@ pub fn FeaturePanel(
                 </button>
             </div>
             <p class="feature-config-description muted" data-testid="feature-config-description">{description}</p>
-            {move || source.with(Option::is_none).then(|| view! { <p class="muted">{t.no_input}</p> })}
+            {move || source.with(Option::is_none).then(|| {
+                let text = missing.map(|m| m.get()).unwrap_or_else(|| t.no_input.to_string());
+                view! { <p class="muted feature-missing" data-testid="feature-missing">{text}</p> }
+            })}
             {status}
             {move || panel.stopped.get().then(|| view! { <p class="feature-stopped" data-testid="feature-stopped" role="status">{t.stopped}</p> })}
             {move || panel.error.get().map(|e| view! {

@@ -2,6 +2,7 @@
 //! components. An unknown widget or bad parameters show an authoring error in the page.
 
 pub mod features;
+mod image_exercises;
 pub mod segment;
 pub mod viewer;
 mod window_level;
@@ -26,6 +27,8 @@ pub fn WidgetHost(
     let body = match exercise.params {
         Ok(WidgetParams::WindowLevel(p)) => view! { <window_level::WindowLevel params=p/> }.into_any(),
         Ok(WidgetParams::FeatureTable(p)) => view! { <features::FeatureTable params=p lesson=lesson/> }.into_any(),
+        Ok(WidgetParams::ImageViewer(p)) => view! { <image_exercises::ImageViewerExercise params=p/> }.into_any(),
+        Ok(WidgetParams::Segmentation(p)) => view! { <image_exercises::SegmentationExercise params=p lesson=lesson/> }.into_any(),
         // A widget this build does not know (the registry is newer than the app).
         Ok(_) => view! { <WidgetError message=format!("{} `{}` {}", t.widget, exercise.widget, t.widget_unavailable)/> }.into_any(),
         Err(message) => view! {

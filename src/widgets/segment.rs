@@ -64,6 +64,59 @@ struct RoiSummary {
     histogram: Result<(Vec<usize>, f64, f64), String>,
 }
 
+/// A label of the reference as a 0/1 mask (holding the reference keeps its address unique for the cache).
+#[derive(Clone)]
+struct BinaryReference {
+    from: Arc<LabelMap>,
+    label: u8,
+    mask: Arc<LabelMap>,
+    count: usize,
+}
+
+/// The tools the panel offers: all of them in the Image Lab, those an exercise allows in a lesson.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SegmentTools {
+    pub threshold: bool,
+    pub otsu: bool,
+    pub region_growing: bool,
+    pub brush: bool,
+    pub eraser: bool,
+    pub fill_holes: bool,
+    pub largest_component: bool,
+}
+
+impl SegmentTools {
+    pub const ALL: SegmentTools = SegmentTools {
+        threshold: true,
+        otsu: true,
+        region_growing: true,
+        brush: true,
+        eraser: true,
+        fill_holes: true,
+        largest_component: true,
+    };
+
+    /// The tools named as in `radlearn_course::widgets::SEGMENTATION_TOOLS`.
+    pub fn from_names(names: &[String]) -> Self {
+        let has = |n: &str| names.iter().any(|x| x == n);
+        SegmentTools {
+            threshold: has("threshold"),
+            otsu: has("otsu"),
+            region_growing: has("region-growing"),
+            brush: has("brush"),
+            eraser: has("eraser"),
+            fill_holes: has("fill-holes"),
+            largest_component: has("largest-component"),
+        }
+    }
+}
+
+impl Default for SegmentTools {
+    fn default() -> Self {
+        Self::ALL
+    }
+}
+
 /// The segmentation state of one image: a `Copy` handle of signals.
 #[derive(Clone, Copy)]
 pub struct SegmentState {
@@ -74,9 +127,15 @@ pub struct SegmentState {
     /// The reference mask (the page's mask panel) and whether it is drawn as an outline.
     reference: RwSignal<Option<Arc<LabelMap>>>,
     reference_outline: RwSignal<bool>,
+    /// Whether the reference was switched to an outline already.
+    outlined: StoredValue<bool>,
     reference_label: RwSignal<u8>,
+    /// The reference's chosen label as a 0/1 mask, with its voxel count, for the reference and label it was made from.
+    reference_cache: StoredValue<Option<BinaryReference>>,
     history: StoredValue<History>,
     stroke: StoredValue<Option<Stroke>>,
+    /// Voxels of the student's mask after the last finished edit.
+    count: RwSignal<usize>,
     /// Undo and redo steps available.
     steps: RwSignal<(usize, usize)>,
     /// Incremented by every finished edit: the measures follow it.
@@ -135,9 +194,12 @@ impl SegmentState {
             preview: RwSignal::new(None),
             reference,
             reference_outline,
+            outlined: StoredValue::new(false),
             reference_label: RwSignal::new(first_label),
+            reference_cache: StoredValue::new(None),
             history: StoredValue::new(History::default()),
             stroke: StoredValue::new(None),
+            count: RwSignal::new(0),
             steps: RwSignal::new((0, 0)),
             revision: RwSignal::new(0),
             busy: RwSignal::new(false),
@@ -172,9 +234,37 @@ impl SegmentState {
         self.volume.try_get_value()
     }
 
-    /// Voxels of the student's mask.
+    /// Compares the student's mask with label `label` of the reference (an exercise fixes it).
+    pub fn set_reference_label(self, label: u8) {
+        self.reference_label.set(label);
+    }
+
+    /// True while a tool is running.
+    pub fn busy(self) -> bool {
+        self.busy.get()
+    }
+
+    /// The Dice of the student's mask against the reference's chosen label, computed now: `None` without a reference or
+    /// before the first edit.
+    pub fn dice_now(self) -> Option<Result<f64, String>> {
+        let (reference, _) = self.reference_binary()?;
+        let student = self.mask.get_untracked()?;
+        Some(dice(&student, &reference).map_err(|e| sentence(&e.to_string())))
+    }
+
+    /// The student's mask (`None` before the first edit; every tool writes 0 or 1), e.g. as a region for features.
+    pub fn student_mask(self) -> Signal<Option<Arc<LabelMap>>> {
+        self.mask.into()
+    }
+
+    /// Voxels of the student's mask after the last finished edit (the count the panel shows).
+    pub fn student_voxels(self) -> Signal<usize> {
+        self.count.into()
+    }
+
+    /// Voxels of the student's mask after the last finished edit.
     fn student_count(self) -> usize {
-        self.mask.with(|m| m.as_ref().map_or(0, |m| m.count()))
+        self.count.get()
     }
 
     /// Runs `f` on the student's mask (created empty on the image grid if there is none yet) and the history.
@@ -193,9 +283,14 @@ impl SegmentState {
         if let Some(steps) = self.history.try_with_value(|h| h.steps()) {
             self.steps.try_set(steps);
         }
+        if let Some(n) = self.mask.try_with_untracked(|m| m.as_ref().map_or(0, |m| m.count())) {
+            self.count.try_set(n);
+        }
         self.revision.try_update(|r| *r = r.wrapping_add(1));
         self.previewing.try_set(false);
-        if self.reference.with_untracked(|r| r.is_some()) && !self.reference_outline.get_untracked() {
+        // Once per image: the student may turn the fill back on.
+        if self.reference.with_untracked(|r| r.is_some()) && self.count.get_untracked() > 0 && !self.outlined.get_value() {
+            self.outlined.set_value(true);
             self.reference_outline.set(true);
         }
     }
@@ -369,24 +464,33 @@ impl SegmentState {
         });
     }
 
-    /// The reference's chosen label as a 0/1 mask.
-    fn reference_binary(self) -> Option<LabelMap> {
-        let l = self.reference_label.get_untracked();
-        self.reference.with_untracked(|r| {
-            r.as_ref().map(|r| LabelMap {
-                geometry: r.geometry.clone(),
-                data: r.data.iter().map(|&v| u8::from(v == l)).collect(),
-                names: Vec::new(),
-            })
-        })
+    /// The reference's chosen label as a 0/1 mask and its voxel count, made once per reference and label.
+    fn reference_binary(self) -> Option<(Arc<LabelMap>, usize)> {
+        let label = self.reference_label.get_untracked();
+        let from = self.reference.get_untracked()?;
+        let cached = self.reference_cache.try_with_value(|c| {
+            c.as_ref().filter(|c| Arc::ptr_eq(&c.from, &from) && c.label == label).map(|c| (c.mask.clone(), c.count))
+        })?;
+        if cached.is_some() {
+            return cached;
+        }
+        let mask = LabelMap {
+            geometry: from.geometry.clone(),
+            data: from.data.iter().map(|&v| u8::from(v == label)).collect(),
+            names: Vec::new(),
+        };
+        let count = mask.count();
+        let mask = Arc::new(mask);
+        self.reference_cache.try_set_value(Some(BinaryReference { from, label, mask: mask.clone(), count }));
+        Some((mask, count))
     }
 
     fn compare(self) -> Option<Result<Comparison, String>> {
-        let reference = self.reference_binary()?;
+        let (reference, nr) = self.reference_binary()?;
         let student = self.mask.get_untracked()?;
         let v = self.volume()?;
         let voxel_ml = v.geometry.spacing.iter().product::<f64>() / 1000.0;
-        let (ns, nr) = (student.count(), reference.count());
+        let ns = self.count.get_untracked();
         Some(dice(&student, &reference).map_err(|e| sentence(&e.to_string())).map(|d| Comparison {
             dice: d,
             hd95: if ns > 0 && nr > 0 { hausdorff95(&student, &reference).ok() } else { None },
@@ -397,13 +501,12 @@ impl SegmentState {
 
     fn summary(self) -> Option<Result<RoiSummary, String>> {
         let v = self.volume()?;
-        let student = self.mask.get_untracked().filter(|m| m.count() > 0);
+        // Every tool writes 0 or 1, so the student's mask is its own region of interest, label 1.
+        let student = self.mask.get_untracked().filter(|_| self.count.get_untracked() > 0);
         let of_student = student.is_some();
         let roi = match student {
-            Some(m) => {
-                LabelMap { geometry: m.geometry.clone(), data: m.data.iter().map(|&l| u8::from(l != 0)).collect(), names: Vec::new() }
-            }
-            None => self.reference_binary().filter(|m| m.count() > 0)?,
+            Some(m) => m,
+            None => self.reference_binary().filter(|(_, n)| *n > 0)?.0,
         };
         let stats = match roi_stats(&v, &roi, 1) {
             Ok(s) => s,
@@ -543,9 +646,21 @@ fn input_value(ev: &leptos::ev::Event) -> String {
 
 /// The segmentation panel, with the comparison and the ROI statistics beside it.
 #[component]
-pub fn SegmentPanel(state: SegmentState) -> impl IntoView {
+pub fn SegmentPanel(
+    state: SegmentState,
+    /// The tools offered (default: all).
+    #[prop(optional)]
+    tools: Option<SegmentTools>,
+    /// For a lesson: no ROI statistics and no choice of the reference's label.
+    #[prop(optional)]
+    compact: bool,
+    /// Shown under the comparison (an exercise's check).
+    #[prop(optional, into)]
+    check: Option<ViewFn>,
+) -> impl IntoView {
     let t = segment_ui();
     let s = state;
+    let tools = tools.unwrap_or_default();
     let unit = if s.volume.with_value(|v| v.meta.units.as_deref() == Some("HU")) { " HU" } else { "" };
     let voxel_ml = s.volume.with_value(|v| v.geometry.spacing.iter().product::<f64>() / 1000.0);
 
@@ -652,12 +767,12 @@ pub fn SegmentPanel(state: SegmentState) -> impl IntoView {
     let segmentation = view! {
         <section class="lab-card seg-panel" data-testid="segment-panel" aria-busy=move || s.busy.get().to_string()>
             <h2>{t.title}</h2>
-            <p class="muted">{t.intro}</p>
+            {(!compact).then(|| view! { <p class="muted">{t.intro}</p> })}
             <div class="seg-row" role="group" aria-label=t.tools>
                 <span class="muted">{t.tools}</span>
-                {tool_button(Tool::Seed, t.seed, "tool-seed")}
-                {tool_button(Tool::Brush, t.brush, "tool-brush")}
-                {tool_button(Tool::Erase, t.eraser, "tool-erase")}
+                {tools.region_growing.then(|| tool_button(Tool::Seed, t.seed, "tool-seed"))}
+                {tools.brush.then(|| tool_button(Tool::Brush, t.brush, "tool-brush"))}
+                {tools.eraser.then(|| tool_button(Tool::Erase, t.eraser, "tool-erase"))}
             </div>
             <div class="seg-row">
                 <button type="button" class="secondary" data-testid="seg-undo" prop:disabled=move || s.steps.get().0 == 0
@@ -673,6 +788,7 @@ pub fn SegmentPanel(state: SegmentState) -> impl IntoView {
             </p>
             {move || s.error.get().map(|e| view! { <p class="file-problems" role="alert" data-testid="seg-error">{e}</p> })}
 
+            {(tools.threshold || tools.otsu || tools.region_growing).then(|| view! {
             <fieldset class="seg-group">
                 <legend>{t.threshold}</legend>
                 <div class="seg-row">
@@ -680,12 +796,18 @@ pub fn SegmentPanel(state: SegmentState) -> impl IntoView {
                     <label>{t.to}" "<input type="number" step="any" data-testid="thr-hi" prop:value=move || s.hi.get().to_string() on:input=on_hi/>{unit}</label>
                 </div>
                 <div class="seg-row">
-                    <button type="button" class="secondary" data-testid="thr-otsu" on:click=move |_| s.otsu()>{t.otsu}</button>
-                    <button type="button" data-testid="thr-apply" on:click=move |_| s.apply_threshold()>{t.apply_threshold}</button>
+                    {tools.otsu.then(|| view! {
+                        <button type="button" class="secondary" data-testid="thr-otsu" on:click=move |_| s.otsu()>{t.otsu}</button>
+                    })}
+                    {tools.threshold.then(|| view! {
+                        <button type="button" data-testid="thr-apply" on:click=move |_| s.apply_threshold()>{t.apply_threshold}</button>
+                    })}
                 </div>
                 {move || s.previewing.get().then(|| view! { <p class="muted seg-note" data-testid="thr-preview">{t.preview_note}</p> })}
             </fieldset>
+            })}
 
+            {tools.region_growing.then(|| view! {
             <fieldset class="seg-group">
                 <legend>{t.region_growing}</legend>
                 <p class="muted seg-note">{t.grow_help}</p>
@@ -719,7 +841,9 @@ pub fn SegmentPanel(state: SegmentState) -> impl IntoView {
                     " "{t.add_to_mask}
                 </label>
             </fieldset>
+            })}
 
+            {(tools.brush || tools.eraser).then(|| view! {
             <fieldset class="seg-group">
                 <legend>{t.brush}" / "{t.eraser}</legend>
                 <label>{t.brush_size}" "
@@ -728,10 +852,15 @@ pub fn SegmentPanel(state: SegmentState) -> impl IntoView {
                 </label>
                 <p class="muted seg-note">{t.brush_help}</p>
             </fieldset>
+            })}
 
             <div class="seg-row" role="group" aria-label=t.clean_up>
-                <button type="button" class="secondary" data-testid="seg-fill" on:click=move |_| s.clean(|m| fill_holes(m, false))>{t.fill_holes}</button>
-                <button type="button" class="secondary" data-testid="seg-largest" on:click=move |_| s.clean(|m| largest_component(m, Connectivity::Faces))>{t.largest}</button>
+                {tools.fill_holes.then(|| view! {
+                    <button type="button" class="secondary" data-testid="seg-fill" on:click=move |_| s.clean(|m| fill_holes(m, false))>{t.fill_holes}</button>
+                })}
+                {tools.largest_component.then(|| view! {
+                    <button type="button" class="secondary" data-testid="seg-largest" on:click=move |_| s.clean(|m| largest_component(m, Connectivity::Faces))>{t.largest}</button>
+                })}
                 <button type="button" class="secondary" data-testid="seg-clear" on:click=move |_| s.clear()>{t.clear}</button>
             </div>
             <div class="seg-row">
@@ -766,8 +895,8 @@ pub fn SegmentPanel(state: SegmentState) -> impl IntoView {
                 <dl class="seg-metrics">
                     <div><dt>{t.dice}</dt><dd data-testid="metric-dice">{cell(num(c.dice, 3))}</dd></div>
                     <div><dt>{t.hd95}</dt><dd data-testid="metric-hd95">{cell(c.hd95.map(|h| format!("{} mm", num(h, 1))).unwrap_or_else(|| t.not_available.into()))}</dd></div>
-                    <div><dt>{t.volume}" · "{t.student}</dt><dd data-testid="metric-student-ml">{format!("{:.1} mL", c.student_ml)}</dd></div>
-                    <div><dt>{t.volume}" · "{t.reference}</dt><dd data-testid="metric-reference-ml">{format!("{:.1} mL", c.reference_ml)}</dd></div>
+                    <div><dt>{t.student_volume}</dt><dd data-testid="metric-student-ml">{format!("{:.1} mL", c.student_ml)}</dd></div>
+                    <div><dt>{t.reference_volume}</dt><dd data-testid="metric-reference-ml">{format!("{:.1} mL", c.reference_ml)}</dd></div>
                 </dl>
             }
             .into_any(),
@@ -821,7 +950,7 @@ pub fn SegmentPanel(state: SegmentState) -> impl IntoView {
         <div class="seg-measures">
             <section class="lab-card" data-testid="comparison-panel">
                 <h2>{t.comparison}</h2>
-                {move || s.reference.with(|r| r.is_some()).then(|| view! {
+                {move || (!compact && s.reference.with(|r| r.is_some())).then(|| view! {
                     <label class="seg-row">{t.reference}" "
                         <select data-testid="reference-label" on:change=move |ev| {
                             if let Ok(l) = input_value(&ev).parse::<u8>() { s.reference_label.set(l) }
@@ -829,7 +958,9 @@ pub fn SegmentPanel(state: SegmentState) -> impl IntoView {
                     </label>
                 })}
                 {comparison_view}
+                {check.map(|c| c.run())}
             </section>
+            {(!compact).then(|| view! {
             <section class="lab-card" data-testid="stats-panel">
                 <h2>{t.stats}</h2>
                 <div class="seg-row" role="group" aria-label=t.discretisation>
@@ -853,11 +984,12 @@ pub fn SegmentPanel(state: SegmentState) -> impl IntoView {
                 </div>
                 {stats_view}
             </section>
+            })}
         </div>
     };
 
     view! {
-        <div class="seg-layout">
+        <div class="seg-layout" class:compact=compact>
             {segmentation}
             {measures}
         </div>

@@ -197,13 +197,17 @@ fn draw(el: &web_sys::HtmlCanvasElement, buf: &mut Buffers, f: &Frame) -> Result
     let has_labels = mask.is_some_and(|m| layout.extract(&m.data, slice, labels));
     let overlay = has_labels.then_some(Overlay { labels, style: f.style, opacity: f.opacity, outline: f.outline });
     rgba.resize(values.len() * 4, 0);
-    if !compose(values, layout.width, &f.window, overlay.as_ref(), rgba) {
+    // The student's mask (or a preview), filled, goes under the reference so that an outlined reference stays visible.
+    let layer = f.layer.filter(|(m, _)| m.data.len() == f.volume.data.len() && layout.extract(&m.data, slice, layer_labels));
+    let under = if layer.is_some() { None } else { overlay.as_ref() };
+    if !compose(values, layout.width, &f.window, under, rgba) {
         return Err("the slice could not be composed".into());
     }
-    if let Some((layer, style)) = f.layer.filter(|(m, _)| m.data.len() == f.volume.data.len()) {
-        if layout.extract(&layer.data, slice, layer_labels) {
-            let top = Overlay { labels: layer_labels, style, opacity: f.opacity.max(0.3), outline: false };
-            blend_overlay(&top, layout.width, rgba);
+    if let Some((_, style)) = layer {
+        let student = Overlay { labels: layer_labels, style, opacity: f.opacity.max(0.3), outline: false };
+        blend_overlay(&student, layout.width, rgba);
+        if let Some(reference) = overlay.as_ref() {
+            blend_overlay(reference, layout.width, rgba);
         }
     }
     let (w, h) = (layout.width as u32, layout.height as u32);
@@ -271,14 +275,28 @@ pub fn Viewer(
     /// The student's mask and the editing tools, when the page has a segmentation panel.
     #[prop(optional)]
     editing: Option<Editing>,
+    /// The window (centre, width) shown first and on Reset; the automatic window if `None`.
+    #[prop(optional_no_strip)]
+    initial_window: Option<(f32, f32)>,
+    /// The axial slice shown first and on Reset (voxel index across the axial view, clamped); the middle one if `None`.
+    #[prop(optional_no_strip)]
+    initial_slice: Option<usize>,
+    /// A layout for a lesson column: a large axial view with the other two beside it.
+    #[prop(optional)]
+    compact: bool,
 ) -> impl IntoView {
     let t = ui();
     let layouts = SliceLayout::all(&volume.geometry);
     let dims = volume.geometry.dims;
-    let centre_voxel = dims.map(|d| d / 2);
+    let mut centre_voxel = dims.map(|d| d / 2);
+    if let (Some(s), Some(axial)) = (initial_slice, layouts.iter().find(|l| l.plane == Plane::Axial)) {
+        let a = axial.normal_axis;
+        centre_voxel[a] = s.min(dims[a].saturating_sub(1));
+    }
     let cursor = RwSignal::new(centre_voxel);
     let auto = auto_window(&volume);
-    let window = RwSignal::new((auto.centre(), auto.width()));
+    let start_window = initial_window.unwrap_or((auto.centre(), auto.width()));
+    let window = RwSignal::new(start_window);
     let transforms =
         [RwSignal::new(ViewTransform::default()), RwSignal::new(ViewTransform::default()), RwSignal::new(ViewTransform::default())];
     let tool = editing.map(|e| e.tool).unwrap_or_else(|| RwSignal::new(Tool::Crosshair));
@@ -391,7 +409,7 @@ pub fn Viewer(
             tr.set(ViewTransform::default());
         }
         cursor.set(centre_voxel);
-        window.set((auto.centre(), auto.width()));
+        window.set(start_window);
     };
 
     let views = Plane::ALL
@@ -611,7 +629,7 @@ pub fn Viewer(
     };
 
     view! {
-        <section class="viewer" data-testid="viewer" aria-label=t.lab_viewer
+        <section class="viewer" class:compact=compact data-testid="viewer" aria-label=t.lab_viewer
             data-render-ms=move || format!("{:.2}", render_ms.get())>
             <div class="viewer-toolbar">
                 <div class="presets" role="group" aria-label=t.presets>

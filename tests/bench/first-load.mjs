@@ -12,7 +12,9 @@ const LESSON = process.env.LESSON || 'what-is-a-medical-image';
 const dist = distDir();
 
 // 1. Transfer size of the shell: everything index.html loads before the first lesson (wasm, js, css, html).
-const shell = fs.readdirSync(dist).filter((f) => /\.(wasm|js|css|html)$/.test(f));
+// The feature worker (radlearn-worker*) is only fetched when a student computes features, so it is not shell.
+const shell = fs.readdirSync(dist).filter((f) => /\.(wasm|js|css|html)$/.test(f) && !f.startsWith('radlearn-worker'));
+const worker = fs.readdirSync(dist).filter((f) => f.startsWith('radlearn-worker'));
 let raw = 0, gz = 0, br = 0;
 const rows = shell.map((f) => {
   const buf = fs.readFileSync(path.join(dist, f));
@@ -28,6 +30,8 @@ console.log(`  ${'total'.padEnd(28)} raw ${kb(raw).padStart(7)}  gzip ${kb(gz).p
 // JupyterLite + scikit-learn: about 27-30 MB before the first cell runs (its own package sizes; not measured here).
 const JUPYTERLITE_MB = 27;
 console.log(`  vs JupyterLite + scikit-learn (~${JUPYTERLITE_MB} MB, stated, not measured): ${(JUPYTERLITE_MB * 1024 * 1024 / gz).toFixed(0)}x smaller (gzip)`);
+const workerGz = worker.reduce((n, f) => n + zlib.gzipSync(fs.readFileSync(path.join(dist, f)), { level: 9 }).length, 0);
+console.log(`Feature worker, fetched on the first Compute (not shell): gzip ${kb(workerGz)} KiB`);
 
 // 2. Time to the first lesson rendered: cold context each run, served gzip-compressed.
 const server = await serve(dist, { gzip: true });

@@ -13,18 +13,21 @@ fs.mkdirSync(ARTIFACTS, { recursive: true });
 const HEADER = 'family_code,feature_code,aggregation_code,variant,family,feature,value';
 const PHANTOM = path.resolve('static/data/ibsi-digital-phantom');
 
+const OWN = path.resolve('crates/engine/tests/data/ibsi-digital-phantom');
+
 /** The command line's CSV for the digital phantom with the default configuration (the native engine). */
-function cliCsv() {
-  const args = ['features', '--image', path.join(PHANTOM, 'image.nii.gz'), '--mask', path.join(PHANTOM, 'mask.nii.gz'), '--config', 'default'];
+function cliCsv(image = path.join(PHANTOM, 'image.nii.gz'), mask = path.join(PHANTOM, 'mask.nii.gz')) {
+  const args = ['features', '--image', image, '--mask', mask, '--config', 'default'];
   const bin = [process.env.RADLEARN_BIN, 'target/release/radlearn', 'target/debug/radlearn'].find((b) => b && fs.existsSync(b));
   if (bin) return execFileSync(bin, args, { encoding: 'utf8' });
   return execFileSync('cargo', ['run', '--quiet', '-p', 'radlearn', '--', ...args], { encoding: 'utf8' });
 }
 const rowOf = (csv, code) => csv.split('\n').find((l) => l.split(',')[1] === code);
 
-let server, browser, ctx, cli;
+let server, browser, ctx, cli, cliOwn;
 before(async () => {
   cli = cliCsv();
+  cliOwn = cliCsv(path.join(OWN, 'phantom.nii.gz'), path.join(OWN, 'mask.nii.gz'));
   server = await serve();
   browser = await launch();
   ctx = await watchedPage(browser, server.origin, { viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' });
@@ -151,6 +154,94 @@ test('Stop terminates a computation on the CT phantom; the panel is idle, and co
   const volume = Number(await page.locator('tr[data-code="RNU0"]').getAttribute('data-value'));
   assert.ok(volume > 300_000 && volume < 400_000, `the GTV's mesh volume in mm³: ${volume}`);
   await shot(page, '33-features-ct');
+});
+
+/** Text of an element with its whitespace collapsed. */
+const text = async (locator) => (await locator.textContent()).replace(/\s+/g, ' ').trim();
+const valueOf = async (page, code) => Number(await page.locator(`tr[data-code="${code}"]`).getAttribute('data-value'));
+
+/** Opens the student's own files in the lab (a fresh page). */
+async function openOwn(page, file) {
+  await page.goto('about:blank');
+  await page.goto(`${server.origin}/#/lab`);
+  await page.getByTestId('pick-files').setInputFiles(file);
+  await page.getByTestId('viewer').waitFor({ timeout: 30_000 });
+}
+
+test('own files: the digital phantom opened by the pickers gives the command line\'s values', async () => {
+  const { page } = ctx;
+  await openOwn(page, path.join(OWN, 'phantom.nii.gz'));
+  // No mask and no segmentation: nothing to compute, and the panel says why.
+  assert.match(await text(page.getByTestId('feature-missing')), /no region of interest yet: open a mask/);
+  assert.equal(await page.getByTestId('feature-compute').isEnabled(), false);
+  await page.getByTestId('pick-mask').setInputFiles(path.join(OWN, 'mask.nii.gz'));
+  await page.getByTestId('feature-region-text').waitFor();
+  assert.equal(await text(page.getByTestId('feature-region-text')), 'Region: Label 1 (reference)');
+  assert.equal(await page.getByTestId('feature-missing').count(), 0);
+  await page.getByTestId('feature-compute').click();
+  await page.getByTestId('feature-results').waitFor({ timeout: 60_000 });
+  assert.equal(await page.getByTestId('feature-error').count(), 0);
+  const expected = Number(rowOf(cliOwn, 'RNU0').split(',')[6]);
+  const shown = await valueOf(page, 'RNU0');
+  assert.ok(Math.abs(shown - expected) <= 1e-9 * Math.abs(expected), `RNU0 ${shown} vs the CLI's ${expected}`);
+  assert.equal(await page.locator('.feature-table tbody tr').count(), cliOwn.trim().split('\n').length - 1);
+  assert.match(await text(page.getByTestId('feature-summary')), / 74 voxels in the region of interest, label 1$/);
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('feature-csv').click()]);
+  assert.equal(csv.suggestedFilename(), 'radlearn-features-phantom-default.csv');
+  await page.getByTestId('lab-features').scrollIntoViewIfNeeded();
+  await shot(page, '34-features-own-files');
+});
+
+test('own segmentation: a threshold on the digital phantom as the region; messages when it is empty', async () => {
+  const { page } = ctx;
+  await openOwn(page, path.join(OWN, 'phantom.nii.gz'));
+  const info = await text(page.getByTestId('image-info'));
+  const [sx, sy, sz] = info.match(/([\d.]+) × ([\d.]+) × ([\d.]+) mm/).slice(1).map(Number);
+  const voxelMm3 = sx * sy * sz;
+  assert.equal(voxelMm3, 8);
+  // A threshold: 4 … 9.
+  await page.getByTestId('thr-lo').fill('4');
+  await page.getByTestId('thr-hi').fill('9');
+  await page.getByTestId('thr-apply').click();
+  await page.waitForFunction(() => /Your mask: \d+ voxels/.test(document.querySelector('[data-testid=seg-volume]')?.textContent || ''));
+  const voxels = Number((await text(page.getByTestId('seg-volume'))).match(/(\d+) voxels/)[1]);
+  assert.ok(voxels > 0 && voxels < 80, `${voxels} voxels of 80`);
+  await page.getByTestId('feature-region-text').waitFor();
+  assert.equal(await text(page.getByTestId('feature-region-text')), 'Region: My segmentation');
+  await page.getByTestId('feature-compute').click();
+  await page.getByTestId('feature-results').waitFor({ timeout: 60_000 });
+  assert.equal(await page.getByTestId('feature-error').count(), 0);
+  assert.equal(await valueOf(page, 'YEKZ'), voxels * voxelMm3, 'voxel-counting volume = voxels × voxel volume');
+  assert.match(await text(page.getByTestId('feature-summary')), new RegExp(` ${voxels} voxels in the region of interest, label 1$`));
+  await page.getByTestId('lab-features').scrollIntoViewIfNeeded();
+  await shot(page, '35-features-own-segmentation');
+
+  // An empty segmentation and no mask: the panel says so and cannot compute.
+  await page.getByTestId('seg-clear').click();
+  await page.getByTestId('feature-missing').waitFor();
+  assert.match(await text(page.getByTestId('feature-missing')), /Your segmentation is empty/);
+  assert.equal(await page.getByTestId('feature-compute').isEnabled(), false);
+  assert.equal(await page.getByTestId('feature-results').count(), 0, 'the results of a region that is gone are not shown');
+
+  // The reference and the segmentation: the student chooses; each gives its own values.
+  await page.getByTestId('pick-mask').setInputFiles(path.join(OWN, 'mask.nii.gz'));
+  await page.getByTestId('feature-region-text').waitFor();
+  await page.getByTestId('thr-apply').click();
+  const region = page.getByTestId('feature-region');
+  await region.waitFor();
+  assert.deepEqual(await region.locator('option').allInnerTexts(), ['Label 1 (reference)', 'My segmentation']);
+  assert.equal(await region.inputValue(), 'reference-1');
+  await region.selectOption('mine');
+  await page.getByTestId('feature-compute').click();
+  await page.getByTestId('feature-results').waitFor({ timeout: 60_000 });
+  assert.equal(await valueOf(page, 'YEKZ'), voxels * voxelMm3);
+  await region.selectOption('reference-1');
+  assert.equal(await page.getByTestId('feature-results').count(), 0, 'another region clears the results');
+  await page.getByTestId('feature-compute').click();
+  await page.getByTestId('feature-results').waitFor({ timeout: 60_000 });
+  assert.equal(await valueOf(page, 'YEKZ'), Number(rowOf(cliOwn, 'YEKZ').split(',')[6]));
+  await page.getByTestId('lab-features').scrollIntoViewIfNeeded();
+  await shot(page, '36-features-region-choice');
 });
 
 test('no console error and no request outside the origin', () => {

@@ -187,6 +187,10 @@ test('own files: NIfTI image and mask, a DICOM series with its RTSTRUCT, and a b
   assert.match(await page.getByTestId('image-info').innerText(), /204 × 201 × 60 voxels .* DICOM · HU/);
   assert.match(await text(page.getByTestId('mask-panel')), /GTV-1 · \d+ voxels/);
   assert.equal(await page.getByTestId('file-problems').count(), 0);
+  // The RTSTRUCT's regions are the feature panel's regions, by name.
+  const regions = await page.getByTestId('lab-features').locator('.feature-region').innerText();
+  assert.match(regions, /GTV-1 \(reference\)/);
+  assert.equal(await page.getByTestId('feature-compute').isEnabled(), true);
   await shot(page, '17-lab-dicom-rtstruct');
 });
 

@@ -75,6 +75,7 @@ test('segmenting the tumour reaches a Dice of 0.7 against GTV-1; brush, undo, re
   await page.getByTestId('thr-hi').fill('250');
   await page.getByTestId('thr-preview').waitFor();
   await page.waitForTimeout(400);
+  await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, '40-seg-threshold-preview');
 
   // Region growing from a seed in the tumour, inside the range, at most 45 mm from the seed.
@@ -124,14 +125,14 @@ test('segmenting the tumour reaches a Dice of 0.7 against GTV-1; brush, undo, re
   await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, '41-seg-grown');
   await page.getByTestId('comparison-panel').evaluate((e) => e.scrollIntoView({ block: 'start' }));
-  await shot(page, '42-seg-comparison-stats-32-bins');
+  await shot(page, '42-seg-comparison');
+  await page.getByTestId('stats-panel').screenshot({ path: path.join(ARTIFACTS, '42-seg-stats-32-bins.png') });
   await page.getByTestId('bin-mode').selectOption('size');
   await page.getByTestId('bin-value').fill('10');
   await page.getByTestId('bin-value').press('Tab');
   await waitText(page, 'hist-caption', /bins of 10\.00 HU$/);
   assert.notEqual(await page.getByTestId('roi-histogram').getAttribute('data-bins'), '32');
-  await page.getByTestId('comparison-panel').evaluate((e) => e.scrollIntoView({ block: 'start' }));
-  await shot(page, '43-seg-stats-bin-size-10');
+  await page.getByTestId('stats-panel').screenshot({ path: path.join(ARTIFACTS, '43-seg-stats-bin-size-10.png') });
   await page.getByTestId('bin-value').fill('0.01');
   await page.getByTestId('bin-value').press('Tab');
   await page.getByTestId('hist-error').waitFor();
@@ -202,6 +203,13 @@ test('segmenting the tumour reaches a Dice of 0.7 against GTV-1; brush, undo, re
   const before = await volumeMl(page);
   await page.mouse.click(a.x, a.y);
   assert.equal(await volumeMl(page), before);
+
+  // Otsu sets the threshold range (its lower bound separates air and lung from tissue) and previews it.
+  await page.getByTestId('thr-otsu').click();
+  await page.getByTestId('thr-preview').waitFor();
+  const otsu = Number(await page.getByTestId('thr-lo').inputValue());
+  assert.ok(otsu > -900 && otsu < -100, `Otsu threshold ${otsu}`);
+  assert.equal(Number(await page.getByTestId('thr-hi').inputValue()) > 1000, true, 'up to the brightest voxel');
 
   assert.deepEqual(log.foreign, [], 'requests outside the origin');
   assert.deepEqual(log.errors, [], 'console errors');

@@ -514,9 +514,9 @@ fn exercise(ctx: &mut Ctx<'_>, line: usize, text: &str, seen: &mut HashSet<Strin
         None => String::new(),
     };
     let mut params = check_widget(&widget, &table);
-    if let Ok(crate::widgets::WidgetParams::FeatureTable(p)) = &params {
-        if let Some(c) = p.check.as_ref().filter(|c| !seen.insert(c.id.clone())) {
-            params = Err(format!("`id`: a quiz or exercise of this lesson already uses the id \"{}\"; ids must be unique", c.id));
+    if let Some(id) = params.as_ref().ok().and_then(|p| p.graded_id()).map(str::to_string) {
+        if !seen.insert(id.clone()) {
+            params = Err(format!("`id`: a quiz or exercise of this lesson already uses the id \"{id}\"; ids must be unique"));
         }
     }
     if let Err(msg) = &params {

@@ -34,7 +34,25 @@ pub const WIDGETS: &[WidgetInfo] = &[
                  question = \"..\" (the student types the value) and/or expected = <number> (without question: the computed \
                  value is checked), tolerance = <number>; caption = \"..\"",
     },
+    WidgetInfo {
+        name: "image-viewer",
+        summary: "The Image Lab's multiplanar viewer on a sample dataset, downloaded when the student opens it.",
+        params: "dataset = \"<id in static/data/datasets.json>\"; preset = \"lung\"|\"mediastinum\"|\"soft-tissue\"|\"bone\"|\"brain\"; \
+                 mask = true|false (show the reference mask); slice = <axial voxel index z, from 0>; caption = \"..\"",
+    },
+    WidgetInfo {
+        name: "segmentation",
+        summary: "The Image Lab's segmentation task on a sample dataset: the student segments with the allowed tools and sees \
+                  the Dice against a reference label; optionally graded (Dice at least a target), saved like a quiz answer.",
+        params: "dataset = \"<id in static/data/datasets.json>\"; preset = \"lung\"|..; tools = [\"threshold\", \"otsu\", \
+                 \"region-growing\", \"brush\", \"eraser\", \"fill-holes\", \"largest-component\"] (default: all); \
+                 reference_label = <label value, default 1>; slice = <axial voxel index z, from 0>; and to grade: id = \"..\", \
+                 target_dice = <0..1>; caption = \"..\"",
+    },
 ];
+
+/// The tools a `segmentation` exercise can allow, in the order the panel shows them.
+pub const SEGMENTATION_TOOLS: &[&str] = &["threshold", "otsu", "region-growing", "brush", "eraser", "fill-holes", "largest-component"];
 
 /// The built-in feature configurations of `radlearn_engine::config::BUILTINS` (a test keeps both lists equal).
 pub const FEATURE_CONFIGS: &[&str] = &["default", "ibsi-A", "ibsi-B", "ibsi-C", "ibsi-D", "ibsi-E", "digital-phantom"];
@@ -55,6 +73,29 @@ pub fn dataset_ids() -> Vec<String> {
     serde_json::from_str::<List>(DATASETS_JSON).map(|l| l.datasets.into_iter().map(|d| d.id).collect()).unwrap_or_default()
 }
 
+/// The label values of a sample dataset's mask: `None` if there is no such dataset, an empty list if it has no mask.
+pub fn dataset_labels(id: &str) -> Option<Vec<u8>> {
+    #[derive(Deserialize)]
+    struct Label {
+        value: u8,
+    }
+    #[derive(Deserialize)]
+    struct Entry {
+        id: String,
+        #[serde(default)]
+        mask: Option<String>,
+        #[serde(default)]
+        labels: Vec<Label>,
+    }
+    #[derive(Deserialize)]
+    struct List {
+        datasets: Vec<Entry>,
+    }
+    let list = serde_json::from_str::<List>(DATASETS_JSON).ok()?;
+    let d = list.datasets.into_iter().find(|d| d.id == id)?;
+    Some(if d.mask.is_some() { d.labels.into_iter().map(|l| l.value).collect() } else { Vec::new() })
+}
+
 /// Checked parameters of a widget.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "widget", rename_all = "kebab-case")]
@@ -62,6 +103,81 @@ pub fn dataset_ids() -> Vec<String> {
 pub enum WidgetParams {
     WindowLevel(WindowLevelParams),
     FeatureTable(FeatureTableParams),
+    ImageViewer(ImageViewerParams),
+    Segmentation(SegmentationParams),
+}
+
+impl WidgetParams {
+    /// The id under which the widget saves a graded answer (it shares the lesson's quiz ids), if it is graded.
+    pub fn graded_id(&self) -> Option<&str> {
+        match self {
+            WidgetParams::FeatureTable(p) => p.check.as_ref().map(|c| c.id.as_str()),
+            WidgetParams::Segmentation(p) => p.check.as_ref().map(|c| c.id.as_str()),
+            WidgetParams::WindowLevel(_) | WidgetParams::ImageViewer(_) => None,
+        }
+    }
+}
+
+/// Parameters of the `image-viewer` widget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageViewerParams {
+    /// Id of a sample dataset (`static/data/datasets.json`).
+    pub dataset: String,
+    /// Window preset applied first; `None`: the viewer's automatic window.
+    pub preset: Option<String>,
+    /// Whether the reference mask is drawn.
+    pub mask: bool,
+    /// Axial slice shown first (voxel index z, from 0); `None`: the middle one.
+    pub slice: Option<usize>,
+}
+
+/// Parameters of the `segmentation` widget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentationParams {
+    /// Id of a sample dataset (`static/data/datasets.json`) that has a reference mask.
+    pub dataset: String,
+    /// Window preset applied first; `None`: the viewer's automatic window.
+    pub preset: Option<String>,
+    /// Allowed tools, names of [`SEGMENTATION_TOOLS`] in its order.
+    pub tools: Vec<String>,
+    /// The reference's label the student's mask is compared with.
+    pub reference_label: u8,
+    /// Axial slice shown first (voxel index z, from 0); `None`: the middle one.
+    pub slice: Option<usize>,
+    /// The grading, if any.
+    pub check: Option<SegmentationCheck>,
+}
+
+impl SegmentationParams {
+    /// Whether the student may use `tool` (a name of [`SEGMENTATION_TOOLS`]).
+    pub fn allows(&self, tool: &str) -> bool {
+        self.tools.iter().any(|t| t == tool)
+    }
+}
+
+/// The grading of a `segmentation` exercise: the Dice against the reference label must reach a target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentationCheck {
+    /// Key of the saved result (unique in the lesson, like quiz ids).
+    pub id: String,
+    /// The lowest Dice that passes, in `[0, 1]`.
+    pub target_dice: f64,
+}
+
+impl SegmentationCheck {
+    /// The check as a numeric quiz whose answer is the Dice: correct from `target_dice` to 1 (a Dice is never above 1).
+    pub fn quiz(&self) -> crate::Quiz {
+        crate::Quiz {
+            id: self.id.clone(),
+            question: String::new(),
+            explanation: String::new(),
+            kind: crate::QuizKind::Numeric {
+                answer: (1.0 + self.target_dice) / 2.0,
+                tolerance: (1.0 - self.target_dice) / 2.0,
+                unit: None,
+            },
+        }
+    }
 }
 
 /// Parameters of the `feature-table` widget.
@@ -171,11 +287,148 @@ mod check {
                 Ok(WidgetParams::WindowLevel(p))
             }
             "feature-table" => check_feature_table(params).map(WidgetParams::FeatureTable),
+            "image-viewer" => check_image_viewer(params).map(WidgetParams::ImageViewer),
+            "segmentation" => check_segmentation(params).map(WidgetParams::Segmentation),
             other => {
                 let known = WIDGETS.iter().map(|w| format!("`{}`", w.name)).collect::<Vec<_>>().join(", ");
                 Err(format!("unknown widget `{other}`; the widgets that exist are {known}"))
             }
         }
+    }
+
+    /// Refuses keys not in `known`, naming the widget and what it takes.
+    fn known_keys(params: &toml::Table, known: &[&str], info: &WidgetInfo) -> Result<(), String> {
+        match params.keys().find(|k| !known.contains(&k.as_str())) {
+            Some(key) => Err(format!("unknown parameter `{key}` for widget `{}`; it takes {}", info.name, info.params)),
+            None => Ok(()),
+        }
+    }
+
+    fn quoted_list<'a>(names: impl Iterator<Item = &'a str>) -> String {
+        names.map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `dataset`: required, an id of `static/data/datasets.json`.
+    fn check_dataset(params: &toml::Table) -> Result<String, String> {
+        let ids = dataset_ids();
+        match params.get("dataset") {
+            Some(toml::Value::String(d)) if ids.contains(&d.trim().to_string()) => Ok(d.trim().to_string()),
+            Some(toml::Value::String(d)) => {
+                Err(format!("`dataset`: there is no sample dataset \"{d}\"; use one of {}", quoted_list(ids.iter().map(String::as_str))))
+            }
+            Some(other) => Err(format!("`dataset` has the wrong type ({}); expected a string", other.type_str())),
+            None => Err(format!("`dataset` is missing; use one of {}", quoted_list(ids.iter().map(String::as_str)))),
+        }
+    }
+
+    /// `preset`: optional, a window preset name.
+    fn check_optional_preset(params: &toml::Table) -> Result<Option<String>, String> {
+        match params.get("preset") {
+            None => Ok(None),
+            Some(toml::Value::String(s)) => check_preset(s.trim(), "preset").map(Some),
+            Some(other) => Err(format!("`preset` has the wrong type ({}); expected a string, one of {}", other.type_str(), preset_names())),
+        }
+    }
+
+    /// `slice`: optional, an axial voxel index from 0.
+    fn check_slice(params: &toml::Table) -> Result<Option<usize>, String> {
+        match params.get("slice") {
+            None => Ok(None),
+            Some(toml::Value::Integer(i)) => usize::try_from(*i)
+                .map(Some)
+                .map_err(|_| format!("`slice` must be an axial voxel index, 0 or more (the readout's z), not {i}")),
+            Some(other) => Err(format!("`slice` must be a whole number (the axial voxel index z, from 0), not {other}")),
+        }
+    }
+
+    fn check_id(id: &str) -> Result<String, String> {
+        let id = id.trim();
+        if !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+            Ok(id.to_string())
+        } else {
+            Err("`id` must be lowercase letters, digits and dashes (saved answers are keyed by it)".into())
+        }
+    }
+
+    fn check_image_viewer(params: &toml::Table) -> Result<ImageViewerParams, String> {
+        known_keys(params, &["dataset", "preset", "mask", "slice"], &WIDGETS[2])?;
+        let dataset = check_dataset(params)?;
+        let mask = match params.get("mask") {
+            None => true,
+            Some(toml::Value::Boolean(b)) => *b,
+            Some(other) => return Err(format!("`mask` has the wrong type ({}); expected true or false", other.type_str())),
+        };
+        Ok(ImageViewerParams { dataset, preset: check_optional_preset(params)?, mask, slice: check_slice(params)? })
+    }
+
+    fn check_segmentation(params: &toml::Table) -> Result<SegmentationParams, String> {
+        known_keys(params, &["dataset", "preset", "tools", "reference_label", "slice", "id", "target_dice"], &WIDGETS[3])?;
+        let dataset = check_dataset(params)?;
+        let labels = dataset_labels(&dataset).unwrap_or_default();
+        if labels.is_empty() {
+            return Err(format!("`dataset`: the sample \"{dataset}\" has no reference mask to compare a segmentation with"));
+        }
+        let tools = match params.get("tools") {
+            None => SEGMENTATION_TOOLS.iter().map(|t| t.to_string()).collect(),
+            Some(toml::Value::Array(items)) => {
+                let mut names = Vec::new();
+                for item in items {
+                    match item {
+                        toml::Value::String(t) if SEGMENTATION_TOOLS.contains(&t.trim()) => names.push(t.trim().to_string()),
+                        toml::Value::String(t) => {
+                            return Err(format!(
+                                "`tools`: there is no tool \"{t}\"; use some of {}",
+                                quoted_list(SEGMENTATION_TOOLS.iter().copied())
+                            ))
+                        }
+                        other => return Err(format!("`tools`: expected tool names as strings, found {other}")),
+                    }
+                }
+                if names.is_empty() {
+                    return Err("`tools` is empty; list at least one tool or leave the key out (all tools)".into());
+                }
+                // In the panel's order, each once.
+                SEGMENTATION_TOOLS.iter().filter(|t| names.iter().any(|n| n == *t)).map(|t| t.to_string()).collect()
+            }
+            Some(other) => return Err(format!("`tools` has the wrong type ({}); expected a list of tool names", other.type_str())),
+        };
+        let reference_label = match params.get("reference_label") {
+            None => 1,
+            Some(toml::Value::Integer(i)) => u8::try_from(*i)
+                .ok()
+                .filter(|l| *l > 0)
+                .ok_or_else(|| format!("`reference_label` must be a label value from 1 to 255, not {i}"))?,
+            Some(other) => return Err(format!("`reference_label` must be a whole number (a label value), not {other}")),
+        };
+        if !labels.contains(&reference_label) {
+            let list = labels.iter().map(u8::to_string).collect::<Vec<_>>().join(", ");
+            return Err(format!("`reference_label`: the mask of \"{dataset}\" has no label {reference_label}; its labels are {list}"));
+        }
+        let id = match params.get("id") {
+            None => None,
+            Some(toml::Value::String(s)) => Some(check_id(s)?),
+            Some(other) => return Err(format!("`id` has the wrong type ({}); expected a string", other.type_str())),
+        };
+        let target = match params.get("target_dice") {
+            None => None,
+            Some(toml::Value::Float(x)) if (0.0..=1.0).contains(x) => Some(*x),
+            Some(toml::Value::Integer(i)) if (0..=1).contains(i) => Some(*i as f64),
+            Some(other) => return Err(format!("`target_dice` must be a number from 0 to 1 (e.g. 0.7), not {other}")),
+        };
+        let check = match (id, target) {
+            (Some(id), Some(target_dice)) => Some(SegmentationCheck { id, target_dice }),
+            (None, None) => None,
+            (Some(_), None) => return Err("`target_dice` is missing: a graded segmentation needs the Dice to reach (e.g. 0.7)".into()),
+            (None, Some(_)) => return Err("`id` is missing: a graded segmentation needs one (saved results are keyed by it)".into()),
+        };
+        Ok(SegmentationParams {
+            dataset,
+            preset: check_optional_preset(params)?,
+            tools,
+            reference_label,
+            slice: check_slice(params)?,
+            check,
+        })
     }
 
     fn is_code(s: &str) -> bool {
@@ -313,6 +566,112 @@ mod check {
             assert!(e.contains("wrong type"), "{e}");
             let e = check_widget("volume-render", &table("")).unwrap_err();
             assert!(e.contains("unknown widget `volume-render`") && e.contains("`window-level`") && e.contains("`feature-table`"), "{e}");
+            assert!(e.contains("`image-viewer`") && e.contains("`segmentation`"), "{e}");
+        }
+
+        fn image_viewer(s: &str) -> Result<ImageViewerParams, String> {
+            check_widget("image-viewer", &table(s)).map(|p| match p {
+                WidgetParams::ImageViewer(p) => p,
+                other => panic!("{other:?}"),
+            })
+        }
+
+        fn segmentation(s: &str) -> Result<SegmentationParams, String> {
+            check_widget("segmentation", &table(s)).map(|p| match p {
+                WidgetParams::Segmentation(p) => p,
+                other => panic!("{other:?}"),
+            })
+        }
+
+        #[test]
+        fn image_viewer_defaults_and_overrides() {
+            let p = image_viewer("dataset = \"ibsi-ct-phantom\"").unwrap();
+            assert_eq!(p, ImageViewerParams { dataset: "ibsi-ct-phantom".into(), preset: None, mask: true, slice: None });
+            let p = image_viewer("dataset = \"ibsi-ct-phantom\"\npreset = \"lung\"\nmask = false\nslice = 27").unwrap();
+            assert_eq!((p.preset.as_deref(), p.mask, p.slice), (Some("lung"), false, Some(27)));
+            assert_eq!(WidgetParams::ImageViewer(p).graded_id(), None);
+        }
+
+        #[test]
+        fn image_viewer_authoring_errors_name_the_field() {
+            let cases = [
+                ("", "`dataset` is missing"),
+                ("dataset = \"lung1\"", "no sample dataset \"lung1\""),
+                ("dataset = 1", "`dataset` has the wrong type"),
+                ("dataset = \"ibsi-ct-phantom\"\npreset = \"liver\"", "`preset`: unknown preset \"liver\""),
+                ("dataset = \"ibsi-ct-phantom\"\npreset = 3", "`preset` has the wrong type"),
+                ("dataset = \"ibsi-ct-phantom\"\nmask = \"yes\"", "`mask` has the wrong type"),
+                ("dataset = \"ibsi-ct-phantom\"\nslice = -1", "`slice` must be an axial voxel index"),
+                ("dataset = \"ibsi-ct-phantom\"\nslice = 2.5", "`slice` must be a whole number"),
+                ("dataset = \"ibsi-ct-phantom\"\ntools = [\"brush\"]", "unknown parameter `tools` for widget `image-viewer`"),
+            ];
+            for (toml, want) in cases {
+                let e = image_viewer(toml).unwrap_err();
+                assert!(e.contains(want), "{toml:?}: {e}");
+            }
+        }
+
+        #[test]
+        fn segmentation_defaults_tools_and_grading() {
+            let p = segmentation("dataset = \"ibsi-ct-phantom\"").unwrap();
+            assert_eq!(p.tools, SEGMENTATION_TOOLS.iter().map(|t| t.to_string()).collect::<Vec<_>>());
+            assert_eq!((p.reference_label, p.slice, p.preset.as_deref(), p.check.is_none()), (1, None, None, true));
+            assert!(p.allows("largest-component") && p.allows("otsu"));
+            // Tools come back in the panel's order, once each.
+            let p = segmentation(
+                "dataset = \"ibsi-ct-phantom\"\npreset = \"lung\"\ntools = [\"fill-holes\", \"threshold\", \"fill-holes\"]\nslice = 27\nid = \"my-gtv\"\ntarget_dice = 0.7",
+            )
+            .unwrap();
+            assert_eq!(p.tools, ["threshold", "fill-holes"]);
+            assert!(!p.allows("brush"));
+            assert_eq!((p.preset.as_deref(), p.slice), (Some("lung"), Some(27)));
+            let check = p.check.clone().unwrap();
+            assert_eq!(check, SegmentationCheck { id: "my-gtv".into(), target_dice: 0.7 });
+            assert_eq!(WidgetParams::Segmentation(p).graded_id(), Some("my-gtv"));
+            // Graded as a numeric quiz: any Dice from the target to 1 passes.
+            let quiz = check.quiz();
+            let grade = |d: f64| quiz.grade(&crate::Response::Numeric(d)).unwrap().correct;
+            assert!(grade(0.7) && grade(0.83) && grade(1.0));
+            assert!(!grade(0.699) && !grade(0.0));
+            let zero = SegmentationCheck { id: "a".into(), target_dice: 1.0 }.quiz();
+            assert!(zero.grade(&crate::Response::Numeric(1.0)).unwrap().correct);
+            assert!(!zero.grade(&crate::Response::Numeric(0.999)).unwrap().correct);
+        }
+
+        #[test]
+        fn segmentation_authoring_errors_name_the_field() {
+            let ct = "dataset = \"ibsi-ct-phantom\"\n";
+            let cases = [
+                ("".to_string(), "`dataset` is missing"),
+                ("dataset = \"ct\"".into(), "no sample dataset \"ct\""),
+                (format!("{ct}tools = [\"scissors\"]"), "`tools`: there is no tool \"scissors\""),
+                (format!("{ct}tools = []"), "`tools` is empty"),
+                (format!("{ct}tools = \"brush\""), "`tools` has the wrong type"),
+                (format!("{ct}tools = [1]"), "`tools`: expected tool names"),
+                (format!("{ct}reference_label = 2"), "`reference_label`: the mask of \"ibsi-ct-phantom\" has no label 2"),
+                (format!("{ct}reference_label = 0"), "`reference_label` must be a label value"),
+                (format!("{ct}reference_label = 300"), "`reference_label` must be a label value"),
+                (format!("{ct}reference_label = \"GTV-1\""), "`reference_label` must be a whole number"),
+                (format!("{ct}preset = \"abdomen\""), "`preset`: unknown preset"),
+                (format!("{ct}slice = \"27\""), "`slice` must be a whole number"),
+                (format!("{ct}id = \"a\""), "`target_dice` is missing"),
+                (format!("{ct}target_dice = 0.7"), "`id` is missing"),
+                (format!("{ct}id = \"My GTV\"\ntarget_dice = 0.7"), "`id` must be lowercase"),
+                (format!("{ct}id = \"a\"\ntarget_dice = 1.5"), "`target_dice` must be a number from 0 to 1"),
+                (format!("{ct}id = \"a\"\ntarget_dice = -0.1"), "`target_dice` must be a number from 0 to 1"),
+                (format!("{ct}id = \"a\"\ntarget_dice = \"0.7\""), "`target_dice` must be a number from 0 to 1"),
+                (format!("{ct}mask = true"), "unknown parameter `mask` for widget `segmentation`"),
+            ];
+            for (toml, want) in cases {
+                let e = segmentation(&toml).unwrap_err();
+                assert!(e.contains(want), "{toml:?}: {e}");
+            }
+        }
+
+        #[test]
+        fn dataset_labels_come_from_the_list() {
+            assert_eq!(dataset_labels("ibsi-ct-phantom"), Some(vec![1]));
+            assert_eq!(dataset_labels("nope"), None);
         }
 
         #[test]

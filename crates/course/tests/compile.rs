@@ -199,6 +199,31 @@ fn a_graded_feature_table_shares_the_quiz_ids() {
 }
 
 #[test]
+fn a_graded_segmentation_shares_the_quiz_ids() {
+    let quiz = "```quiz\nid = \"gtv\"\nkind = \"numeric\"\nquestion = \"Q?\"\nanswer = 1\ntolerance = 0\n```\n";
+    let seg = "```exercise\nwidget = \"segmentation\"\ndataset = \"ibsi-ct-phantom\"\nid = \"gtv\"\ntarget_dice = 0.7\n```\n";
+    let l = ok(seg);
+    let Block::Exercise(x) = &l.blocks[0] else { panic!("exercise") };
+    assert!(matches!(&x.params, Ok(WidgetParams::Segmentation(p)) if p.check.as_ref().is_some_and(|c| c.id == "gtv")));
+    let (l, warnings) = compile(&format!("{quiz}\n{seg}")).expect("not fatal");
+    let Some(Block::Exercise(x)) = l.blocks.iter().find(|b| matches!(b, Block::Exercise(_))) else { panic!("exercise") };
+    assert!(x.params.as_ref().unwrap_err().contains("already uses the id \"gtv\""), "{:?}", x.params);
+    assert_eq!(warnings.len(), 1);
+    // Two graded exercises with one id: the second is the authoring error.
+    let (l, warnings) = compile(&format!("{seg}\n{seg}")).expect("not fatal");
+    let errs: Vec<_> = l
+        .blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Exercise(x) => Some(x.params.is_err()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(errs, [false, true]);
+    assert_eq!(warnings.len(), 1);
+}
+
+#[test]
 fn hostile_input_does_not_panic() {
     for src in ["", "+++", "+++\n+++\n", "\u{feff}+++\n+++\n", &format!("{FM}{}", "> ".repeat(5000)), &format!("{FM}{}", "- ".repeat(5000))]
     {
