@@ -319,6 +319,8 @@ pub fn Viewer(
 
     // One render effect per plane; each reuses its own buffers.
     let frame_times: Rc<RefCell<[f64; 3]>> = Rc::new(RefCell::new([0.0; 3]));
+    // Each view's last drawing time, on its canvas (`data-render-ms`), for the benchmarks.
+    let plane_ms = [RwSignal::new(0.0f64), RwSignal::new(0.0f64), RwSignal::new(0.0f64)];
     for (i, layout) in layouts.into_iter().enumerate() {
         let volume = volume.clone();
         let buffers = RefCell::new(Buffers::default());
@@ -371,6 +373,7 @@ pub fn Viewer(
             }
             let mut times = frame_times.borrow_mut();
             times[i] = platform::now_ms() - start;
+            plane_ms[i].set(times[i]);
             render_ms.set(times.iter().copied().fold(0.0, f64::max));
         });
     }
@@ -543,6 +546,7 @@ pub fn Viewer(
                         <canvas node_ref=canvas tabindex="0" role="img" aria-label=label
                             class:editing=move || tool.get().edits() on:focus=move |_| active_view.set(i)
                             data-testid=format!("view-{}", plane.name())
+                            data-render-ms=move || format!("{:.2}", plane_ms[i].get())
                             on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up.clone() on:pointercancel=on_up
                             on:pointerleave=move |_| hover.set(None)
                             on:contextmenu=|ev| ev.prevent_default()

@@ -3,7 +3,7 @@
 //     so this is decoding and drawing, not the network).
 //  2. Time to draw 512 x 512 slices with window/level and a mask overlay while scrolling a synthetic
 //     512 x 512 x 300 CT (int16, 0.8 x 0.8 x 1 mm) with a spherical mask: the viewer's own measure
-//     (`data-render-ms`, the slowest of its three views in each frame).
+//     (`data-render-ms` of the axial canvas, 512 x 512; and of the viewer, the slowest of its three views).
 //  3. The main thread's longest task while the worker computes the CT phantom GTV's features
 //     (Long Tasks API: only tasks over 50 ms are reported; none means every task was shorter).
 // Results go to BENCHMARKS.md by hand, with this command: `node tests/bench/lab.mjs`.
@@ -112,14 +112,18 @@ try {
   const axial = page.getByTestId('view-axial');
   await axial.hover();
   const times = [];
+  const slowest = [];
   for (let i = 0; i < STEPS; i++) {
     await page.mouse.wheel(0, 100);
     await page.waitForTimeout(20);
-    times.push(Number(await page.locator('[data-render-ms]').getAttribute('data-render-ms')));
+    times.push(Number(await axial.getAttribute('data-render-ms')));
+    slowest.push(Number(await page.getByTestId('viewer').getAttribute('data-render-ms')));
   }
   const s = stats(times);
-  console.log(`Draw 512 x 512 slices with window/level and overlay (${STEPS} wheel steps on a 512 x 512 x 300 CT): ` +
-    `median ${s.median.toFixed(2)} ms, p95 ${s.p95.toFixed(2)} ms, max ${s.max.toFixed(2)} ms (slowest of the three views per frame)`);
+  const w = stats(slowest);
+  console.log(`Draw a 512 x 512 axial slice with window/level and overlay (${STEPS} wheel steps on a 512 x 512 x 300 CT): ` +
+    `median ${s.median.toFixed(2)} ms, p95 ${s.p95.toFixed(2)} ms, max ${s.max.toFixed(2)} ms; ` +
+    `slowest of the three views per frame: median ${w.median.toFixed(2)} ms, p95 ${w.p95.toFixed(2)} ms`);
   if (log.foreign.length) throw new Error(`requests outside the origin: ${log.foreign.join(', ')}`);
   if (log.errors.length) console.log(`console errors: ${log.errors.join(' | ')}`);
 } finally {
