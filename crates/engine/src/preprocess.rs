@@ -97,23 +97,33 @@ fn resample_data(data: &[f32], src: [usize; 3], dst: [usize; 3], w: &AxisWeights
             }
         }
     }
-    // Pass along y: [dst x, dst y, src z].
+    // Pass along y: [dst x, dst y, src z]. Whole rows are weighted and summed (in f64, tap after tap, as the x
+    // pass sums each voxel), a loop the compiler vectorises.
+    let mut acc = vec![0f64; dst[0] * dst[1].max(1)];
     let mut b = vec![0f32; dst[0] * dst[1] * src[2]];
     for z in 0..src[2] {
         for (y, ws) in w[1].iter().enumerate() {
-            for x in 0..dst[0] {
-                b[(z * dst[1] + y) * dst[0] + x] =
-                    ws.iter().map(|&(i, wt)| f64::from(a[(z * src[1] + i) * dst[0] + x]) * wt).sum::<f64>() as f32;
+            let sum = &mut acc[..dst[0]];
+            sum.fill(0.0);
+            for &(i, wt) in ws {
+                let row = &a[(z * src[1] + i) * dst[0]..][..dst[0]];
+                sum.iter_mut().zip(row).for_each(|(s, &v)| *s += f64::from(v) * wt);
             }
+            let out = &mut b[(z * dst[1] + y) * dst[0]..][..dst[0]];
+            out.iter_mut().zip(sum.iter()).for_each(|(o, &s)| *o = s as f32);
         }
     }
-    // Pass along z.
+    // Pass along z, plane by plane in the same way.
     let plane = dst[0] * dst[1];
     let mut c = vec![0f32; plane * dst[2]];
+    let sum = &mut acc[..plane];
     for (z, ws) in w[2].iter().enumerate() {
-        for p in 0..plane {
-            c[z * plane + p] = ws.iter().map(|&(i, wt)| f64::from(b[i * plane + p]) * wt).sum::<f64>() as f32;
+        sum.fill(0.0);
+        for &(i, wt) in ws {
+            let src_plane = &b[i * plane..][..plane];
+            sum.iter_mut().zip(src_plane).for_each(|(s, &v)| *s += f64::from(v) * wt);
         }
+        c[z * plane..][..plane].iter_mut().zip(sum.iter()).for_each(|(o, &s)| *o = s as f32);
     }
     c
 }
