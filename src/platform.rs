@@ -254,9 +254,77 @@ pub fn take_input_files(input: &web_sys::HtmlInputElement) -> Vec<PickedFile> {
     files
 }
 
-/// The files of a drop event.
-pub fn dropped_files(ev: &web_sys::DragEvent) -> Vec<PickedFile> {
-    picked_files(ev.data_transfer().and_then(|d| d.files()))
+/// What a drop brought: file-system entries (files and folders) when the browser gives them, else plain files.
+/// Taken during the drop event itself: the browser empties the drop's items once the event handler returns.
+pub struct Dropped {
+    entries: Vec<JsValue>,
+    files: Vec<PickedFile>,
+}
+
+/// The items of a drop event, to read with [`dropped_files`].
+pub fn drop_items(ev: &web_sys::DragEvent) -> Dropped {
+    let Some(dt) = ev.data_transfer() else { return Dropped { entries: Vec::new(), files: Vec::new() } };
+    let items = dt.items();
+    let entries: Vec<JsValue> = (0..items.length())
+        .filter_map(|i| items.get(i))
+        .filter(|item| item.kind() == "file")
+        .filter_map(|item| {
+            let f = js_sys::Reflect::get(&item, &JsValue::from_str("webkitGetAsEntry")).ok()?.dyn_into::<js_sys::Function>().ok()?;
+            f.call0(&item).ok().filter(|e| !e.is_null() && !e.is_undefined())
+        })
+        .collect();
+    // Without entries (an older browser, or a drop made by a script), the plain files, folders left out.
+    let files = if entries.is_empty() { picked_files(dt.files()) } else { Vec::new() };
+    Dropped { entries, files }
+}
+
+/// The most files read from a dropped folder: a DICOM series has hundreds, a whole disk is a mistake.
+const MAX_DROPPED_FILES: usize = 5000;
+
+/// Calls `obj.method(onSuccess, onError)` (the callback style of the file-system entry API) and awaits the result.
+async fn call_back(obj: &JsValue, method: &str) -> Result<JsValue, String> {
+    let f = js_sys::Reflect::get(obj, &JsValue::from_str(method))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .ok_or_else(|| format!("this browser cannot read dropped folders ({method} is missing); use “Choose a folder…”"))?;
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        if let Err(e) = f.call2(obj, &resolve, &reject) {
+            let _ = reject.call1(&JsValue::NULL, &e);
+        }
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.map_err(|e| format!("the browser could not read a dropped item ({})", js_error(e)))
+}
+
+/// The files of a drop, the contents of dropped folders included (recursively), each named by its path in the drop.
+pub async fn dropped_files(dropped: Dropped) -> Result<Vec<PickedFile>, String> {
+    let Dropped { mut entries, mut files } = dropped;
+    let flag = |e: &JsValue, key: &str| js_sys::Reflect::get(e, &JsValue::from_str(key)).ok().and_then(|v| v.as_bool()).unwrap_or(false);
+    while let Some(entry) = entries.pop() {
+        if files.len() > MAX_DROPPED_FILES {
+            return Err(format!("the dropped folders hold more than {MAX_DROPPED_FILES} files; drop the folder of one series"));
+        }
+        if flag(&entry, "isDirectory") {
+            let reader = js_sys::Reflect::get(&entry, &JsValue::from_str("createReader"))
+                .ok()
+                .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+                .and_then(|f| f.call0(&entry).ok())
+                .ok_or("this browser cannot list a dropped folder; use “Choose a folder…”")?;
+            // readEntries returns the folder's entries in batches, then an empty list.
+            loop {
+                let batch = js_sys::Array::from(&call_back(&reader, "readEntries").await?);
+                if batch.length() == 0 {
+                    break;
+                }
+                entries.extend(batch.iter());
+            }
+        } else if flag(&entry, "isFile") {
+            let file: web_sys::File = call_back(&entry, "file").await?.dyn_into().map_err(|_| "a dropped item is not a file")?;
+            let path = js_sys::Reflect::get(&entry, &JsValue::from_str("fullPath")).ok().and_then(|v| v.as_string());
+            let name = path.map(|p| p.trim_start_matches('/').to_string()).filter(|p| !p.is_empty()).unwrap_or_else(|| file.name());
+            files.push(PickedFile { name, file });
+        }
+    }
+    Ok(files)
 }
 
 /// Reads a file the student picked as bytes.

@@ -80,6 +80,8 @@ pub struct Ui {
     pub lab_drop_here: &'static str,
     pub lab_choose_files: &'static str,
     pub lab_choose_folder: &'static str,
+    /// Names what a failed drop was, in the list of file problems.
+    pub lab_dropped_items: &'static str,
     pub lab_formats: &'static str,
     pub lab_problems: &'static str,
     pub lab_notes: &'static str,
@@ -202,6 +204,7 @@ pub const EN: Ui = Ui {
     lab_drop_here: "Drop image files here, or",
     lab_choose_files: "Choose files…",
     lab_choose_folder: "Choose a folder…",
+    lab_dropped_items: "dropped items",
     lab_formats: "NIfTI (.nii, .nii.gz), NRRD (.nrrd, or .nhdr with its data file), DICOM (several files make one series; an RTSTRUCT among them becomes the mask), PNG or JPEG.",
     lab_problems: "Some files could not be used",
     lab_notes: "Notes",

@@ -293,6 +293,15 @@ pub fn Lab() -> impl IntoView {
         let g = lab.begin();
         spawn_local(open_files(lab, g, files));
     };
+    // A drop may hold folders, read asynchronously; their files then open like picked ones.
+    let on_drop = move |dropped: platform::Dropped| {
+        spawn_local(async move {
+            match platform::dropped_files(dropped).await {
+                Ok(files) => open_own(files),
+                Err(message) => lab.problems.set(vec![FileProblem { file: ui().lab_dropped_items.to_string(), message }]),
+            }
+        });
+    };
     let dragging = RwSignal::new(false);
     // `webkitdirectory` (folder picking, in every current browser) is not an attribute the view macro knows.
     let folder_input = NodeRef::<leptos::html::Input>::new();
@@ -395,7 +404,7 @@ pub fn Lab() -> impl IntoView {
                 <div class="dropzone" class:dragging=move || dragging.get() data-testid="dropzone"
                     on:dragover=move |ev| { ev.prevent_default(); dragging.set(true); }
                     on:dragleave=move |_| dragging.set(false)
-                    on:drop=move |ev| { ev.prevent_default(); dragging.set(false); open_own(platform::dropped_files(&ev)); }>
+                    on:drop=move |ev| { ev.prevent_default(); dragging.set(false); on_drop(platform::drop_items(&ev)); }>
                     <p>{t.lab_drop_here}</p>
                     <div class="actions">
                         <label class="button file-button">{t.lab_choose_files}
