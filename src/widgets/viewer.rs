@@ -415,9 +415,16 @@ pub fn Viewer(
         window.set(start_window);
     };
 
+    // A flat image (one slice, e.g. a PNG) has nothing to show across its thickness: only the views with an area.
+    let mut shown: Vec<usize> = (0..3).filter(|&i| layouts[i].width > 1 && layouts[i].height > 1).collect();
+    if shown.is_empty() {
+        shown.push(0);
+    }
+    let single = shown.len() == 1;
     let views = Plane::ALL
         .into_iter()
         .enumerate()
+        .filter(|(i, _)| shown.contains(i))
         .map(|(i, plane)| {
             let layout = layouts[i];
             let canvas = canvases[i];
@@ -673,7 +680,7 @@ pub fn Viewer(
                     </button>
                 </div>
             </div>
-            <div class="views">{views}</div>
+            <div class="views" class:single=single>{views}</div>
             <p class="readout lab-readout" data-testid="readout" aria-live="off">{readout}</p>
             <p class="muted lab-help">{t.lab_help}</p>
         </section>

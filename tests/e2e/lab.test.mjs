@@ -211,6 +211,18 @@ test('dropping files on the drop zone opens them like picked files', async () =>
   assert.equal(await page.getByTestId('image-name').innerText(), 'dropped-phantom.nii.gz');
 });
 
+test('a flat image (a PNG) shows one view, not slivers across its single slice', async () => {
+  const { page } = ctx;
+  await page.goto(`${server.origin}/#/lab`);
+  await page.getByTestId('pick-files').setInputFiles(path.resolve('docs/screenshot.png'));
+  await waitText(page, 'image-name', /screenshot\.png/);
+  await page.getByTestId('viewer').waitFor();
+  assert.equal(await page.getByTestId('view-axial').count(), 1);
+  assert.equal(await page.getByTestId('view-coronal').count(), 0, 'no coronal view of a one-slice image');
+  assert.equal(await page.getByTestId('view-sagittal').count(), 0, 'no sagittal view of a one-slice image');
+  await shot(page, '19-lab-png');
+});
+
 test('the lab fits a phone screen', async () => {
   const c = await watchedPage(browser, server.origin, { viewport: { width: 390, height: 844 } });
   await c.page.goto(`${server.origin}/#/lab`);
