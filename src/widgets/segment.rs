@@ -17,7 +17,7 @@ use radlearn_engine::mask::{fill_holes, largest_component, Connectivity};
 use radlearn_engine::metrics::{dice, hausdorff95, roi_stats, RoiStats};
 use radlearn_engine::nifti::{self, WriteType};
 use radlearn_engine::preprocess::{discretise, Discretisation};
-use radlearn_engine::segment::{limit_to_ball, otsu_threshold, paint, region_grow, threshold, History, Plane, OTSU_BINS};
+use radlearn_engine::segment::{limit_to_ball, otsu_threshold, paint, region_grow, threshold, History, OTSU_BINS};
 use radlearn_engine::{LabelMap, Volume};
 use wasm_bindgen::JsCast;
 
@@ -34,7 +34,8 @@ const MAX_BINS: u32 = 1000;
 struct Stroke {
     before: Vec<u8>,
     last: [usize; 3],
-    plane: Plane,
+    /// The voxel axis across the slice the stroke paints in.
+    normal_axis: usize,
     label: u8,
 }
 
@@ -154,15 +155,6 @@ pub struct SegmentState {
     bin_mode: RwSignal<BinMode>,
     bin_number: RwSignal<u32>,
     bin_size: RwSignal<f64>,
-}
-
-/// The brush plane of a view from the voxel axis across its slices.
-fn plane_of(normal_axis: usize) -> Plane {
-    match normal_axis {
-        0 => Plane::Sagittal,
-        1 => Plane::Coronal,
-        _ => Plane::Axial,
-    }
 }
 
 /// A message with its first letter in capitals (engine messages start in lower case).
@@ -419,19 +411,20 @@ impl SegmentState {
                     return;
                 }
                 let label = u8::from(e.tool == Tool::Brush);
-                let plane = plane_of(e.normal_axis);
+                let normal_axis = e.normal_axis;
                 let Some(before) = self.edit_mask(|m, _| m.data.clone()) else { return };
-                self.stroke.set_value(Some(Stroke { before, last: v, plane, label }));
+                self.stroke.set_value(Some(Stroke { before, last: v, normal_axis, label }));
                 self.previewing.set(false);
-                self.dab(v, v, plane, label);
+                self.dab(v, v, normal_axis, label);
             }
             (Tool::Brush | Tool::Erase, EditPhase::Move) => {
                 let Some(v) = e.voxel else { return };
-                let Some((last, plane, label)) = self.stroke.with_value(|s| s.as_ref().map(|s| (s.last, s.plane, s.label))) else {
+                let Some((last, normal_axis, label)) = self.stroke.with_value(|s| s.as_ref().map(|s| (s.last, s.normal_axis, s.label)))
+                else {
                     return;
                 };
                 if last != v {
-                    self.dab(last, v, plane, label);
+                    self.dab(last, v, normal_axis, label);
                     self.stroke.update_value(|s| {
                         if let Some(s) = s {
                             s.last = v;
@@ -452,14 +445,14 @@ impl SegmentState {
     }
 
     /// Paints disks along the segment from voxel `a` to voxel `b` (the pointer can jump several voxels per event).
-    fn dab(self, a: [usize; 3], b: [usize; 3], plane: Plane, label: u8) {
+    fn dab(self, a: [usize; 3], b: [usize; 3], normal_axis: usize, label: u8) {
         let radius = self.brush_mm.get_untracked();
         let steps = (0..3).map(|k| a[k].abs_diff(b[k])).max().unwrap_or(0).max(1);
         self.edit_mask(|m, _| {
             for s in 0..=steps {
                 let t = s as f64 / steps as f64;
                 let p: [usize; 3] = std::array::from_fn(|k| (a[k] as f64 + (b[k] as f64 - a[k] as f64) * t).round() as usize);
-                let _ = paint(m, p, radius, label, plane);
+                let _ = paint(m, p, radius, label, normal_axis);
             }
         });
     }

@@ -221,25 +221,9 @@ struct Case {
     roi: Option<String>,
 }
 
-/// Splits one CSV line into fields (RFC 4180 quoting).
+/// Splits one CSV line into trimmed fields.
 fn csv_fields(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    fields.push(cur);
-    fields.into_iter().map(|f| f.trim().to_string()).collect()
+    radlearn_engine::export::csv_fields(line).into_iter().map(|f| f.trim().to_string()).collect()
 }
 
 fn read_cases(path: &Path) -> Result<Vec<Case>, String> {

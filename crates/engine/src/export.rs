@@ -31,6 +31,28 @@ pub const HEADER: &str = "family_code,feature_code,aggregation_code,variant,fami
 /// One case's values, with the case's name for cohorts (`None` for a single image).
 pub type Case<'a> = (Option<&'a str>, &'a [FeatureValue]);
 
+/// Splits one CSV line into its fields (RFC 4180 quoting: quoted fields, doubled quotes), as written by [`csv`]
+/// and read back from cohort files and reference tables.
+pub fn csv_fields(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    fields.push(cur);
+    fields
+}
+
 /// The IVH variant as printed: `V10` and `I10` are `10`, `V10-V90` is `10-90`; empty for other features.
 pub fn variant(v: &FeatureValue) -> String {
     v.variant.as_deref().unwrap_or("").chars().filter(|c| !c.is_ascii_alphabetic()).collect()
@@ -181,6 +203,14 @@ mod tests {
             value("P88C", "BC2M", None, Some("V10-V90"), f64::NAN),
             value("LFYI", "8S9J", Some("IAZD"), None, -0.25),
         ]
+    }
+
+    #[test]
+    fn csv_fields_reads_back_what_csv_writes() {
+        let values = sample();
+        let text = csv(&[(None, values.as_slice())]);
+        let row = csv_fields(text.lines().nth(1).expect("a row"));
+        assert_eq!(row, ["HCUG", "RNU0", "", "", "A family, with a comma", "Name \"quoted\"", "556.3333333333334"]);
     }
 
     #[test]

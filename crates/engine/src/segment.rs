@@ -12,12 +12,12 @@
 //! # Example: a brush stroke that can be undone
 //! ```
 //! use radlearn_engine::{Geometry, LabelMap};
-//! use radlearn_engine::segment::{paint, History, Plane, Recorded};
+//! use radlearn_engine::segment::{paint, History, Recorded};
 //! let mut mask = LabelMap::empty(Geometry::new([32, 32, 4], [0.8, 0.8, 3.0]));
 //! let mut history = History::default();
 //! let before = mask.data.clone(); // when the mouse goes down
-//! paint(&mut mask, [10, 10, 2], 2.0, 1, Plane::Axial).expect("inside the grid");
-//! paint(&mut mask, [12, 10, 2], 2.0, 1, Plane::Axial).expect("inside the grid");
+//! paint(&mut mask, [10, 10, 2], 2.0, 1, 2).expect("inside the grid");
+//! paint(&mut mask, [12, 10, 2], 2.0, 1, 2).expect("inside the grid");
 //! assert_eq!(history.record(&before, &mask.data), Ok(Recorded::Recorded)); // when it goes up
 //! assert!(history.undo(&mut mask));
 //! assert_eq!(mask.count(), 0);
@@ -352,45 +352,15 @@ pub fn limit_to_ball(mask: &mut LabelMap, centre: [usize; 3], radius_mm: f64) ->
     Ok(cleared)
 }
 
-/// The slice a 2D tool works in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Plane {
-    /// Fixed z (a transverse slice): the disk spans x and y.
-    Axial,
-    /// Fixed y: the disk spans x and z.
-    Coronal,
-    /// Fixed x: the disk spans y and z.
-    Sagittal,
-}
-
-impl Plane {
-    /// The voxel axis held fixed (0 = x, 1 = y, 2 = z).
-    pub fn fixed_axis(self) -> usize {
-        match self {
-            Plane::Axial => 2,
-            Plane::Coronal => 1,
-            Plane::Sagittal => 0,
-        }
-    }
-
-    /// The two voxel axes that span the slice, in increasing order.
-    pub fn axes(self) -> [usize; 2] {
-        match self {
-            Plane::Axial => [0, 1],
-            Plane::Coronal => [0, 2],
-            Plane::Sagittal => [1, 2],
-        }
-    }
-}
-
-/// Brush: sets to `label` every voxel of the slice through `centre` in `plane` whose centre lies within `radius_mm`
+/// Brush: sets to `label` every voxel of the slice through `centre` across voxel axis `normal_axis` (2 for a slice of
+/// fixed z, 1 of fixed y, 0 of fixed x: the axis a view scrolls along) whose centre lies within `radius_mm`
 /// of the centre voxel's, distances measured in millimetres with the grid spacing (so the disk is round on screen
 /// even with anisotropic voxels). The centre voxel is always painted, so a radius below half a voxel paints one
 /// voxel. Erasing is painting with label 0. The disk is clipped to the grid.
 ///
 /// Returns the number of voxels whose label changed. Errors: data that does not match its grid, an invalid geometry,
 /// a centre outside the grid, a radius that is negative, infinite or NaN. The mask is unchanged on error.
-pub fn paint(mask: &mut LabelMap, centre: [usize; 3], radius_mm: f64, label: u8, plane: Plane) -> Result<usize, SegmentError> {
+pub fn paint(mask: &mut LabelMap, centre: [usize; 3], radius_mm: f64, label: u8, normal_axis: usize) -> Result<usize, SegmentError> {
     check_data("mask", &mask.geometry, mask.data.len())?;
     mask.geometry.validate().map_err(|reason| SegmentError::BadGeometry { what: "mask", reason })?;
     if !(radius_mm.is_finite() && radius_mm >= 0.0) {
@@ -404,7 +374,17 @@ pub fn paint(mask: &mut LabelMap, centre: [usize; 3], radius_mm: f64, label: u8,
         return Err(SegmentError::OutsideGrid { what: "brush centre", voxel: centre, dims });
     }
     let spacing = mask.geometry.spacing;
-    let [u, v] = plane.axes();
+    let [u, v] = match normal_axis {
+        0 => [1, 2],
+        1 => [0, 2],
+        2 => [0, 1],
+        _ => {
+            return Err(SegmentError::InvalidParameter {
+                name: "normal axis",
+                reason: format!("a slice is across voxel axis 0, 1 or 2, not {normal_axis}"),
+            })
+        }
+    };
     // Reach in voxels along an axis; the spacing is positive and finite (validated), the cast is clamped to the grid.
     let reach = |a: usize| (radius_mm / spacing[a]).floor().min(dims[a] as f64) as usize;
     let range = |a: usize| centre[a].saturating_sub(reach(a))..=centre[a].saturating_add(reach(a)).min(dims[a] - 1);
@@ -860,22 +840,22 @@ mod tests {
         // voxels) and dy = +-1, dx = 0 (2): 7. Radius 3 mm: dy = 0, dx in -3..=3 (7) and dy = +-1, dx^2 <= 5, dx in
         // -2..=2 (2 x 5): 17.
         let g = Geometry::new([11, 11, 11], [1.0, 2.0, 5.0]);
-        let count = |r: f64, plane: Plane| {
+        let count = |r: f64, normal_axis: usize| {
             let mut m = LabelMap::empty(g.clone());
-            let n = paint(&mut m, [5, 5, 5], r, 3, plane).unwrap();
+            let n = paint(&mut m, [5, 5, 5], r, 3, normal_axis).unwrap();
             assert_eq!(n, m.count());
             n
         };
-        assert_eq!(count(2.0, Plane::Axial), 7);
-        assert_eq!(count(3.0, Plane::Axial), 17);
+        assert_eq!(count(2.0, 2), 7);
+        assert_eq!(count(3.0, 2), 17);
         // Coronal (x, z): z steps are 5 mm, so only the row dz = 0: 5. Sagittal (y, z): dy in -1..=1: 3.
-        assert_eq!(count(2.0, Plane::Coronal), 5);
-        assert_eq!(count(2.0, Plane::Sagittal), 3);
+        assert_eq!(count(2.0, 1), 5);
+        assert_eq!(count(2.0, 0), 3);
         // Below half a voxel the brush still paints its centre.
-        assert_eq!(count(0.0, Plane::Axial), 1);
+        assert_eq!(count(0.0, 2), 1);
         // Every painted voxel is in the slice of the centre.
         let mut m = LabelMap::empty(g.clone());
-        paint(&mut m, [5, 5, 5], 6.0, 1, Plane::Coronal).unwrap();
+        paint(&mut m, [5, 5, 5], 6.0, 1, 1).unwrap();
         assert!(m.data.iter().enumerate().all(|(i, &l)| l == 0 || (i / 11) % 11 == 5));
         assert_eq!(m.data[5 + 11 * (5 + 11 * 5)], 1);
     }
@@ -885,24 +865,24 @@ mod tests {
         let g = Geometry::new([11, 11, 3], [1.0, 2.0, 5.0]);
         let mut m = LabelMap::empty(g.clone());
         // A quarter disk in the corner, radius 3 mm: dy = 0, dx in 0..=3 (4) and dy = 1, dx in 0..=2 (3).
-        assert_eq!(paint(&mut m, [0, 0, 1], 3.0, 2, Plane::Axial).unwrap(), 7);
-        assert_eq!(paint(&mut m, [0, 0, 1], 3.0, 2, Plane::Axial).unwrap(), 0);
+        assert_eq!(paint(&mut m, [0, 0, 1], 3.0, 2, 2).unwrap(), 7);
+        assert_eq!(paint(&mut m, [0, 0, 1], 3.0, 2, 2).unwrap(), 0);
         assert!(m.data.iter().all(|&l| l == 0 || l == 2));
         // Erase is painting with 0.
-        assert_eq!(paint(&mut m, [1, 0, 1], 1.0, 0, Plane::Axial).unwrap(), 3);
+        assert_eq!(paint(&mut m, [1, 0, 1], 1.0, 0, 2).unwrap(), 3);
         assert_eq!(m.count(), 4);
         // A huge radius fills the slice and no more.
-        assert_eq!(paint(&mut m, [5, 5, 2], 1e300, 1, Plane::Axial).unwrap(), 121);
+        assert_eq!(paint(&mut m, [5, 5, 2], 1e300, 1, 2).unwrap(), 121);
         let before = m.clone();
-        assert!(matches!(paint(&mut m, [11, 0, 0], 1.0, 1, Plane::Axial), Err(SegmentError::OutsideGrid { .. })));
-        assert!(matches!(paint(&mut m, [0, 0, 0], -1.0, 1, Plane::Axial), Err(SegmentError::InvalidParameter { .. })));
-        assert!(matches!(paint(&mut m, [0, 0, 0], f64::NAN, 1, Plane::Axial), Err(SegmentError::InvalidParameter { .. })));
-        assert!(matches!(paint(&mut m, [0, 0, 0], f64::INFINITY, 1, Plane::Axial), Err(SegmentError::InvalidParameter { .. })));
+        assert!(matches!(paint(&mut m, [11, 0, 0], 1.0, 1, 2), Err(SegmentError::OutsideGrid { .. })));
+        assert!(matches!(paint(&mut m, [0, 0, 0], -1.0, 1, 2), Err(SegmentError::InvalidParameter { .. })));
+        assert!(matches!(paint(&mut m, [0, 0, 0], f64::NAN, 1, 2), Err(SegmentError::InvalidParameter { .. })));
+        assert!(matches!(paint(&mut m, [0, 0, 0], f64::INFINITY, 1, 2), Err(SegmentError::InvalidParameter { .. })));
         assert_eq!(m, before);
         let mut bad = LabelMap { geometry: Geometry::new([11, 11, 3], [0.0, 1.0, 1.0]), ..m.clone() };
-        assert!(matches!(paint(&mut bad, [0, 0, 0], 1.0, 1, Plane::Axial), Err(SegmentError::BadGeometry { .. })));
+        assert!(matches!(paint(&mut bad, [0, 0, 0], 1.0, 1, 2), Err(SegmentError::BadGeometry { .. })));
         m.data.truncate(10);
-        assert!(matches!(paint(&mut m, [0, 0, 0], 1.0, 1, Plane::Axial), Err(SegmentError::BadData { .. })));
+        assert!(matches!(paint(&mut m, [0, 0, 0], 1.0, 1, 2), Err(SegmentError::BadData { .. })));
     }
 
     #[test]
@@ -913,7 +893,7 @@ mod tests {
         let mut states = vec![m.data.clone()];
         for (k, c) in [[3usize, 3, 1], [5, 4, 1], [9, 9, 2], [4, 4, 1]].into_iter().enumerate() {
             let before = m.data.clone();
-            paint(&mut m, c, 3.0, (k % 3) as u8 + 1, Plane::Axial).unwrap();
+            paint(&mut m, c, 3.0, (k % 3) as u8 + 1, 2).unwrap();
             assert_eq!(h.record(&before, &m.data).unwrap(), Recorded::Recorded);
             states.push(m.data.clone());
         }
@@ -939,7 +919,7 @@ mod tests {
         assert!(h.undo(&mut m) && h.undo(&mut m));
         assert_eq!(h.steps(), (3, 2));
         let before = m.data.clone();
-        paint(&mut m, [12, 12, 3], 2.0, 9, Plane::Axial).unwrap();
+        paint(&mut m, [12, 12, 3], 2.0, 9, 2).unwrap();
         assert_eq!(h.record(&before, &m.data).unwrap(), Recorded::Recorded);
         assert_eq!(h.steps(), (4, 0));
         assert!(!h.can_redo() && !h.redo(&mut m));
@@ -958,7 +938,7 @@ mod tests {
         let mut m = LabelMap::empty(g);
         let mut h = History::default();
         let before = m.data.clone();
-        let n = paint(&mut m, [256, 256, 30], 10.0, 1, Plane::Axial).unwrap();
+        let n = paint(&mut m, [256, 256, 30], 10.0, 1, 2).unwrap();
         assert!(n > 500, "{n}");
         h.record(&before, &m.data).unwrap();
         // About 29 rows of changed voxels: a few hundred bytes, not the 15 MB of the mask.

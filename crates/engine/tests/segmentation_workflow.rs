@@ -15,7 +15,7 @@ use radlearn_engine::error::LoadOptions;
 use radlearn_engine::mask::{fill_holes, Connectivity};
 use radlearn_engine::metrics::{dice, hausdorff95, roi_stats};
 use radlearn_engine::nifti::{self, WriteType};
-use radlearn_engine::segment::{limit_to_ball, paint, region_grow, threshold, History, Plane, Recorded};
+use radlearn_engine::segment::{limit_to_ball, paint, region_grow, threshold, History, Recorded};
 use radlearn_engine::{load, LabelMap, Volume};
 
 fn phantom() -> (Volume, LabelMap) {
@@ -88,7 +88,7 @@ fn a_brush_stroke_is_one_undo_step_and_the_mask_exports_as_nifti() {
     // A stroke of the brush (5 mm) in the axial slice z = 27, in three dabs: one step.
     let before = mask.data.clone();
     for x in [40, 45, 50] {
-        paint(&mut mask, [x, 60, 27], 5.0, 1, Plane::Axial).expect("inside the image");
+        paint(&mut mask, [x, 60, 27], 5.0, 1, 2).expect("inside the image");
     }
     assert_eq!(history.record(&before, &mask.data), Ok(Recorded::Recorded));
     let painted = mask.count();

@@ -29,26 +29,7 @@ pub struct Row {
     pub tolerance: f64,
 }
 
-/// Splits one CSV line (quoted fields, doubled quotes).
-pub fn csv_fields(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    fields.push(cur);
-    fields
-}
+pub use radlearn_engine::export::csv_fields;
 
 /// Parses a reference CSV, applying [`CODE_CORRECTIONS`] and [`VARIANTS`].
 pub fn parse(text: &str) -> Vec<Row> {
