@@ -4,6 +4,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const TYPES = {
@@ -53,4 +54,28 @@ export async function watchedPage(browser, origin, options = {}) {
   page.on('console', (m) => { if (m.type() === 'error') log.errors.push(m.text()); });
   page.on('pageerror', (e) => log.errors.push(String(e)));
   return { context, page, log };
+}
+
+/** The folder of the end-to-end tests' screenshots and downloads (created if missing). */
+export function artifactsDir() {
+  const dir = path.resolve('tests/e2e/artifacts');
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * Registers a test file's hooks: before its tests, serve dist/, start Chromium and open one watched page with
+ * `pageOptions`, handing `{ server, browser, ctx }` to `use`; after them, close both.
+ */
+export function browserSuite(pageOptions, use) {
+  let server, browser;
+  before(async () => {
+    server = await serve();
+    browser = await launch();
+    use({ server, browser, ctx: await watchedPage(browser, server.origin, pageOptions) });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
 }

@@ -1,23 +1,14 @@
 // End-to-end: a student's walk through the built site in real Chromium.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, watchedPage } from '../support.mjs';
+import { serve, launch, watchedPage, artifactsDir, browserSuite } from '../support.mjs';
 
-const ARTIFACTS = path.resolve('tests/e2e/artifacts');
-fs.mkdirSync(ARTIFACTS, { recursive: true });
+const ARTIFACTS = artifactsDir();
 
 let server, browser, ctx;
-before(async () => {
-  server = await serve();
-  browser = await launch();
-  ctx = await watchedPage(browser, server.origin, { viewport: { width: 1280, height: 720 } });
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+browserSuite({ viewport: { width: 1280, height: 720 } }, (s) => ({ server, browser, ctx } = s));
 
 const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: false });
 

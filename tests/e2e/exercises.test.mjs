@@ -2,25 +2,15 @@
 // Chromium. The image-viewer opens the sample CT on demand in the lung window; the graded segmentation follows the
 // workflow of crates/engine/tests/segmentation_workflow.rs (slice z = 27, threshold -400 … 250 HU, seed (102, 98, 27)
 // limited to 45 mm, fill holes), checks Dice >= 0.7 against GTV-1, saves the result and shows it again after a reload.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, watchedPage } from '../support.mjs';
+import { artifactsDir, browserSuite } from '../support.mjs';
 
-const ARTIFACTS = path.resolve('tests/e2e/artifacts');
-fs.mkdirSync(ARTIFACTS, { recursive: true });
+const ARTIFACTS = artifactsDir();
 
 let server, browser, ctx;
-before(async () => {
-  server = await serve();
-  browser = await launch();
-  ctx = await watchedPage(browser, server.origin, { viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' });
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+browserSuite({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' }, (s) => ({ server, browser, ctx } = s));
 
 const text = async (locator) => (await locator.textContent()).replace(/\s+/g, ' ').trim();
 /** Screenshot of one element, with a margin so that its surroundings show. */

@@ -1,27 +1,20 @@
 // End-to-end: the Image Lab in real Chromium — opening a sample and the student's own files, and the
 // multiplanar viewer (slices, presets, crosshair, readout, mask overlay).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, watchedPage } from '../support.mjs';
+import { watchedPage, artifactsDir, browserSuite } from '../support.mjs';
 
-const ARTIFACTS = path.resolve('tests/e2e/artifacts');
-fs.mkdirSync(ARTIFACTS, { recursive: true });
+const ARTIFACTS = artifactsDir();
 const DATA = path.resolve('crates/engine/tests/data');
 
 let server, browser, ctx;
 const dataRequests = [];
-before(async () => {
-  server = await serve();
-  browser = await launch();
-  // No service worker here: its fetches would bypass the network throttling below (course.test.mjs covers offline use).
-  ctx = await watchedPage(browser, server.origin, { viewport: { width: 1280, height: 720 }, serviceWorkers: 'block' });
+// No service worker here: its fetches would bypass the network throttling below (course.test.mjs covers offline use).
+browserSuite({ viewport: { width: 1280, height: 720 }, serviceWorkers: 'block' }, (s) => {
+  ({ server, browser, ctx } = s);
   ctx.page.on('request', (r) => { if (new URL(r.url()).pathname.includes('/data/')) dataRequests.push(r.url()); });
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
 });
 
 const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: false });

@@ -2,26 +2,17 @@
 // crates/engine/tests/segmentation_workflow.rs documents it (threshold range, region growing from a seed in the
 // tumour limited to 45 mm, fill holes), then the brush with undo/redo, the ROI statistics and histogram, and the
 // exports (mask as NIfTI, view as PNG).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { serve, launch, watchedPage } from '../support.mjs';
+import { artifactsDir, browserSuite } from '../support.mjs';
 
-const ARTIFACTS = path.resolve('tests/e2e/artifacts');
-fs.mkdirSync(ARTIFACTS, { recursive: true });
+const ARTIFACTS = artifactsDir();
 
 let server, browser, ctx;
-before(async () => {
-  server = await serve();
-  browser = await launch();
-  ctx = await watchedPage(browser, server.origin, { viewport: { width: 1280, height: 720 }, serviceWorkers: 'block' });
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+browserSuite({ viewport: { width: 1280, height: 720 }, serviceWorkers: 'block' }, (s) => ({ server, browser, ctx } = s));
 
 const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: false });
 const text = async (locator) => (await locator.textContent()).replace(/\s+/g, ' ').trim();
