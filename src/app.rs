@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::pages::{about::About, index::Index, lab::Lab, lesson::LessonPage, not_found::NotFound};
+use crate::pages::{about::About, index::Index, lab::Lab, lesson::LessonPage, models::Models, not_found::NotFound};
 use crate::platform;
 use crate::route::Route;
 use crate::store::Store;
@@ -13,6 +13,8 @@ use crate::strings::ui;
 pub fn App() -> impl IntoView {
     let store = Store::load();
     provide_context(store);
+    // The Model Lab's cohort lives as long as the page, so leaving the lab for a lesson does not lose it.
+    provide_context(crate::widgets::model_lab::Cohort::new());
     let route = RwSignal::new(Route::parse(&platform::current_hash()));
     let handle = window_event_listener(leptos::ev::hashchange, move |_| {
         route.set(Route::parse(&platform::current_hash()));
@@ -23,6 +25,7 @@ pub fn App() -> impl IntoView {
         Route::Index => view! { <Index/> }.into_any(),
         Route::About => view! { <About/> }.into_any(),
         Route::Lab => view! { <Lab/> }.into_any(),
+        Route::Models => view! { <Models/> }.into_any(),
         Route::Lesson { slug, anchor } => view! { <LessonPage slug=slug anchor=anchor/> }.into_any(),
         Route::NotFound(path) => view! { <NotFound path=path/> }.into_any(),
     };
@@ -40,6 +43,7 @@ pub fn App() -> impl IntoView {
                 </a>
                 <a href="#/" aria-current=current(Route::Index)>{t.nav_course}</a>
                 <a href="#/lab" aria-current=current(Route::Lab)>{t.nav_lab}</a>
+                <a href="#/models" aria-current=current(Route::Models)>{t.nav_models}</a>
                 <a href="#/about" aria-current=current(Route::About)>{t.nav_about}</a>
             </nav>
         </header>

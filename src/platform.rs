@@ -86,6 +86,43 @@ pub fn download_canvas_png(canvas: &web_sys::HtmlCanvasElement, filename: &str) 
     click_link(&url, filename)
 }
 
+/// Offers an SVG drawing as a PNG download, rendered at twice its size on a white background (for slides and
+/// reports). The drawing is loaded from a `data:` URL, so the canvas stays exportable (not tainted).
+pub fn download_svg_as_png(svg: &str, filename: &str) {
+    use wasm_bindgen::closure::Closure;
+    let start = || -> Result<(), String> {
+        let image = web_sys::HtmlImageElement::new().map_err(js_error)?;
+        let filename = filename.to_string();
+        let onload = {
+            let image = image.clone();
+            Closure::once_into_js(move || {
+                let draw = || -> Result<(), String> {
+                    let (w, h) = (image.natural_width().max(1) * 2, image.natural_height().max(1) * 2);
+                    let canvas = offscreen_canvas().ok_or("no canvas")?;
+                    canvas.set_width(w);
+                    canvas.set_height(h);
+                    let ctx: web_sys::CanvasRenderingContext2d =
+                        canvas.get_context("2d").map_err(js_error)?.ok_or("no 2D context")?.unchecked_into();
+                    ctx.set_fill_style_str("#ffffff");
+                    ctx.fill_rect(0.0, 0.0, w as f64, h as f64);
+                    ctx.draw_image_with_html_image_element_and_dw_and_dh(&image, 0.0, 0.0, w as f64, h as f64).map_err(js_error)?;
+                    download_canvas_png(&canvas, &filename)
+                };
+                if let Err(e) = draw() {
+                    web_sys::console::warn_1(&format!("PNG export failed: {e}").into());
+                }
+            })
+        };
+        image.set_onload(Some(onload.unchecked_ref()));
+        let encoded: String = js_sys::encode_uri_component(svg).into();
+        image.set_src(&format!("data:image/svg+xml;charset=utf-8,{encoded}"));
+        Ok(())
+    };
+    if let Err(e) = start() {
+        web_sys::console::warn_1(&format!("PNG export failed: {e}").into());
+    }
+}
+
 fn click_link(url: &str, filename: &str) -> Result<(), String> {
     let document = window().and_then(|w| w.document()).ok_or("no document")?;
     let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(js_error)?.unchecked_into();

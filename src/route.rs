@@ -1,4 +1,4 @@
-//! Hash routes: `#/`, `#/lesson/<slug>[/<anchor>]`, `#/lab` (the Image Lab), `#/about`. Hash routing needs no server
+//! Hash routes: `#/`, `#/lesson/<slug>[/<anchor>]`, `#/lab` (the Image Lab), `#/models` (the Model Lab), `#/about`. Hash routing needs no server
 //! rule, so reloading any page works on any static host, at any sub-path.
 
 /// A page of the app.
@@ -11,6 +11,8 @@ pub enum Route {
     },
     /// The Image Lab: open images, view them in three planes.
     Lab,
+    /// The Model Lab: cohorts, models, evaluation.
+    Models,
     About,
     NotFound(String),
 }
@@ -24,6 +26,7 @@ impl Route {
             [] => Route::Index,
             ["about"] => Route::About,
             ["lab"] => Route::Lab,
+            ["models"] => Route::Models,
             ["lesson", slug] => Route::Lesson { slug: slug.to_string(), anchor: None },
             ["lesson", slug, anchor] => Route::Lesson { slug: slug.to_string(), anchor: Some(anchor.to_string()) },
             _ => Route::NotFound(path.to_string()),
@@ -36,6 +39,7 @@ impl Route {
             Route::Index => "#/".into(),
             Route::About => "#/about".into(),
             Route::Lab => "#/lab".into(),
+            Route::Models => "#/models".into(),
             Route::Lesson { slug, anchor: None } => format!("#/lesson/{slug}"),
             Route::Lesson { slug, anchor: Some(a) } => format!("#/lesson/{slug}/{a}"),
             Route::NotFound(p) => format!("#/{p}"),

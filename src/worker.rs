@@ -13,6 +13,12 @@
 //!    CSV and JSON (formatted by `radlearn_engine::export`, exactly like `radlearn features`), or
 //!    [`Response::Failed`] with the engine's message in plain words.
 //!
+//! The Model Lab uses the same worker (one engine, one module to build): [`Request::Cohort`] generates a synthetic
+//! cohort and extracts its features ([`Response::Cohort`]), [`Request::Evaluate`] cross-validates a model
+//! ([`Response::Evaluated`]) and [`Request::Explore`] runs PCA, k-means and correlations ([`Response::Explored`]).
+//! Each carries everything it needs (the dataset travels with every request: a few hundred kilobytes), so a
+//! worker started afresh after Stop needs no earlier state.
+//!
 //! Stop terminates the worker (a running extraction cannot be interrupted by a message: the worker is busy); the
 //! next request starts a new one and sends the image again. Messages travel in gloo-worker 0.5's envelope
 //! ([`ToWorker`], [`FromWorker`], bincode), mirrored here because the page drives the `Worker` object itself (see
@@ -20,8 +26,13 @@
 
 use std::ops::ControlFlow;
 
+use radlearn_engine::cohort::{self, CohortSpec};
 use radlearn_engine::config::FeatureConfig;
 use radlearn_engine::features::FeatureValue;
+use radlearn_engine::ml::eval::{self, CvOptions, CvReport, Hyper, LearningPoint, NestedReport};
+use radlearn_engine::ml::model::ModelSpec;
+use radlearn_engine::ml::unsupervised::{self, KMeansReport, PcaReport};
+use radlearn_engine::ml::Dataset;
 use radlearn_engine::radiomics::extract;
 use radlearn_engine::{export, LabelMap, LoadOptions, Volume};
 use serde::{Deserialize, Serialize};
@@ -106,6 +117,76 @@ pub enum Request {
     Image { job: u64, files: Vec<NamedBytes> },
     /// Extract the features of ROI `label` (`None`: the mask's only label) of the last image.
     Extract { job: u64, mask: MaskData, label: Option<u8>, config: ConfigSpec },
+    /// Generate a synthetic cohort and extract the features of every lesion.
+    Cohort { job: u64, spec: CohortSpec },
+    /// Evaluate a model on a dataset.
+    Evaluate { job: u64, dataset: Dataset, model: ModelSpec, options: CvOptions, analysis: Analysis },
+    /// PCA, k-means and feature correlations of a dataset.
+    Explore { job: u64, dataset: Dataset, settings: ExploreSettings },
+}
+
+impl Request {
+    /// The job this request belongs to.
+    pub fn job(&self) -> u64 {
+        match self {
+            Request::Image { job, .. }
+            | Request::Extract { job, .. }
+            | Request::Cohort { job, .. }
+            | Request::Evaluate { job, .. }
+            | Request::Explore { job, .. } => *job,
+        }
+    }
+}
+
+/// Which evaluation [`Request::Evaluate`] runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Analysis {
+    /// Stratified k-fold cross-validation.
+    CrossValidation,
+    /// Nested cross-validation tuning one hyperparameter over `grid`.
+    Nested { hyper: Hyper, grid: Vec<f64> },
+    /// Cross-validated AUC (and training AUC) for growing fractions of the training folds.
+    LearningCurve { fractions: Vec<f64> },
+}
+
+/// The settings of [`Request::Explore`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExploreSettings {
+    /// Z-score every feature first (features in HU, mm³ and unitless ratios are otherwise not comparable).
+    pub standardise: bool,
+    /// The number of principal components to report.
+    pub components: usize,
+    /// k of k-means.
+    pub clusters: usize,
+    pub seed: u64,
+    /// Features whose |r| with an already kept one reaches this are called redundant.
+    pub redundancy: f64,
+    /// At most this many features in the correlation heatmap.
+    pub heatmap_features: usize,
+}
+
+/// What [`Request::Evaluate`] found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Evaluation {
+    CrossValidation(CvReport),
+    Nested(NestedReport),
+    LearningCurve(Vec<LearningPoint>),
+}
+
+/// What [`Request::Explore`] found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exploration {
+    pub pca: PcaReport,
+    pub kmeans: KMeansReport,
+    /// Adjusted Rand index of the clusters against the label.
+    pub ari_label: f64,
+    /// Adjusted Rand index of the clusters against the site (when the dataset has a `site` column).
+    pub ari_site: Option<f64>,
+    /// Columns kept by the redundancy filter, in order.
+    pub kept: Vec<usize>,
+    /// The features of the heatmap (column indices) and their correlation matrix.
+    pub heatmap: Vec<usize>,
+    pub correlation: ndarray::Array2<f64>,
 }
 
 /// [`Request`] borrowed, for sending: the page encodes the image files where they are instead of copying them
@@ -114,6 +195,9 @@ pub enum Request {
 pub enum RequestRef<'a> {
     Image { job: u64, files: &'a [NamedBytes] },
     Extract { job: u64, mask: &'a MaskData, label: Option<u8>, config: &'a ConfigSpec },
+    Cohort { job: u64, spec: &'a CohortSpec },
+    Evaluate { job: u64, dataset: &'a Dataset, model: &'a ModelSpec, options: &'a CvOptions, analysis: &'a Analysis },
+    Explore { job: u64, dataset: &'a Dataset, settings: &'a ExploreSettings },
 }
 
 /// One feature value, owned (the engine's names are `&'static str`).
@@ -161,7 +245,8 @@ pub struct Computed {
 /// What the worker answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Response {
-    /// About to compute `family`; `done` of `total` steps are finished.
+    /// About to compute `family` (a feature family, or a step such as a case or a fold); `done` of `total` steps
+    /// are finished.
     Progress {
         job: u64,
         done: u32,
@@ -172,11 +257,38 @@ pub enum Response {
         job: u64,
         result: Computed,
     },
+    /// A generated cohort, its features extracted.
+    Cohort {
+        job: u64,
+        dataset: Dataset,
+    },
+    Evaluated {
+        job: u64,
+        result: Box<Evaluation>,
+    },
+    Explored {
+        job: u64,
+        result: Box<Exploration>,
+    },
     /// The job failed; `message` says why in plain words.
     Failed {
         job: u64,
         message: String,
     },
+}
+
+impl Response {
+    /// The job this answer belongs to.
+    pub fn job(&self) -> u64 {
+        match self {
+            Response::Progress { job, .. }
+            | Response::Done { job, .. }
+            | Response::Cohort { job, .. }
+            | Response::Evaluated { job, .. }
+            | Response::Explored { job, .. }
+            | Response::Failed { job, .. } => *job,
+        }
+    }
 }
 
 /// gloo-worker 0.5's envelope from the page to the worker (`gloo_worker::actor::messages::ToWorker`, whose bincode
@@ -234,6 +346,31 @@ impl Session {
                     Err(message) => Response::Failed { job, message },
                 });
             }
+            Request::Cohort { job, spec } => {
+                let cfg = cohort::extraction_config();
+                let mut progress = |done: usize, total: usize| {
+                    emit(Response::Progress { job, done: done as u32, total: total as u32, family: "lesions".into() });
+                    ControlFlow::Continue(())
+                };
+                let outcome = cohort::generate(&spec, &cfg, &mut progress);
+                emit(match outcome {
+                    Ok(dataset) => Response::Cohort { job, dataset },
+                    Err(e) => Response::Failed { job, message: e.to_string() },
+                });
+            }
+            Request::Evaluate { job, dataset, model, options, analysis } => {
+                let outcome = evaluate(job, &dataset, &model, &options, &analysis, emit);
+                emit(match outcome {
+                    Ok(result) => Response::Evaluated { job, result: Box::new(result) },
+                    Err(message) => Response::Failed { job, message },
+                });
+            }
+            Request::Explore { job, dataset, settings } => {
+                emit(match explore(&dataset, &settings) {
+                    Ok(result) => Response::Explored { job, result: Box::new(result) },
+                    Err(message) => Response::Failed { job, message },
+                });
+            }
         }
     }
 
@@ -267,6 +404,50 @@ impl Session {
         let case = [(None, values.as_slice())];
         Ok(Computed { rows: values.iter().map(Row::from).collect(), csv: export::csv(&case), json: export::json(&case), roi_voxels, label })
     }
+}
+
+/// Runs one evaluation of the Model Lab, reporting each fold.
+fn evaluate(
+    job: u64,
+    dataset: &Dataset,
+    model: &ModelSpec,
+    options: &CvOptions,
+    analysis: &Analysis,
+    emit: &mut dyn FnMut(Response),
+) -> Result<Evaluation, String> {
+    let mut progress = |done: usize, total: usize| {
+        emit(Response::Progress { job, done: done as u32, total: total as u32, family: "folds".into() });
+        ControlFlow::Continue(())
+    };
+    let result = match analysis {
+        Analysis::CrossValidation => eval::cross_validate(dataset, model, options, &mut progress).map(Evaluation::CrossValidation),
+        Analysis::Nested { hyper, grid } => eval::nested_cv(dataset, model, *hyper, grid, options, &mut progress).map(Evaluation::Nested),
+        Analysis::LearningCurve { fractions } => {
+            eval::learning_curve(dataset, model, options, fractions, &mut progress).map(Evaluation::LearningCurve)
+        }
+    };
+    result.map_err(|e| e.to_string())
+}
+
+/// PCA, k-means and correlations of a dataset.
+fn explore(dataset: &Dataset, settings: &ExploreSettings) -> Result<Exploration, String> {
+    let x = dataset.x.view();
+    let components = settings.components.clamp(1, x.ncols().min(x.nrows()).max(1));
+    let pca = unsupervised::pca(x, components, settings.standardise).map_err(|e| e.to_string())?;
+    let kmeans = unsupervised::kmeans(x, settings.clusters, settings.seed, settings.standardise).map_err(|e| e.to_string())?;
+    let labels: Vec<usize> = dataset.y.iter().map(|&y| usize::from(y)).collect();
+    let ari_label = unsupervised::adjusted_rand_index(&kmeans.labels, &labels);
+    let ari_site = dataset.meta_column("site").map(|sites| {
+        let mut names: Vec<&String> = sites.iter().collect();
+        names.sort();
+        names.dedup();
+        let codes: Vec<usize> = sites.iter().map(|s| names.binary_search(&s).unwrap_or(0)).collect();
+        unsupervised::adjusted_rand_index(&kmeans.labels, &codes)
+    });
+    let kept = unsupervised::redundancy_filter(x, settings.redundancy);
+    let heatmap: Vec<usize> = kept.iter().copied().take(settings.heatmap_features.max(2)).collect();
+    let correlation = unsupervised::correlation(dataset.x.select(ndarray::Axis(1), &heatmap).view());
+    Ok(Exploration { pca, kmeans, ari_label, ari_site, kept, heatmap, correlation })
 }
 
 /// The mask on the image's grid.

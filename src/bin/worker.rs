@@ -28,9 +28,7 @@ impl Worker for FeatureWorker {
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: Self::Message) {}
 
     fn received(&mut self, scope: &WorkerScope<Self>, msg: Self::Input, id: HandlerId) {
-        let job = match &msg {
-            Request::Extract { job, .. } | Request::Image { job, .. } => *job,
-        };
+        let job = msg.job();
         CURRENT.with(|c| *c.borrow_mut() = Some((scope.clone(), id, job)));
         self.session.handle(msg, &mut |response| scope.respond(id, response));
         CURRENT.with(|c| *c.borrow_mut() = None);

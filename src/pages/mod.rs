@@ -4,4 +4,5 @@ pub mod about;
 pub mod index;
 pub mod lab;
 pub mod lesson;
+pub mod models;
 pub mod not_found;

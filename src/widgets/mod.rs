@@ -3,6 +3,8 @@
 
 pub mod features;
 mod image_exercises;
+mod model_exercises;
+pub mod model_lab;
 pub mod segment;
 pub mod viewer;
 mod window_level;
@@ -29,6 +31,8 @@ pub fn WidgetHost(
         Ok(WidgetParams::FeatureTable(p)) => view! { <features::FeatureTable params=p lesson=lesson/> }.into_any(),
         Ok(WidgetParams::ImageViewer(p)) => view! { <image_exercises::ImageViewerExercise params=p/> }.into_any(),
         Ok(WidgetParams::Segmentation(p)) => view! { <image_exercises::SegmentationExercise params=p lesson=lesson/> }.into_any(),
+        Ok(WidgetParams::ModelLab(p)) => view! { <model_exercises::ModelLabExercise params=p lesson=lesson/> }.into_any(),
+        Ok(WidgetParams::PcaExplorer(p)) => view! { <model_exercises::PcaExplorerExercise params=p lesson=lesson/> }.into_any(),
         // A widget this build does not know (the registry is newer than the app).
         Ok(_) => view! { <WidgetError message=format!("{} `{}` {}", t.widget, exercise.widget, t.widget_unavailable)/> }.into_any(),
         Err(message) => view! {

@@ -189,6 +189,9 @@ fn test(root: &Path) -> Result {
     run(Command::new("cargo").args(["build", "--quiet", "-p", "radlearn"]))?;
     run(Command::new(&python).args(["tests/interop/nibabel_check.py", "--radlearn", "target/debug/radlearn"]))?;
 
+    step("Model Lab: cross-validated AUC and PCA agree with scikit-learn on the same folds");
+    run(Command::new(&python).args(["tests/interop/sklearn_parity.py", "--radlearn", "target/debug/radlearn"]))?;
+
     step("Component tests and the engine in headless Chromium (wasm-bindgen-test)");
     for (package, test) in [("radlearn-web", "components"), ("radlearn-engine", "wasm")] {
         run(Command::new("cargo")

@@ -1,6 +1,7 @@
 //! The feature extraction that the wasm-against-native benchmark times: the same function, from file bytes to
 //! feature values, compiled natively (`radlearn-bench features`) and to wasm32 (`tests/bench/wasm_features.mjs`
-//! calls [`extract_features`] in headless Chromium).
+//! calls [`extract_features`] in headless Chromium). Likewise for a synthetic cohort: [`cohort_from_spec`] natively
+//! (`radlearn-bench cohort`) and as `extractCohort` in Chromium (`tests/bench/wasm_cohort.mjs`).
 
 use std::ops::ControlFlow;
 
@@ -53,4 +54,58 @@ pub fn family_times(image: &[u8], image_name: &str, mask: &[u8], mask_name: &str
 #[wasm_bindgen::prelude::wasm_bindgen(js_name = extractFeatures)]
 pub fn extract_features(image: &[u8], image_name: &str, mask: &[u8], mask_name: &str, config: &str) -> Result<usize, String> {
     features_from_bytes(image, image_name, mask, mask_name, config)
+}
+
+/// Makes the synthetic cohort of `cases` cases from `seed` (the other settings at their defaults) and extracts
+/// every case's features with the cohort settings, on one thread. Returns the table's size and a checksum (the sum
+/// of every value divided by its column's mean magnitude), so two builds can be checked to compute the same table.
+pub fn cohort_from_spec(cases: usize, seed: u64) -> Result<CohortSummary, String> {
+    use radlearn_engine::cohort::{extraction_config, generate, CohortSpec};
+    let spec = CohortSpec { cases, seed, ..CohortSpec::default() };
+    let data = generate(&spec, &extraction_config(), &mut |_, _| ControlFlow::Continue(())).map_err(|e| e.to_string())?;
+    Ok(CohortSummary::of(&data))
+}
+
+/// The size and checksum of a cohort's feature table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CohortSummary {
+    /// Rows.
+    pub cases: usize,
+    /// Feature columns.
+    pub features: usize,
+    /// The sum over columns of (sum of the column / mean absolute value of the column): about `cases` per column
+    /// of positive values, and sensitive to any change in any value.
+    pub checksum: f64,
+}
+
+impl CohortSummary {
+    /// The summary of a dataset.
+    pub fn of(data: &radlearn_engine::ml::Dataset) -> CohortSummary {
+        let checksum = data
+            .x
+            .columns()
+            .into_iter()
+            .map(|c| {
+                let scale = c.iter().map(|v| v.abs()).sum::<f64>() / c.len().max(1) as f64;
+                if scale > 0.0 {
+                    c.sum() / scale
+                } else {
+                    0.0
+                }
+            })
+            .sum();
+        CohortSummary { cases: data.len(), features: data.feature_names.len(), checksum }
+    }
+
+    /// As JSON: `{"cases": .., "features": .., "checksum": ..}`.
+    pub fn to_json(&self) -> String {
+        format!("{{\"cases\": {}, \"features\": {}, \"checksum\": {:.6}}}", self.cases, self.features, self.checksum)
+    }
+}
+
+/// [`cohort_from_spec`] for JavaScript: the summary as JSON.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = extractCohort)]
+pub fn extract_cohort(cases: usize, seed: u64) -> Result<String, String> {
+    cohort_from_spec(cases, seed).map(|s| s.to_json())
 }

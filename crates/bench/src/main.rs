@@ -7,6 +7,12 @@
 //! `radlearn-bench features [--runs N] IMAGE MASK CONFIG.toml`: times [`radlearn_bench::features_from_bytes`]
 //! (reading from bytes in memory, then feature extraction on one thread), the function the wasm benchmark times in
 //! Chromium, and prints JSON (median milliseconds and the number of values).
+//!
+//! `radlearn-bench cohort [--runs N] [--cases 100] [--seed 1]`: times the synthetic cohort of the Model Lab (making
+//! every case's image and mask, then extracting its features with the cohort settings) on one thread
+//! ([`radlearn_bench::cohort_from_spec`], the function `tests/bench/wasm_cohort.mjs` times in Chromium) and on every
+//! core (`generate_parallel`), and the image making alone; prints JSON (median milliseconds, the table's size and
+//! checksum).
 
 use std::path::Path;
 use std::time::Instant;
@@ -48,6 +54,54 @@ fn read_series(dir: &Path) -> Result<Volume, String> {
     dicom::read_series(&refs, &LoadOptions::default()).map_err(|e| e.to_string())
 }
 
+/// Median milliseconds of `runs` calls after one warm-up, and the last result.
+fn median_of<T>(runs: usize, mut f: impl FnMut() -> Result<T, String>) -> Result<(f64, T), String> {
+    let mut last = f()?;
+    let mut times = Vec::with_capacity(runs.max(1));
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        last = f()?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times[times.len() / 2], last))
+}
+
+/// `radlearn-bench cohort [--cases N] [--seed S]` (after `--runs` was taken out).
+fn cohort(args: &[String], runs: usize) -> Result<(), String> {
+    use radlearn_engine::cohort::{case, extraction_config, generate_parallel, CohortSpec};
+    let mut cases = 100;
+    let mut seed = 1;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let value = it.next().ok_or_else(|| format!("{a} needs a value"))?;
+        match a.as_str() {
+            "--cases" => cases = value.parse().map_err(|_| format!("--cases needs a number, not {value}"))?,
+            "--seed" => seed = value.parse().map_err(|_| format!("--seed needs a number, not {value}"))?,
+            _ => return Err("usage: radlearn-bench cohort [--runs N] [--cases 100] [--seed 1]".into()),
+        }
+    }
+    let spec = CohortSpec { cases, seed, ..CohortSpec::default() };
+    spec.check().map_err(|e| e.to_string())?;
+    let cfg = extraction_config();
+    let (images_ms, _) = median_of(runs, || Ok((0..cases).map(|i| case(&spec, i).mask.count()).sum::<usize>()))?;
+    let (one_ms, one) = median_of(runs, || radlearn_bench::cohort_from_spec(cases, seed))?;
+    let (all_ms, all) = median_of(runs, || generate_parallel(&spec, &cfg).map_err(|e| e.to_string()))?;
+    let all = radlearn_bench::CohortSummary::of(&all);
+    if (all.checksum - one.checksum).abs() > 1e-9 * one.checksum.abs().max(1.0) || all.features != one.features {
+        return Err(format!("one thread and all cores disagree: {} against {}", one.to_json(), all.to_json()));
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "{{\"runs\": {runs}, \"cases\": {cases}, \"seed\": {seed}, \"features\": {}, \"checksum\": {:.6}, \"images_ms\": {images_ms:.1}, \"one_thread_ms\": {one_ms:.1}, \"per_case_ms\": {:.2}, \"extraction_per_case_ms\": {:.2}, \"threads\": {threads}, \"all_cores_ms\": {all_ms:.1}}}",
+        one.features,
+        one.checksum,
+        one_ms / cases as f64,
+        (one_ms - images_ms) / cases as f64
+    );
+    Ok(())
+}
+
 fn main() -> Result<(), String> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let mut runs = 15;
@@ -65,6 +119,9 @@ fn main() -> Result<(), String> {
             println!("{ms:9.1} ms  {step}");
         }
         return Ok(());
+    }
+    if args.first().is_some_and(|a| a == "cohort") {
+        return cohort(&args[1..], runs);
     }
     if args.first().is_some_and(|a| a == "features") {
         let [_, image, mask, config] = args.as_slice() else {

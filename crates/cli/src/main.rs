@@ -7,8 +7,10 @@ use clap::{Parser, Subcommand};
 
 use radlearn_course::compile::{compile_course, Severity};
 
+mod cohort;
 mod convert;
 mod features;
+mod model;
 
 #[derive(Parser)]
 #[command(name = "radlearn", version, about = "RadLearn: radiomics and machine learning lessons, from the command line")]
@@ -38,6 +40,11 @@ enum Command {
     Features(features::FeaturesArgs),
     /// Write an image, or a mask on its grid (e.g. an RTSTRUCT ROI), as NIfTI.
     Convert(convert::ConvertArgs),
+    /// Evaluate classifiers on a feature table (cross-validated AUC, confusion metrics) or look at it with PCA.
+    Model(model::ModelArgs),
+    /// Make a synthetic cohort (CT-like lesions from several sites, with a known label) and write its feature table
+    /// as CSV, for the Model Lab; optionally its images and masks as NIfTI.
+    Cohort(cohort::CohortArgs),
 }
 
 #[derive(Subcommand)]
@@ -60,6 +67,8 @@ fn main() -> ExitCode {
         Command::Info { files, max_mib } => info::run(&files, max_mib),
         Command::Features(args) => features::run(args),
         Command::Convert(args) => convert::run(args),
+        Command::Model(args) => model::run(args),
+        Command::Cohort(args) => cohort::run(args),
     }
 }
 

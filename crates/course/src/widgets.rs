@@ -49,7 +49,43 @@ pub const WIDGETS: &[WidgetInfo] = &[
                  reference_label = <label value, default 1>; slice = <axial voxel index z, from 0>; and to grade: id = \"..\", \
                  target_dice = <0..1>; caption = \"..\"",
     },
+    WidgetInfo {
+        name: "model-lab",
+        summary: "The Model Lab's supervised bench on a synthetic cohort generated in the browser: a model evaluated by \
+                  stratified k-fold cross-validation (ROC, AUC with its interval, confusion matrix, calibration), with \
+                  feature selection inside each fold and a \"leaky\" switch that fits it on all cases instead; optionally \
+                  graded (cross-validated AUC at least a target), saved like a quiz answer.",
+        params: "cases = <10..2000, default 120>; seed = <whole number, default 1>; signal = <0..3, default 1>; \
+                 sites = <1..4, default 3>; site_label_correlation = <0..1, default 0>; site_effect = <0..2, default 1>; \
+                 prevalence = <between 0 and 1, default 0.5>; model = \"logistic\"|\"svm-linear\"|\"svm-rbf\"|\"tree\"|\
+                 \"forest\"|\"knn\"|\"naive-bayes\" (default \"logistic\"); models = [..] (the models offered, default: all); \
+                 folds = <2..10, default 5>; select = <k: keep the k best features inside each fold>; leaky = true|false \
+                 (show the leaky switch, default true); and to grade: id = \"..\", target_auc = <0..1>, honest = true|false \
+                 (default true: only a run without the leaky switch counts); caption = \"..\"",
+    },
+    WidgetInfo {
+        name: "pca-explorer",
+        summary: "The Model Lab's unsupervised view of a synthetic cohort: the PCA scatter coloured by label or by site, \
+                  explained variance, k-means clusters and the feature correlation heatmap; optionally a graded question \
+                  on a quantity the widget computes.",
+        params: "cases, seed, signal, sites, site_label_correlation, site_effect, prevalence (the cohort, as for \
+                 `model-lab`); color = \"label\"|\"site\" (default \"label\"); clusters = <k of k-means, 2..8, default 2>; \
+                 standardise = true|false (default true); and to grade: id = \"..\", question = \"..\", \
+                 quantity = \"pc1-variance\"|\"pc2-variance\"|\"pc12-variance\"|\"kmeans-site-ari\"|\"kmeans-label-ari\" \
+                 (the student types it), tolerance = <number, default 0.02>; caption = \"..\"",
+    },
 ];
+
+/// The models a `model-lab` exercise can offer, in the order the Model Lab lists them.
+pub const MODELS: &[&str] = &["logistic", "svm-linear", "svm-rbf", "tree", "forest", "knn", "naive-bayes"];
+
+/// What a `pca-explorer` exercise can colour its scatter by.
+pub const PCA_COLORS: &[&str] = &["label", "site"];
+
+/// The quantities a `pca-explorer` question can ask for. Variances are fractions of the total (from 0 to 1) explained
+/// by the first, the second, and the first two principal components; an ARI is the adjusted Rand index between the
+/// k-means clusters and the sites or the labels (1: the same partition, about 0: unrelated).
+pub const PCA_QUANTITIES: &[&str] = &["pc1-variance", "pc2-variance", "pc12-variance", "kmeans-site-ari", "kmeans-label-ari"];
 
 /// The tools a `segmentation` exercise can allow, in the order the panel shows them.
 pub const SEGMENTATION_TOOLS: &[&str] = &["threshold", "otsu", "region-growing", "brush", "eraser", "fill-holes", "largest-component"];
@@ -105,6 +141,8 @@ pub enum WidgetParams {
     FeatureTable(FeatureTableParams),
     ImageViewer(ImageViewerParams),
     Segmentation(SegmentationParams),
+    ModelLab(ModelLabParams),
+    PcaExplorer(PcaExplorerParams),
 }
 
 impl WidgetParams {
@@ -113,6 +151,8 @@ impl WidgetParams {
         match self {
             WidgetParams::FeatureTable(p) => p.check.as_ref().map(|c| c.id.as_str()),
             WidgetParams::Segmentation(p) => p.check.as_ref().map(|c| c.id.as_str()),
+            WidgetParams::ModelLab(p) => p.check.as_ref().map(|c| c.id.as_str()),
+            WidgetParams::PcaExplorer(p) => p.check.as_ref().map(|c| c.id.as_str()),
             WidgetParams::WindowLevel(_) | WidgetParams::ImageViewer(_) => None,
         }
     }
@@ -234,6 +274,131 @@ pub fn window_preset(name: &str) -> Option<(f32, f32)> {
     WINDOW_PRESETS.iter().find(|(n, _, _)| *n == name).map(|&(_, c, w)| (c, w))
 }
 
+/// The synthetic cohort of the Model Lab's widgets, generated in the browser from these settings (the same settings
+/// and seed give the same cases). The cohort is the author's: the student changes the model and its evaluation, not
+/// the data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CohortParams {
+    /// Number of cases (patients), from 10 to 2000.
+    pub cases: u32,
+    /// Seed of the generator.
+    pub seed: u64,
+    /// Strength of the features' association with the label, from 0 (pure noise: no feature says anything about the
+    /// label) to 3 (an easy problem).
+    pub signal: f64,
+    /// Number of sites (hospitals, scanners) the cases come from, from 1 to 4.
+    pub sites: u32,
+    /// How much the site predicts the label, from 0 (sites have the same proportion of positives) to 1 (each site's
+    /// cases mostly of one class): the confounding of lesson 8.
+    pub site_label_correlation: f64,
+    /// Strength of the site's shift of the features (a batch effect), from 0 (none) to 2 (larger than the biology).
+    pub site_effect: f64,
+    /// Fraction of positive cases, strictly between 0 and 1.
+    pub prevalence: f64,
+}
+
+impl Default for CohortParams {
+    fn default() -> Self {
+        CohortParams { cases: 120, seed: 1, signal: 1.0, sites: 3, site_label_correlation: 0.0, site_effect: 1.0, prevalence: 0.5 }
+    }
+}
+
+/// Parameters of the `model-lab` widget: one model evaluated by stratified k-fold cross-validation on a synthetic cohort.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelLabParams {
+    /// The cohort.
+    pub cohort: CohortParams,
+    /// The model chosen first, one of `models`.
+    pub model: String,
+    /// The models the student may pick from, names of [`MODELS`] in its order.
+    pub models: Vec<String>,
+    /// Number of cross-validation folds, from 2 to 10 (each class has at least this many cases).
+    pub folds: u32,
+    /// Feature selection chosen first: keep the `k` best features (fitted inside each training fold, or on all cases
+    /// with the leaky switch on); `None`: all features. A `k` above the number of features keeps them all.
+    pub select: Option<u32>,
+    /// Whether the "leaky" switch is shown: fit the scaler and the feature selection on all cases before the folds.
+    pub leaky: bool,
+    /// The grading, if any.
+    pub check: Option<ModelCheck>,
+}
+
+impl ModelLabParams {
+    /// Whether the student may pick `model` (a name of [`MODELS`]).
+    pub fn allows(&self, model: &str) -> bool {
+        self.models.iter().any(|m| m == model)
+    }
+}
+
+/// The grading of a `model-lab` exercise: the cross-validated AUC must reach a target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelCheck {
+    /// Key of the saved result (unique in the lesson, like quiz ids).
+    pub id: String,
+    /// The lowest cross-validated AUC that passes, in `[0, 1]`.
+    pub target_auc: f64,
+    /// Whether only honest runs count: a run with the leaky switch on is not graded.
+    pub honest: bool,
+}
+
+impl ModelCheck {
+    /// Whether a run counts for grading: any run if the check is not `honest`, otherwise only runs without leakage.
+    pub fn counts(&self, leaky: bool) -> bool {
+        !(self.honest && leaky)
+    }
+
+    /// The check as a numeric quiz whose answer is the cross-validated AUC: correct from `target_auc` to 1.
+    /// Grade only the runs that [`ModelCheck::counts`].
+    pub fn quiz(&self) -> crate::Quiz {
+        crate::Quiz {
+            id: self.id.clone(),
+            question: String::new(),
+            explanation: String::new(),
+            kind: crate::QuizKind::Numeric { answer: (1.0 + self.target_auc) / 2.0, tolerance: (1.0 - self.target_auc) / 2.0, unit: None },
+        }
+    }
+}
+
+/// Parameters of the `pca-explorer` widget: PCA, k-means and feature correlations of a synthetic cohort.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PcaExplorerParams {
+    /// The cohort.
+    pub cohort: CohortParams,
+    /// What colours the scatter first, a name of [`PCA_COLORS`].
+    pub color: String,
+    /// Number of k-means clusters chosen first, from 2 to 8.
+    pub clusters: u32,
+    /// Whether the features are standardised (z-scores) before PCA and k-means.
+    pub standardise: bool,
+    /// A graded question, if any.
+    pub check: Option<PcaCheck>,
+}
+
+/// A graded question of the `pca-explorer` widget: the student types a quantity that the widget computes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PcaCheck {
+    /// Key of the saved answer (unique in the lesson, like quiz ids).
+    pub id: String,
+    /// The question shown to the student (plain text).
+    pub question: String,
+    /// The quantity asked for, a name of [`PCA_QUANTITIES`], computed with the exercise's `standardise` and `clusters`.
+    pub quantity: String,
+    /// Absolute tolerance.
+    pub tolerance: f64,
+}
+
+impl PcaCheck {
+    /// The question as a numeric quiz, given the value the widget computed on the cohort.
+    pub fn quiz(&self, computed: f64) -> crate::Quiz {
+        crate::Quiz {
+            id: self.id.clone(),
+            question: String::new(),
+            explanation: String::new(),
+            kind: crate::QuizKind::Numeric { answer: computed, tolerance: self.tolerance, unit: None },
+        }
+    }
+}
+
 #[cfg(feature = "render")]
 pub use check::check_widget;
 
@@ -289,6 +454,8 @@ mod check {
             "feature-table" => check_feature_table(params).map(WidgetParams::FeatureTable),
             "image-viewer" => check_image_viewer(params).map(WidgetParams::ImageViewer),
             "segmentation" => check_segmentation(params).map(WidgetParams::Segmentation),
+            "model-lab" => check_model_lab(params).map(WidgetParams::ModelLab),
+            "pca-explorer" => check_pca_explorer(params).map(WidgetParams::PcaExplorer),
             other => {
                 let known = WIDGETS.iter().map(|w| format!("`{}`", w.name)).collect::<Vec<_>>().join(", ");
                 Err(format!("unknown widget `{other}`; the widgets that exist are {known}"))
@@ -429,6 +596,204 @@ mod check {
             slice: check_slice(params)?,
             check,
         })
+    }
+
+    /// The keys of the cohort settings, shared by `model-lab` and `pca-explorer`.
+    const COHORT_KEYS: &[&str] = &["cases", "seed", "signal", "sites", "site_label_correlation", "site_effect", "prevalence"];
+
+    /// An optional whole number from `lo` to `hi`.
+    fn whole(params: &toml::Table, key: &str, lo: i64, hi: i64, default: i64) -> Result<i64, String> {
+        match params.get(key) {
+            None => Ok(default),
+            Some(toml::Value::Integer(i)) if (lo..=hi).contains(i) => Ok(*i),
+            Some(other) => Err(format!("`{key}` must be a whole number from {lo} to {hi} (default {default}), not {other}")),
+        }
+    }
+
+    /// An optional finite number from `lo` to `hi`, both ends included unless `open`.
+    fn number_in(params: &toml::Table, key: &str, (lo, hi): (f64, f64), open: bool, default: f64) -> Result<f64, String> {
+        let x = match params.get(key) {
+            None => return Ok(default),
+            Some(toml::Value::Float(x)) => *x,
+            Some(toml::Value::Integer(i)) => *i as f64,
+            Some(other) => return Err(format!("`{key}` must be a number from {lo} to {hi} (default {default}), not {other}")),
+        };
+        let inside = if open { x > lo && x < hi } else { (lo..=hi).contains(&x) };
+        if inside {
+            Ok(x)
+        } else if open {
+            Err(format!("`{key}` must be a number strictly between {lo} and {hi} (default {default}), not {x}"))
+        } else {
+            Err(format!("`{key}` must be a number from {lo} to {hi} (default {default}), not {x}"))
+        }
+    }
+
+    /// An optional boolean.
+    fn boolean(params: &toml::Table, key: &str, default: bool) -> Result<bool, String> {
+        match params.get(key) {
+            None => Ok(default),
+            Some(toml::Value::Boolean(b)) => Ok(*b),
+            Some(other) => Err(format!("`{key}` has the wrong type ({}); expected true or false", other.type_str())),
+        }
+    }
+
+    /// An optional string, trimmed.
+    fn string(params: &toml::Table, key: &str) -> Result<Option<String>, String> {
+        match params.get(key) {
+            None => Ok(None),
+            Some(toml::Value::String(s)) => Ok(Some(s.trim().to_string())),
+            Some(other) => Err(format!("`{key}` has the wrong type ({}); expected a string", other.type_str())),
+        }
+    }
+
+    /// An optional name among `names`.
+    fn one_of(params: &toml::Table, key: &str, names: &[&str], what: &str) -> Result<Option<String>, String> {
+        match string(params, key) {
+            Ok(Some(s)) if names.contains(&s.as_str()) => Ok(Some(s)),
+            Ok(Some(s)) => Err(format!("`{key}`: there is no {what} \"{s}\"; use one of {}", quoted_list(names.iter().copied()))),
+            Ok(None) => Ok(None),
+            Err(_) => Err(format!("`{key}` has the wrong type; expected a string, one of {}", quoted_list(names.iter().copied()))),
+        }
+    }
+
+    /// The cohort settings of `model-lab` and `pca-explorer`.
+    fn check_cohort(params: &toml::Table) -> Result<CohortParams, String> {
+        let d = CohortParams::default();
+        let cohort = CohortParams {
+            cases: whole(params, "cases", 10, 2000, d.cases.into())? as u32,
+            seed: whole(params, "seed", 0, i64::MAX, d.seed as i64)? as u64,
+            signal: number_in(params, "signal", (0.0, 3.0), false, d.signal)?,
+            sites: whole(params, "sites", 1, 4, d.sites.into())? as u32,
+            site_label_correlation: number_in(params, "site_label_correlation", (0.0, 1.0), false, d.site_label_correlation)?,
+            site_effect: number_in(params, "site_effect", (0.0, 2.0), false, d.site_effect)?,
+            prevalence: number_in(params, "prevalence", (0.0, 1.0), true, d.prevalence)?,
+        };
+        if cohort.sites == 1 && cohort.site_label_correlation > 0.0 {
+            return Err("`site_label_correlation` needs at least 2 `sites`: with one site, the site cannot predict the label".into());
+        }
+        Ok(cohort)
+    }
+
+    fn check_model_lab(params: &toml::Table) -> Result<ModelLabParams, String> {
+        let keys = ["model", "models", "folds", "select", "leaky", "id", "target_auc", "honest"];
+        known_keys(params, &[COHORT_KEYS, &keys].concat(), &WIDGETS[4])?;
+        let cohort = check_cohort(params)?;
+        let models: Vec<String> = match params.get("models") {
+            None => MODELS.iter().map(|m| m.to_string()).collect(),
+            Some(toml::Value::Array(items)) => {
+                let mut names = Vec::new();
+                for item in items {
+                    match item {
+                        toml::Value::String(m) if MODELS.contains(&m.trim()) => names.push(m.trim().to_string()),
+                        toml::Value::String(m) => {
+                            return Err(format!("`models`: there is no model \"{m}\"; use some of {}", quoted_list(MODELS.iter().copied())))
+                        }
+                        other => return Err(format!("`models`: expected model names as strings, found {other}")),
+                    }
+                }
+                if names.is_empty() {
+                    return Err("`models` is empty; list at least one model or leave the key out (all models)".into());
+                }
+                // In the Model Lab's order, each once.
+                MODELS.iter().filter(|m| names.iter().any(|n| n == *m)).map(|m| m.to_string()).collect()
+            }
+            Some(other) => return Err(format!("`models` has the wrong type ({}); expected a list of model names", other.type_str())),
+        };
+        let model = match one_of(params, "model", MODELS, "model")? {
+            Some(m) if models.contains(&m) => m,
+            Some(m) => {
+                return Err(format!(
+                    "`model`: \"{m}\" is not among `models`; add it there or choose one of {}",
+                    quoted_list(models.iter().map(String::as_str))
+                ))
+            }
+            None if models.iter().any(|m| m == "logistic") => "logistic".to_string(),
+            None => models[0].clone(),
+        };
+        let folds = whole(params, "folds", 2, 10, 5)? as u32;
+        let rarer = (f64::from(cohort.cases) * cohort.prevalence.min(1.0 - cohort.prevalence)).floor();
+        if rarer < f64::from(folds) {
+            return Err(format!(
+                "`folds`: stratified {folds}-fold cross-validation needs at least {folds} cases of each class, but {} cases with \
+                 prevalence {} have only about {rarer} of the rarer class; use more `cases`, a `prevalence` nearer 0.5 or fewer `folds`",
+                cohort.cases, cohort.prevalence
+            ));
+        }
+        let select = match params.get("select") {
+            None => None,
+            Some(toml::Value::Integer(k)) if (1..=i64::from(u32::MAX)).contains(k) => Some(*k as u32),
+            Some(other) => return Err(format!("`select` must be a whole number of features to keep, 1 or more (e.g. 10), not {other}")),
+        };
+        let leaky = boolean(params, "leaky", true)?;
+        let id = string(params, "id")?.map(|s| check_id(&s)).transpose()?;
+        let target = match params.get("target_auc") {
+            None => None,
+            Some(toml::Value::Float(x)) if (0.0..=1.0).contains(x) => Some(*x),
+            Some(toml::Value::Integer(i)) if (0..=1).contains(i) => Some(*i as f64),
+            Some(other) => return Err(format!("`target_auc` must be a number from 0 to 1 (e.g. 0.8), not {other}")),
+        };
+        let honest = boolean(params, "honest", true)?;
+        let check = match (id, target) {
+            (Some(id), Some(target_auc)) => Some(ModelCheck { id, target_auc, honest }),
+            (None, None) if params.contains_key("honest") => {
+                return Err("`honest` needs `id` and `target_auc`: it says which runs of a graded exercise count".into())
+            }
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err("`target_auc` is missing: a graded model needs the cross-validated AUC to reach (e.g. 0.8)".into())
+            }
+            (None, Some(_)) => return Err("`id` is missing: a graded model needs one (saved results are keyed by it)".into()),
+        };
+        Ok(ModelLabParams { cohort, model, models, folds, select, leaky, check })
+    }
+
+    fn check_pca_explorer(params: &toml::Table) -> Result<PcaExplorerParams, String> {
+        let keys = ["color", "clusters", "standardise", "id", "question", "quantity", "tolerance"];
+        known_keys(params, &[COHORT_KEYS, &keys].concat(), &WIDGETS[5])?;
+        let cohort = check_cohort(params)?;
+        let color = one_of(params, "color", PCA_COLORS, "colouring")?.unwrap_or_else(|| "label".into());
+        if color == "site" && cohort.sites == 1 {
+            return Err("`color = \"site\"` with one site paints every case the same; set `sites` to 2 or more".into());
+        }
+        let clusters = whole(params, "clusters", 2, 8, 2)? as u32;
+        let standardise = boolean(params, "standardise", true)?;
+        let id = string(params, "id")?.map(|s| check_id(&s)).transpose()?;
+        let question = string(params, "question")?;
+        let quantity = one_of(params, "quantity", PCA_QUANTITIES, "quantity")?;
+        let tolerance = match params.get("tolerance") {
+            None => None,
+            Some(toml::Value::Float(x)) if x.is_finite() && *x >= 0.0 => Some(*x),
+            Some(toml::Value::Integer(i)) if *i >= 0 => Some(*i as f64),
+            Some(other) => return Err(format!("`tolerance` must be a number, zero or positive (default 0.02), not {other}")),
+        };
+        let check = match (id, question, quantity) {
+            (None, None, None) => {
+                if tolerance.is_some() {
+                    return Err("`tolerance` needs `id`, `question` and `quantity`: it belongs to a graded question".into());
+                }
+                None
+            }
+            (Some(id), Some(question), Some(quantity)) => {
+                if question.is_empty() {
+                    return Err("`question` is empty".into());
+                }
+                if quantity == "kmeans-site-ari" && cohort.sites == 1 {
+                    return Err(
+                        "`quantity = \"kmeans-site-ari\"` needs at least 2 `sites`: with one site there is nothing to agree with".into()
+                    );
+                }
+                Some(PcaCheck { id, question, quantity, tolerance: tolerance.unwrap_or(0.02) })
+            }
+            (None, _, _) => return Err("`id` is missing: a graded question needs one (saved answers are keyed by it)".into()),
+            (_, None, _) => return Err("`question` is missing: a graded question needs the text the student answers".into()),
+            (_, _, None) => {
+                return Err(format!(
+                    "`quantity` is missing: a graded question asks for one of {}",
+                    quoted_list(PCA_QUANTITIES.iter().copied())
+                ))
+            }
+        };
+        Ok(PcaExplorerParams { cohort, color, clusters, standardise, check })
     }
 
     fn is_code(s: &str) -> bool {
@@ -739,6 +1104,204 @@ mod check {
             for (toml, want) in cases {
                 let e = feature_table(toml).unwrap_err();
                 assert!(e.contains(want), "{toml:?}: {e}");
+            }
+        }
+
+        fn model_lab(s: &str) -> Result<ModelLabParams, String> {
+            check_widget("model-lab", &table(s)).map(|p| match p {
+                WidgetParams::ModelLab(p) => p,
+                other => panic!("{other:?}"),
+            })
+        }
+
+        fn pca_explorer(s: &str) -> Result<PcaExplorerParams, String> {
+            check_widget("pca-explorer", &table(s)).map(|p| match p {
+                WidgetParams::PcaExplorer(p) => p,
+                other => panic!("{other:?}"),
+            })
+        }
+
+        #[test]
+        fn model_lab_defaults_and_overrides() {
+            let p = model_lab("").unwrap();
+            assert_eq!(
+                p,
+                ModelLabParams {
+                    cohort: CohortParams::default(),
+                    model: "logistic".into(),
+                    models: MODELS.iter().map(|m| m.to_string()).collect(),
+                    folds: 5,
+                    select: None,
+                    leaky: true,
+                    check: None,
+                }
+            );
+            assert_eq!(
+                p.cohort,
+                CohortParams { cases: 120, seed: 1, signal: 1.0, sites: 3, site_label_correlation: 0.0, site_effect: 1.0, prevalence: 0.5 }
+            );
+            assert_eq!(WidgetParams::ModelLab(p).graded_id(), None);
+            let p = model_lab(
+                "cases = 60\nseed = 7\nsignal = 0\nsites = 2\nsite_label_correlation = 0.5\nsite_effect = 2\nprevalence = 0.3\n\
+                 models = [\"knn\", \"logistic\", \"knn\"]\nfolds = 3\nselect = 10\nleaky = false",
+            )
+            .unwrap();
+            assert_eq!(
+                p.cohort,
+                CohortParams { cases: 60, seed: 7, signal: 0.0, sites: 2, site_label_correlation: 0.5, site_effect: 2.0, prevalence: 0.3 }
+            );
+            // Models come back in the Model Lab's order, once each; the first model is logistic when it is offered.
+            assert_eq!(p.models, ["logistic", "knn"]);
+            assert_eq!((p.model.as_str(), p.folds, p.select, p.leaky), ("logistic", 3, Some(10), false));
+            assert!(p.allows("knn") && !p.allows("forest"));
+            // Without logistic among the models, the first one offered.
+            assert_eq!(model_lab("models = [\"tree\", \"forest\"]").unwrap().model, "tree");
+            assert_eq!(model_lab("model = \"forest\"\nmodels = [\"tree\", \"forest\"]").unwrap().model, "forest");
+        }
+
+        #[test]
+        fn model_lab_grading_counts_only_honest_runs() {
+            let p = model_lab("signal = 1\nid = \"honest-auc\"\ntarget_auc = 0.8").unwrap();
+            let check = p.check.clone().unwrap();
+            assert_eq!(check, ModelCheck { id: "honest-auc".into(), target_auc: 0.8, honest: true });
+            assert_eq!(WidgetParams::ModelLab(p).graded_id(), Some("honest-auc"));
+            assert!(check.counts(false) && !check.counts(true), "an honest check ignores leaky runs");
+            // Graded as a numeric quiz: any AUC from the target to 1 passes.
+            let quiz = check.quiz();
+            let grade = |auc: f64| quiz.grade(&crate::Response::Numeric(auc)).unwrap().correct;
+            assert!(grade(0.8) && grade(0.87) && grade(1.0));
+            assert!(!grade(0.799) && !grade(0.5));
+            let any = model_lab("id = \"any-auc\"\ntarget_auc = 1\nhonest = false").unwrap().check.unwrap();
+            assert!(any.counts(true) && any.counts(false));
+            assert_eq!(any.target_auc, 1.0);
+        }
+
+        #[test]
+        fn model_lab_authoring_errors_name_the_field() {
+            let cases = [
+                ("cases = 5", "`cases` must be a whole number from 10 to 2000"),
+                ("cases = 2001", "`cases` must be a whole number from 10 to 2000"),
+                ("cases = 100.5", "`cases` must be a whole number"),
+                ("seed = -1", "`seed` must be a whole number from 0"),
+                ("signal = 3.5", "`signal` must be a number from 0 to 3"),
+                ("signal = \"strong\"", "`signal` must be a number from 0 to 3"),
+                ("sites = 0", "`sites` must be a whole number from 1 to 4"),
+                ("sites = 5", "`sites` must be a whole number from 1 to 4"),
+                ("site_label_correlation = 1.2", "`site_label_correlation` must be a number from 0 to 1"),
+                ("sites = 1\nsite_label_correlation = 0.5", "`site_label_correlation` needs at least 2 `sites`"),
+                ("site_effect = -0.5", "`site_effect` must be a number from 0 to 2"),
+                ("prevalence = 0", "`prevalence` must be a number strictly between 0 and 1"),
+                ("prevalence = 1", "`prevalence` must be a number strictly between 0 and 1"),
+                ("prevalence = nan", "`prevalence` must be a number strictly between 0 and 1"),
+                ("model = \"lasso\"", "`model`: there is no model \"lasso\""),
+                ("model = 1", "`model` has the wrong type"),
+                ("model = \"svm-rbf\"\nmodels = [\"logistic\"]", "`model`: \"svm-rbf\" is not among `models`"),
+                ("models = [\"deep\"]", "`models`: there is no model \"deep\""),
+                ("models = []", "`models` is empty"),
+                ("models = \"knn\"", "`models` has the wrong type"),
+                ("models = [3]", "`models`: expected model names"),
+                ("folds = 1", "`folds` must be a whole number from 2 to 10"),
+                ("folds = 11", "`folds` must be a whole number from 2 to 10"),
+                (
+                    "cases = 20\nprevalence = 0.1\nfolds = 5",
+                    "`folds`: stratified 5-fold cross-validation needs at least 5 cases of each class",
+                ),
+                ("select = 0", "`select` must be a whole number of features to keep"),
+                ("select = \"all\"", "`select` must be a whole number of features to keep"),
+                ("leaky = \"no\"", "`leaky` has the wrong type"),
+                ("id = \"a\"", "`target_auc` is missing"),
+                ("target_auc = 0.8", "`id` is missing"),
+                ("honest = true", "`honest` needs `id` and `target_auc`"),
+                ("id = \"Best AUC\"\ntarget_auc = 0.8", "`id` must be lowercase"),
+                ("id = \"a\"\ntarget_auc = 1.5", "`target_auc` must be a number from 0 to 1"),
+                ("id = \"a\"\ntarget_auc = \"0.8\"", "`target_auc` must be a number from 0 to 1"),
+                ("id = \"a\"\ntarget_auc = 0.8\nhonest = 1", "`honest` has the wrong type"),
+                ("dataset = \"ibsi-ct-phantom\"", "unknown parameter `dataset` for widget `model-lab`"),
+                ("color = \"site\"", "unknown parameter `color` for widget `model-lab`"),
+            ];
+            for (toml, want) in cases {
+                let e = model_lab(toml).unwrap_err();
+                assert!(e.contains(want), "{toml:?}: {e}");
+            }
+        }
+
+        #[test]
+        fn pca_explorer_defaults_overrides_and_a_graded_question() {
+            let p = pca_explorer("").unwrap();
+            assert_eq!(
+                p,
+                PcaExplorerParams { cohort: CohortParams::default(), color: "label".into(), clusters: 2, standardise: true, check: None }
+            );
+            assert_eq!(WidgetParams::PcaExplorer(p).graded_id(), None);
+            let p = pca_explorer(
+                "cases = 200\nsite_effect = 2\nsites = 4\ncolor = \"site\"\nclusters = 4\nstandardise = false\n\
+                 id = \"pc1\"\nquestion = \"What fraction of the variance does PC1 explain?\"\nquantity = \"pc1-variance\"",
+            )
+            .unwrap();
+            assert_eq!((p.cohort.cases, p.cohort.sites, p.cohort.site_effect), (200, 4, 2.0));
+            assert_eq!((p.color.as_str(), p.clusters, p.standardise), ("site", 4, false));
+            let check = p.check.clone().unwrap();
+            assert_eq!(
+                check,
+                PcaCheck {
+                    id: "pc1".into(),
+                    question: "What fraction of the variance does PC1 explain?".into(),
+                    quantity: "pc1-variance".into(),
+                    tolerance: 0.02,
+                }
+            );
+            assert_eq!(WidgetParams::PcaExplorer(p).graded_id(), Some("pc1"));
+            // The computed value is the answer, within the tolerance.
+            let quiz = check.quiz(0.41);
+            let grade = |x: f64| quiz.grade(&crate::Response::Numeric(x)).unwrap().correct;
+            assert!(grade(0.41) && grade(0.43) && grade(0.39));
+            assert!(!grade(0.44) && !grade(41.0));
+            let p = pca_explorer("id = \"ari\"\nquestion = \"ARI?\"\nquantity = \"kmeans-site-ari\"\ntolerance = 0.05").unwrap();
+            assert_eq!(p.check.unwrap().tolerance, 0.05);
+        }
+
+        #[test]
+        fn pca_explorer_authoring_errors_name_the_field() {
+            let graded = "id = \"a\"\nquestion = \"How much?\"\n";
+            let cases = [
+                ("cases = 3".to_string(), "`cases` must be a whole number from 10 to 2000"),
+                ("site_effect = 3".into(), "`site_effect` must be a number from 0 to 2"),
+                ("color = \"scanner\"".into(), "`color`: there is no colouring \"scanner\""),
+                ("color = true".into(), "`color` has the wrong type"),
+                ("sites = 1\ncolor = \"site\"".into(), "set `sites` to 2 or more"),
+                ("clusters = 1".into(), "`clusters` must be a whole number from 2 to 8"),
+                ("clusters = 9".into(), "`clusters` must be a whole number from 2 to 8"),
+                ("standardise = \"yes\"".into(), "`standardise` has the wrong type"),
+                ("tolerance = 0.1".into(), "`tolerance` needs `id`, `question` and `quantity`"),
+                (format!("{graded}"), "`quantity` is missing"),
+                (format!("{graded}quantity = \"pc3-variance\""), "`quantity`: there is no quantity \"pc3-variance\""),
+                ("question = \"?\"\nquantity = \"pc1-variance\"".into(), "`id` is missing"),
+                ("id = \"a\"\nquantity = \"pc1-variance\"".into(), "`question` is missing"),
+                ("id = \"a\"\nquestion = \" \"\nquantity = \"pc1-variance\"".into(), "`question` is empty"),
+                ("id = \"PC 1\"\nquestion = \"?\"\nquantity = \"pc1-variance\"".into(), "`id` must be lowercase"),
+                (format!("{graded}quantity = \"pc1-variance\"\ntolerance = -0.1"), "`tolerance` must be a number, zero or positive"),
+                (format!("{graded}quantity = \"pc1-variance\"\ntolerance = \"2%\""), "`tolerance` must be a number, zero or positive"),
+                (format!("sites = 1\n{graded}quantity = \"kmeans-site-ari\""), "`quantity = \"kmeans-site-ari\"` needs at least 2 `sites`"),
+                ("model = \"logistic\"".into(), "unknown parameter `model` for widget `pca-explorer`"),
+            ];
+            for (toml, want) in cases {
+                let e = pca_explorer(&toml).unwrap_err();
+                assert!(e.contains(want), "{toml:?}: {e}");
+            }
+        }
+
+        #[test]
+        fn every_widget_is_listed_with_its_parameters() {
+            for w in WIDGETS {
+                assert!(check_widget(w.name, &toml::Table::new()).map_or_else(|e| !e.contains("unknown widget"), |_| true), "{}", w.name);
+            }
+            let e = check_widget("nope", &toml::Table::new()).unwrap_err();
+            assert!(e.contains("`model-lab`") && e.contains("`pca-explorer`"), "{e}");
+            for key in ["target_auc", "honest", "leaky", "select", "site_label_correlation", "prevalence"] {
+                assert!(WIDGETS[4].params.contains(key), "{key}");
+            }
+            for key in ["color", "clusters", "standardise", "quantity", "tolerance", "pc12-variance", "kmeans-label-ari"] {
+                assert!(WIDGETS[5].params.contains(key), "{key}");
             }
         }
     }

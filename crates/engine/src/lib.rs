@@ -27,6 +27,7 @@
 //! assert_eq!(h.counts.iter().sum::<u64>() + h.below + h.above, 128 * 128);
 //! ```
 
+pub mod cohort;
 pub mod config;
 pub mod dicom;
 pub mod error;
@@ -36,8 +37,10 @@ pub mod histogram;
 pub mod load;
 pub mod mask;
 pub mod metrics;
+pub mod ml;
 pub mod nifti;
 pub mod nrrd;
+pub mod plot;
 pub mod preprocess;
 pub mod radiomics;
 pub mod raster;

@@ -1,0 +1,43 @@
+//! The Model Lab (`#/models`): a cohort (synthetic, generated and measured in the worker, or an imported feature
+//! table), then models evaluated honestly (supervised) or a look at the data's structure (unsupervised). The
+//! cohort is kept for the session (app context), so a student can read a lesson and come back to it.
+
+use leptos::prelude::*;
+use radlearn_engine::cohort::CohortSpec;
+
+use crate::platform;
+use crate::strings::model_ui;
+use crate::widgets::model_lab::{Cohort, CohortPanel, ExplorePanel, SupervisedPanel};
+
+/// The Model Lab page.
+#[component]
+pub fn Models() -> impl IntoView {
+    platform::set_title("Model Lab — RadLearn");
+    let m = model_ui();
+    let cohort = use_context::<Cohort>().unwrap_or_default();
+    let tab = RwSignal::new("supervised");
+    let tab_button = move |id: &'static str, label: &'static str| {
+        view! {
+            <button type="button" role="tab" id=format!("tab-{id}") data-testid=format!("tab-{id}")
+                aria-selected=move || (tab.get() == id).to_string() aria-controls=format!("panel-{id}")
+                class:active=move || tab.get() == id on:click=move |_| tab.set(id)>{label}</button>
+        }
+    };
+    view! {
+        <article class="model-lab" data-testid="model-lab">
+            <h1>{m.title}</h1>
+            <p class="lead">{m.intro}</p>
+            <CohortPanel cohort=cohort spec=CohortSpec::default()/>
+            <div class="ml-tabs" role="tablist" aria-label=m.title>
+                {tab_button("supervised", m.tab_supervised)}
+                {tab_button("unsupervised", m.tab_unsupervised)}
+            </div>
+            <div id="panel-supervised" role="tabpanel" aria-labelledby="tab-supervised" hidden=move || tab.get() != "supervised">
+                <SupervisedPanel cohort=cohort/>
+            </div>
+            <div id="panel-unsupervised" role="tabpanel" aria-labelledby="tab-unsupervised" hidden=move || tab.get() != "unsupervised">
+                <ExplorePanel cohort=cohort color="site"/>
+            </div>
+        </article>
+    }
+}

@@ -1,0 +1,98 @@
+// End-to-end: the Model Lab's exercises inside lessons 7 and 8 — the graded `model-lab` (a default run falls short,
+// regularisation passes, a leaky run does not count, the result survives a reload) and `pca-explorer` (a cohort with
+// strong scanner differences clusters by site, and the graded PC1 question), as the lessons describe them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { browserSuite, artifactsDir } from '../support.mjs';
+
+let server, ctx;
+browserSuite({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' }, (s) => ({ server, ctx } = s));
+
+async function fill(scope, testid, value) {
+  const input = scope.getByTestId(testid);
+  await input.fill(String(value));
+  await input.dispatchEvent('change');
+}
+
+async function generate(widget) {
+  await widget.getByTestId('cohort-generate').click();
+  await widget.getByTestId('cohort-summary').waitFor({ timeout: 120_000 });
+}
+
+async function crossValidate(widget) {
+  const runs = await widget.locator('[data-testid=cv-runs] tbody tr').count();
+  await widget.getByTestId('cv-run').click();
+  await widget.locator('[data-testid=cv-runs] tbody tr').nth(runs).waitFor({ timeout: 60_000 });
+  return Number(await widget.getByTestId('cv-auc').textContent());
+}
+
+test('lesson 7: the graded model-lab exercise', { timeout: 300_000 }, async () => {
+  const { page, log } = ctx;
+  await page.goto(`${server.origin}/#/lesson/learning-from-features`);
+  const graded = page.locator('[data-testid=model-lab-exercise]').filter({ has: page.getByTestId('model-grade') });
+  assert.equal(await graded.count(), 1);
+  await graded.scrollIntoViewIfNeeded();
+  assert.equal(await graded.getByTestId('cohort-cases').count(), 0, 'the lesson fixes the cohort');
+  assert.match(await graded.getByTestId('cohort-fixed').textContent(), /120 cases · seed 11 · signal 0.3/);
+  await generate(graded);
+
+  const first = await crossValidate(graded);
+  assert.ok(first < 0.8, `the default logistic regression falls just short (${first})`);
+  assert.equal(await graded.getByTestId('model-grade-result').getAttribute('data-correct'), 'false');
+
+  await graded.getByTestId('cv-leaky').check();
+  await graded.getByTestId('cv-select').check();
+  await crossValidate(graded);
+  await graded.getByTestId('model-grade-note').waitFor();
+  assert.equal(await graded.getByTestId('model-grade-result').getAttribute('data-correct'), 'false', 'a leaky run does not count');
+
+  await graded.getByTestId('cv-leaky').uncheck();
+  await graded.getByTestId('cv-select').uncheck();
+  await fill(graded, 'model-c', 0.1);
+  const tuned = await crossValidate(graded);
+  assert.ok(tuned >= 0.8, `stronger regularisation reaches the target (${tuned})`);
+  assert.equal(await graded.getByTestId('model-grade-result').getAttribute('data-correct'), 'true');
+  await page.screenshot({ path: path.join(artifactsDir(), 'lesson-model-lab-graded.png'), fullPage: false });
+
+  await page.reload();
+  const again = page.locator('[data-testid=model-lab-exercise]').filter({ has: page.getByTestId('model-grade') });
+  await again.getByTestId('model-grade-result').waitFor();
+  assert.match(await again.getByTestId('model-grade-result').textContent(), /Saved result: ✓ Passed/);
+  assert.deepEqual(log.foreign, []);
+  assert.deepEqual(log.errors, []);
+});
+
+test('lesson 8: clusters follow the scanner, and the graded PC1 question', { timeout: 300_000 }, async () => {
+  const { page, log } = ctx;
+  await page.goto(`${server.origin}/#/lesson/unsupervised-views`);
+  const explorers = page.locator('[data-testid=pca-explorer-exercise]');
+  // The site-coloured cohort with strong scanner differences (seed 8): k-means finds the sites, not the labels.
+  const bySite = explorers.filter({ has: page.locator('[data-testid=explore-color] option[value=site][selected]') }).first();
+  await bySite.scrollIntoViewIfNeeded();
+  await generate(bySite);
+  await bySite.getByTestId('explore-run').click();
+  await bySite.locator('[data-testid=plot-pca] svg').waitFor({ timeout: 60_000 });
+  const ariSite = Number(await bySite.getByTestId('explore-ari-site').textContent());
+  const ariLabel = Number(await bySite.getByTestId('explore-ari-label').textContent());
+  assert.ok(ariSite > 0.7, `clusters follow the sites (ARI ${ariSite})`);
+  assert.ok(ariLabel < 0.2, `not the labels (ARI ${ariLabel})`);
+  await page.screenshot({ path: path.join(artifactsDir(), 'lesson-pca-sites.png'), fullPage: false });
+
+  // The graded question: the share of PC1, read off the widget.
+  const graded = explorers.filter({ has: page.getByTestId('pca-grade') }).first();
+  await graded.scrollIntoViewIfNeeded();
+  await generate(graded);
+  await graded.getByTestId('explore-run').click();
+  await graded.getByTestId('explore-pc1').waitFor({ timeout: 60_000 });
+  const shown = (await graded.getByTestId('explore-pc1').textContent()).replace(' %', '');
+  await graded.getByTestId('pca-answer').fill(shown);
+  await graded.getByTestId('pca-check').click();
+  await graded.getByTestId('pca-grade-result').waitFor();
+  assert.equal(await graded.getByTestId('pca-grade-result').getAttribute('data-correct'), 'true', 'the percentage shown is accepted');
+  await graded.getByTestId('pca-answer').fill('0.999');
+  await graded.getByTestId('pca-check').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=pca-grade-result]')?.dataset.correct === 'false');
+  assert.deepEqual(log.foreign, []);
+  assert.deepEqual(log.errors, []);
+});

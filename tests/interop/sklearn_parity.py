@@ -1,0 +1,122 @@
+"""Interoperability: the Model Lab's numbers agree with scikit-learn.
+
+A synthetic cohort (200 cases x 30 features, a label carried by a few features, made here with a fixed numpy
+seed) is evaluated by `radlearn model cv --folds-out`, which writes each case's fold and out-of-fold score.
+scikit-learn then fits the same models on exactly those folds with the same preprocessing (a StandardScaler
+fitted on each fold's training cases) and the pooled out-of-fold AUCs must agree within 0.02: logistic regression
+(C = 1), linear SVM (C = 1) and RBF SVM (C = 1, gamma = 1 / features). `radlearn model pca` must give
+scikit-learn's PCA explained_variance_ and explained_variance_ratio_ within 1e-6 (relative for the variances).
+Run by `cargo xtask test`:
+    python tests/interop/sklearn_parity.py --radlearn target/debug/radlearn
+"""
+import argparse
+import csv
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+CASES, FEATURES = 200, 30
+
+
+def cohort(path):
+    """Writes the cohort as a wide CSV: id, site, diagnosis, f00..f29. Returns (X, y)."""
+    rng = np.random.default_rng(20240601)
+    y = np.arange(CASES) % 2 == 1
+    rng.shuffle(y)
+    x = rng.normal(size=(CASES, FEATURES))
+    # Signal in three features, a correlated block (radiomics features come in families) and scales that differ.
+    x[:, :3] += np.outer(y, [0.9, -0.7, 0.5])
+    x[:, 3:8] += 0.8 * x[:, [0]]
+    x *= np.geomspace(0.01, 1000.0, FEATURES)
+    x += np.linspace(-5.0, 50.0, FEATURES)
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "site", "diagnosis"] + [f"f{j:02d}" for j in range(FEATURES)])
+        for i in range(CASES):
+            w.writerow([f"case{i:03d}", "AB"[i % 2], "malignant" if y[i] else "benign"] + [repr(float(v)) for v in x[i]])
+    return x, y
+
+
+def radlearn(exe, *args):
+    out = subprocess.run([exe, *map(str, args)], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--radlearn", required=True)
+    args = ap.parse_args()
+    failures = []
+
+    def check(ok, what):
+        print(("ok: " if ok else "FAILED: ") + what)
+        if not ok:
+            failures.append(what)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        table = Path(tmp) / "cohort.csv"
+        x, y = cohort(table)
+        models = [
+            ("logistic", [], lambda: LogisticRegression(C=1.0, tol=1e-10, max_iter=10000)),
+            ("svm-linear", [], lambda: SVC(kernel="linear", C=1.0, tol=1e-5)),
+            ("svm-rbf", ["--gamma", 1.0 / FEATURES], lambda: SVC(kernel="rbf", C=1.0, gamma=1.0 / FEATURES, tol=1e-5)),
+        ]
+        for name, extra, make in models:
+            folds_file = Path(tmp) / f"{name}-folds.csv"
+            report = radlearn(args.radlearn, "model", "cv", "--table", table, "--label", "diagnosis", "--model", name,
+                              "--c", 1, *extra, "--folds", 5, "--seed", 1, "--format", "json", "--folds-out", folds_file)
+            with open(folds_file) as f:
+                rows = list(csv.DictReader(f))
+            ids = [f"case{i:03d}" for i in range(CASES)]
+            check([r["id"] for r in rows] == ids, f"{name}: --folds-out lists every case in order")
+            fold = np.array([int(r["fold"]) for r in rows])
+            ours = np.array([float(r["score"]) for r in rows])
+            theirs = np.full(CASES, np.nan)
+            fold_auc = []
+            for k in range(fold.max() + 1):
+                train, test = fold != k, fold == k
+                scaler = StandardScaler().fit(x[train])
+                model = make().fit(scaler.transform(x[train]), y[train])
+                xt = scaler.transform(x[test])
+                theirs[test] = model.predict_proba(xt)[:, 1] if name == "logistic" else model.decision_function(xt)
+                fold_auc.append(roc_auc_score(y[test], theirs[test]))
+            auc_sk = roc_auc_score(y, theirs)
+            auc_ours = report["auc"]
+            check(abs(roc_auc_score(y, ours) - auc_ours) < 1e-12, f"{name}: the written scores give the reported AUC")
+            check(abs(auc_ours - auc_sk) <= 0.02,
+                  f"{name}: pooled out-of-fold AUC radlearn {auc_ours:.4f} vs scikit-learn {auc_sk:.4f} "
+                  f"(fold means {np.mean(report['fold_auc']):.4f} vs {np.mean(fold_auc):.4f})")
+            if name == "logistic":
+                gap = np.max(np.abs(ours - theirs))
+                check(gap < 5e-3, f"{name}: largest difference of predicted probabilities {gap:.2e}")
+
+        for standardise in [True, False]:
+            flag = ["--standardise"] if standardise else []
+            report = radlearn(args.radlearn, "model", "pca", "--table", table, "--label", "diagnosis", "--components", 10,
+                              *flag, "--format", "json")
+            data = StandardScaler().fit_transform(x) if standardise else x
+            ref = PCA(n_components=10, svd_solver="full").fit(data)
+            ev, ratio = np.array(report["explained_variance"]), np.array(report["explained_variance_ratio"])
+            rel = np.max(np.abs(ev - ref.explained_variance_) / ref.explained_variance_)
+            dr = np.max(np.abs(ratio - ref.explained_variance_ratio_))
+            what = "standardised" if standardise else "raw"
+            check(rel <= 1e-6, f"PCA ({what}): explained variance, largest relative difference {rel:.1e} "
+                                f"(first {ev[0]:.6g} vs {ref.explained_variance_[0]:.6g})")
+            check(dr <= 1e-6, f"PCA ({what}): explained variance ratio, largest difference {dr:.1e} "
+                               f"(first {ratio[0]:.6f} vs {ref.explained_variance_ratio_[0]:.6f})")
+    if failures:
+        print(f"FAILED: {len(failures)} of the scikit-learn parity checks", file=sys.stderr)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
