@@ -560,6 +560,17 @@ pub fn exercise_ui() -> &'static ExerciseUi {
 
 /// Strings of the Model Lab and its exercises (`model-lab`, `pca-explorer`).
 pub struct ModelUi {
+    pub validation: &'static str,
+    pub kfold_option: &'static str,
+    pub holdout_option: &'static str,
+    pub test_auc_headline: &'static str,
+    pub holdout_note: &'static str,
+    pub holdout_short: &'static str,
+    pub train_and_test: &'static str,
+    pub non_redundant: &'static str,
+    pub keep_a: &'static str,
+    pub keep_b: &'static str,
+    pub holdout_not_counted: &'static str,
     pub title: &'static str,
     pub intro: &'static str,
     pub tab_supervised: &'static str,
@@ -699,6 +710,17 @@ pub struct ModelUi {
 }
 
 pub const MODEL_EN: ModelUi = ModelUi {
+    validation: "Validation",
+    kfold_option: "Stratified k-fold cross-validation",
+    holdout_option: "One train/test split (30 % held out)",
+    test_auc_headline: "Test-set AUC",
+    holdout_note: "Fitted on 70 % of the cases, scored on the 30 % held out:",
+    holdout_short: "hold-out",
+    train_and_test: "Train and test",
+    non_redundant: "non-redundant features",
+    keep_a: "Model with only these",
+    keep_b: "features",
+    holdout_not_counted: "A single train/test split does not count: run a cross-validation.",
     title: "Model Lab",
     intro: "Build a cohort, train models on its radiomics features and evaluate them honestly. Everything runs in this browser, in a background worker: no data leaves this computer.",
     tab_supervised: "Predict (supervised)",

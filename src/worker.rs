@@ -147,6 +147,8 @@ pub enum Analysis {
     Nested { hyper: Hyper, grid: Vec<f64> },
     /// Cross-validated AUC (and training AUC) for growing fractions of the training folds.
     LearningCurve { fractions: Vec<f64> },
+    /// One stratified train/test split: fitted on the training cases, scored on the `test_fraction` held out.
+    Holdout { test_fraction: f64 },
 }
 
 /// The settings of [`Request::Explore`].
@@ -168,6 +170,7 @@ pub struct ExploreSettings {
 /// What [`Request::Evaluate`] found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Evaluation {
+    /// A cross-validation, or a hold-out split in the same shape (see `eval::holdout`).
     CrossValidation(CvReport),
     Nested(NestedReport),
     LearningCurve(Vec<LearningPoint>),
@@ -425,6 +428,7 @@ fn evaluate(
         Analysis::LearningCurve { fractions } => {
             eval::learning_curve(dataset, model, options, fractions, &mut progress).map(Evaluation::LearningCurve)
         }
+        Analysis::Holdout { test_fraction } => eval::holdout(dataset, model, *test_fraction, options).map(Evaluation::CrossValidation),
     };
     result.map_err(|e| e.to_string())
 }

@@ -50,6 +50,10 @@ pub fn ModelLabExercise(params: ModelLabParams, #[prop(into)] lesson: String) ->
             note.set(Some(m.leaky_not_counted));
             return;
         }
+        if run.holdout {
+            note.set(Some(m.holdout_not_counted));
+            return;
+        }
         note.set(None);
         let Ok(grade) = c.quiz().grade(&Response::Numeric(run.auc)) else { return };
         // Keep the best result: a later, weaker run does not undo a pass.
@@ -84,7 +88,7 @@ pub fn ModelLabExercise(params: ModelLabParams, #[prop(into)] lesson: String) ->
         <div class="ml-exercise" data-testid="model-lab-exercise">
             <CohortPanel cohort=cohort spec=spec(&params.cohort) editable=false/>
             <SupervisedPanel cohort=cohort models=params.models.clone() model=params.model.clone() folds=params.folds as usize
-                select=params.select.map(|k| k as usize) leaky_switch=params.leaky on_run=on_run/>
+                select=params.select.map(|k| k as usize) leaky_switch=params.leaky validation_choice=false on_run=on_run/>
             {goal}
         </div>
     }
@@ -163,7 +167,7 @@ pub fn PcaExplorerExercise(params: PcaExplorerParams, #[prop(into)] lesson: Stri
     view! {
         <div class="ml-exercise" data-testid="pca-explorer-exercise">
             <CohortPanel cohort=cohort spec=spec(&params.cohort) editable=false/>
-            <ExplorePanel cohort=cohort color=params.color.clone() clusters=params.clusters as usize standardise=params.standardise on_result=on_result/>
+            <ExplorePanel cohort=cohort color=params.color.clone() clusters=params.clusters as usize standardise=params.standardise editable=false on_result=on_result/>
             {question}
         </div>
     }

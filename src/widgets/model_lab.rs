@@ -23,6 +23,9 @@ use crate::platform::{self, FeatureWorker, WorkerEvent};
 use crate::strings::model_ui;
 use crate::worker::{Analysis, Evaluation, Exploration, ExploreSettings, RequestRef, Response};
 
+/// The share of cases held out by a train/test split.
+const HOLDOUT_FRACTION: f64 = 0.3;
+
 /// How long the worker may take to start.
 const START_TIMEOUT_MS: i32 = 30_000;
 
@@ -470,6 +473,8 @@ struct Run {
     number: usize,
     model: String,
     leaky: bool,
+    /// One train/test split rather than k folds.
+    holdout: bool,
     select: Option<usize>,
     report: Arc<CvReport>,
     dataset: Arc<Dataset>,
@@ -479,7 +484,10 @@ impl Run {
     fn label(&self) -> String {
         let m = model_ui();
         let ci = &self.report.auc_ci;
-        let leak = if self.leaky { format!(" · {}", m.leaky_short) } else { String::new() };
+        let mut leak = if self.leaky { format!(" · {}", m.leaky_short) } else { String::new() };
+        if self.holdout {
+            leak.push_str(&format!(" · {}", m.holdout_short));
+        }
         format!("#{} {}{leak}: AUC {:.3} [{:.3}, {:.3}]", self.number, self.model, self.report.auc, ci[0], ci[1])
     }
 }
@@ -489,6 +497,8 @@ impl Run {
 pub struct RunOutcome {
     pub auc: f64,
     pub leaky: bool,
+    /// A train/test split, not a cross-validation.
+    pub holdout: bool,
 }
 
 fn model_label(kind: &str) -> String {
@@ -513,6 +523,9 @@ pub fn SupervisedPanel(
     /// Whether to offer the leaky switch.
     #[prop(default = true)]
     leaky_switch: bool,
+    /// Whether to offer a single train/test split besides k-fold cross-validation.
+    #[prop(default = true)]
+    validation_choice: bool,
     /// Called after each cross-validation.
     #[prop(optional)]
     on_run: Option<Callback<RunOutcome>>,
@@ -540,6 +553,7 @@ pub fn SupervisedPanel(
     let select_on = RwSignal::new(select.is_some());
     let select_k = RwSignal::new(select.unwrap_or(10) as f64);
     let leaky = RwSignal::new(false);
+    let holdout = RwSignal::new(false);
     let runs = RwSignal::new(Vec::<Run>::new());
     let nested = RwSignal::new(None::<(NestedReport, Hyper, Vec<f64>)>);
     let learning = RwSignal::new(None::<Vec<LearningPoint>>);
@@ -600,7 +614,8 @@ pub fn SupervisedPanel(
     let cross_validate = move |_| {
         let Some((ds, spec, opts)) = prepare() else { return };
         let model = model_label(spec.kind());
-        let analysis = Analysis::CrossValidation;
+        let split = holdout.get_untracked();
+        let analysis = if split { Analysis::Holdout { test_fraction: HOLDOUT_FRACTION } } else { Analysis::CrossValidation };
         let (leak, sel) = (opts.leaky, opts.select);
         let ds2 = ds.clone();
         runner.run(
@@ -608,13 +623,14 @@ pub fn SupervisedPanel(
             move |response| {
                 if let Response::Evaluated { result, .. } = response {
                     let Evaluation::CrossValidation(report) = *result else { return };
-                    let outcome = RunOutcome { auc: report.auc, leaky: leak };
+                    let outcome = RunOutcome { auc: report.auc, leaky: leak, holdout: split };
                     runs.update(|r| {
                         let number = r.last().map(|l| l.number + 1).unwrap_or(1);
                         r.push(Run {
                             number,
                             model: model.clone(),
                             leaky: leak,
+                            holdout: split,
                             select: sel,
                             report: Arc::new(report),
                             dataset: ds2.clone(),
@@ -709,7 +725,16 @@ pub fn SupervisedPanel(
             <Show when=move || show_k.get()><NumberField label=m.k value=k min=1.0 max=100.0 step=1.0 testid="model-k" disabled=disabled/></Show>
         </div>
         <div class="ml-form" data-testid="cv-form">
-            <NumberField label=m.folds value=folds min=2.0 max=10.0 step=1.0 testid="cv-folds" disabled=disabled/>
+            {validation_choice.then(|| view! {
+                <label class="ml-field"><span>{m.validation}</span>
+                    <select data-testid="cv-validation" prop:disabled=move || busy.get()
+                        on:change=move |ev| holdout.set(event_target_value(&ev) == "holdout")>
+                        <option value="kfold" selected=move || !holdout.get()>{m.kfold_option}</option>
+                        <option value="holdout" selected=move || holdout.get()>{m.holdout_option}</option>
+                    </select>
+                </label>
+            })}
+            <Show when=move || !holdout.get()><NumberField label=m.folds value=folds min=2.0 max=10.0 step=1.0 testid="cv-folds" disabled=disabled/></Show>
             <NumberField label=m.seed value=seed min=0.0 max=1e9 step=1.0 testid="cv-seed" disabled=disabled/>
             <label class="ml-check"><input type="checkbox" data-testid="cv-standardise" prop:checked=move || standardise.get()
                 on:change=move |ev| standardise.set(event_target_checked(&ev))/>{m.standardise}</label>
@@ -725,7 +750,9 @@ pub fn SupervisedPanel(
             </label>
         })}
         <div class="ml-actions">
-            <button type="button" data-testid="cv-run" on:click=cross_validate prop:disabled=move || busy.get() || no_data.get()>{m.cross_validate}</button>
+            <button type="button" data-testid="cv-run" on:click=cross_validate prop:disabled=move || busy.get() || no_data.get()>
+                {move || if holdout.get() { m.train_and_test } else { m.cross_validate }}
+            </button>
             <button type="button" class="secondary" data-testid="cv-nested" on:click=nested_cv
                 prop:disabled=move || busy.get() || no_data.get() || kind.get() == "naive-bayes">{m.nested}</button>
             <button type="button" class="secondary" data-testid="cv-learning" on:click=learning_curve prop:disabled=move || busy.get() || no_data.get()>{m.learning_curve}</button>
@@ -835,9 +862,14 @@ pub fn SupervisedPanel(
             .collect_view();
         Some(view! {
             <div class="ml-results" data-testid="cv-results">
-                <p class="ml-headline">{m.cv_auc}" "<strong data-testid="cv-auc">{format!("{:.3}", report.auc)}</strong>
+                <p class="ml-headline">{if run.holdout { m.test_auc_headline } else { m.cv_auc }}" "<strong data-testid="cv-auc">{format!("{:.3}", report.auc)}</strong>
                     " "<span class="muted">{format!("(95% {} {:.3} – {:.3})", m.ci, report.auc_ci[0], report.auc_ci[1])}</span></p>
-                <p class="muted small" data-testid="cv-fold-auc">{m.fold_aucs}": "{folds_text}</p>
+                {if run.holdout {
+                    let tested = report.scores.iter().filter(|s| s.is_finite()).count();
+                    view! { <p class="muted small" data-testid="cv-fold-auc">{format!("{} {tested} {}", m.holdout_note, m.cases_lower)}</p> }.into_any()
+                } else {
+                    view! { <p class="muted small" data-testid="cv-fold-auc">{m.fold_aucs}": "{folds_text}</p> }.into_any()
+                }}
                 {leak_note}
                 {selected_note}
                 <div class="ml-plots">
@@ -930,6 +962,9 @@ pub fn ExplorePanel(
     color: String,
     #[prop(default = 2)] clusters: usize,
     #[prop(default = true)] standardise: bool,
+    /// Whether the student may replace the cohort by its non-redundant features.
+    #[prop(default = true)]
+    editable: bool,
     #[prop(optional)] on_result: Option<Callback<ExploreOutcome>>,
 ) -> impl IntoView {
     let m = model_ui();
@@ -1050,6 +1085,16 @@ pub fn ExplorePanel(
                 <div>
                     <PlotFigure svg=heat_svg name="radlearn-correlation" testid="plot-heatmap"/>
                     <p class="muted small" data-testid="explore-redundancy-text">{format!("{kept} {} {total} {} {:.2}.", m.kept_a, m.kept_b, redundancy.get_untracked())}</p>
+                    {(kept < total && editable).then(|| {
+                        let (ds, columns) = (ds.clone(), r.kept.clone());
+                        view! {
+                            <button type="button" class="secondary" data-testid="explore-keep" on:click=move |_| {
+                                let subset = ds.select_columns(&columns);
+                                cohort.source.update(|s| s.push_str(&format!(" · {} {}", columns.len(), m.non_redundant)));
+                                cohort.dataset.set(Some(Arc::new(subset)));
+                            }>{format!("{} {kept} {}", m.keep_a, m.keep_b)}</button>
+                        }
+                    })}
                 </div>
             </div>
         })

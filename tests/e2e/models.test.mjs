@@ -45,7 +45,8 @@ test('generate a cohort, cross-validate, see leakage inflate the AUC, explore it
 
   // The cohort's table downloads as CSV, one row per case.
   const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('cohort-csv').click()]);
-  const text = fs.readFileSync(await csv.path(), 'utf8').trim().split('\n');
+  const csvText = fs.readFileSync(await csv.path(), 'utf8');
+  const text = csvText.trim().split('\n');
   assert.equal(text.length, 41, 'a header and 40 cases');
   assert.match(text[0], /^id,label,/);
 
@@ -82,9 +83,19 @@ test('generate a cohort, cross-validate, see leakage inflate the AUC, explore it
   await page.getByTestId('cv-learning').click();
   await page.locator('[data-testid=plot-learning] svg').waitFor({ timeout: 60_000 });
 
-  // A plot exports as SVG.
-  const [svg] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=plot-roc] .ml-plot-actions button').first().click()]);
+  // One train/test split instead of k folds.
+  await page.getByTestId('cv-validation').selectOption('holdout');
+  await crossValidate(page);
+  assert.match(await page.locator('[data-testid=cv-results] .ml-headline').textContent(), /Test-set AUC/);
+  assert.match(await page.getByTestId('cv-fold-auc').textContent(), /scored on the 30 % held out: 12 cases/);
+  await page.getByTestId('cv-validation').selectOption('kfold');
+
+  // A plot exports as SVG and as PNG.
+  const exports = page.locator('[data-testid=plot-roc] .ml-plot-actions button');
+  const [svg] = await Promise.all([page.waitForEvent('download'), exports.first().click()]);
   assert.match(fs.readFileSync(await svg.path(), 'utf8'), /<svg[^>]*viewBox/);
+  const [png] = await Promise.all([page.waitForEvent('download'), exports.nth(1).click()]);
+  assert.deepEqual([...fs.readFileSync(await png.path()).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG file');
 
   // Unsupervised view, coloured by site.
   await page.getByTestId('tab-unsupervised').click();
@@ -94,6 +105,22 @@ test('generate a cohort, cross-validate, see leakage inflate the AUC, explore it
   assert.match(await page.getByTestId('explore-pc1').textContent(), /^\d+(\.\d)? %$/);
   assert.match(await page.getByTestId('explore-ari-site').textContent(), /^-?\d\.\d{3}$/);
   await shot(page, 'model-lab-pca');
+
+  // Keep only the non-redundant features: the cohort shrinks to them.
+  const kept = Number((await page.getByTestId('explore-redundancy-text').textContent()).match(/^\d+/)[0]);
+  assert.ok(kept < features, `the redundancy filter drops correlated features (${kept} of ${features})`);
+  await page.getByTestId('explore-keep').click();
+  await page.waitForFunction((n) => document.querySelector('[data-testid=cohort-features-count]')?.textContent === String(n), kept);
+
+  // The exported table imports back, with the label column chosen.
+  await page.getByTestId('cohort-import').evaluate((d) => { d.open = true; });
+  await page.getByTestId('cohort-file').setInputFiles({ name: 'my-cohort.csv', mimeType: 'text/csv', buffer: Buffer.from(csvText) });
+  await page.getByTestId('cohort-label').waitFor();
+  await page.getByTestId('cohort-label').selectOption('label');
+  await page.getByTestId('cohort-load').click();
+  await page.waitForFunction(() => /my-cohort\.csv/.test(document.querySelector('[data-testid=cohort-summary]')?.textContent || ''));
+  assert.equal(await page.getByTestId('cohort-cases-count').textContent(), '40');
+  assert.equal(Number(await page.getByTestId('cohort-features-count').textContent()), features);
 
   assert.deepEqual(log.foreign, [], 'no request outside the origin');
   assert.deepEqual(log.errors, [], 'no console error');
@@ -108,13 +135,17 @@ test('Stop ends a cohort generation and the lab keeps working', { timeout: 300_0
   await page.getByTestId('cohort-stop').click();
   await page.getByTestId('cohort-stopped').waitFor();
   assert.equal(await page.getByTestId('cohort-progress').count(), 0);
-  // A bad table gives a plain message next to the file input.
-  await page.getByTestId('cohort-import').locator('summary').click();
-  await page.getByTestId('cohort-file').setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('id,label,f1\na,1,2\nb,0,oops\n') });
-  const label = page.getByTestId('cohort-label');
-  if (await label.count()) await page.getByTestId('cohort-load').click();
+  // A bad table gives a plain message next to the file input, naming the line and the value.
+  await page.getByTestId('cohort-import').evaluate((d) => { d.open = true; });
+  const rows = ['id,label,f1', 'a,1,2', 'b,0,3', 'c,1,4', 'd,0,oops', 'e,1,6', 'f,0,7', 'g,1,8', 'h,0,9'];
+  await page.getByTestId('cohort-file').setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) });
+  await page.locator('[data-testid=cohort-label], [data-testid=cohort-import-error]').first().waitFor();
+  if (await page.getByTestId('cohort-label').count()) await page.getByTestId('cohort-load').click();
   await page.getByTestId('cohort-import-error').waitFor();
-  assert.match(await page.getByTestId('cohort-import-error').textContent(), /bad\.csv/);
+  const message = await page.getByTestId('cohort-import-error').textContent();
+  assert.match(message, /bad\.csv/);
+  assert.match(message, /line 5/);
+  assert.match(message, /oops/);
   assert.deepEqual(log.foreign, []);
   assert.deepEqual(log.errors, []);
 });

@@ -244,7 +244,13 @@ fn bench() -> Result {
         "target/wasm-bench",
         "target/wasm32-unknown-unknown/release/radlearn_bench.wasm",
     ]))?;
-    run(Command::new("node").args(["tests/bench/wasm_features.mjs", "--runs", "5"]))
+    run(Command::new("node").args(["tests/bench/wasm_features.mjs", "--runs", "5"]))?;
+
+    step("Benchmarks: the Model Lab's 100-lesion synthetic cohort in wasm32 (headless Chromium) against native, 1 thread and all cores");
+    run(Command::new("node").args(["tests/bench/wasm_cohort.mjs", "--runs", "3", "--cases", "100"]))?;
+
+    step("Benchmarks: the Model Lab's 5-fold cross-validated logistic regression (200 x 100): wasm32, native, scikit-learn");
+    run(Command::new("node").args(["tests/bench/wasm_ml.mjs", "--runs", "20", "--python"]).arg(&python))
 }
 
 /// A Python virtual environment at `venv` with the pinned packages of `requirements` (and PyRadiomics, which needs a

@@ -9,10 +9,18 @@
 //! Chromium, and prints JSON (median milliseconds and the number of values).
 //!
 //! `radlearn-bench cohort [--runs N] [--cases 100] [--seed 1]`: times the synthetic cohort of the Model Lab (making
-//! every case's image and mask, then extracting its features with the cohort settings) on one thread
-//! ([`radlearn_bench::cohort_from_spec`], the function `tests/bench/wasm_cohort.mjs` times in Chromium) and on every
-//! core (`generate_parallel`), and the image making alone; prints JSON (median milliseconds, the table's size and
-//! checksum).
+//! every case's image and mask, then extracting its features with the cohort settings) as the command line makes it
+//! (`generate_parallel` in a rayon pool, as `radlearn cohort --jobs 1` and `radlearn cohort`) on one thread and on
+//! every core, the serial [`radlearn_bench::cohort_from_spec`] (the function `tests/bench/wasm_cohort.mjs` times in
+//! Chromium) and the image making alone; prints JSON (median milliseconds, the table's size and checksum).
+//!
+//! `radlearn-bench ml-table [--cases 200] [--features 100] [--seed 1] --out FILE`: writes the seeded table of
+//! [`radlearn_bench::ml_table`] as CSV (class column `label`).
+//!
+//! `radlearn-bench ml-cv [--runs N] FILE`: reads the table, then times [`radlearn_bench::ml_cv`] (5-fold
+//! cross-validated logistic regression, with the 1000-resample bootstrap interval and without), the function
+//! `tests/bench/wasm_ml.mjs` times in Chromium; prints JSON (median milliseconds of reading, of the
+//! cross-validation with and without bootstrap, the AUC, its interval and each case's fold).
 
 use std::path::Path;
 use std::time::Instant;
@@ -85,19 +93,63 @@ fn cohort(args: &[String], runs: usize) -> Result<(), String> {
     spec.check().map_err(|e| e.to_string())?;
     let cfg = extraction_config();
     let (images_ms, _) = median_of(runs, || Ok((0..cases).map(|i| case(&spec, i).mask.count()).sum::<usize>()))?;
-    let (one_ms, one) = median_of(runs, || radlearn_bench::cohort_from_spec(cases, seed))?;
-    let (all_ms, all) = median_of(runs, || generate_parallel(&spec, &cfg).map_err(|e| e.to_string()))?;
-    let all = radlearn_bench::CohortSummary::of(&all);
-    if (all.checksum - one.checksum).abs() > 1e-9 * one.checksum.abs().max(1.0) || all.features != one.features {
-        return Err(format!("one thread and all cores disagree: {} against {}", one.to_json(), all.to_json()));
+    // The command line's path: `generate_parallel` in a pool of `--jobs` threads (`radlearn cohort --jobs 1`, then
+    // `radlearn cohort`, one thread per core).
+    let in_pool = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| e.to_string())?;
+        let threads = pool.current_num_threads();
+        median_of(runs, || pool.install(|| generate_parallel(&spec, &cfg)).map_err(|e| e.to_string()))
+            .map(|(ms, data)| (ms, radlearn_bench::CohortSummary::of(&data), threads))
+    };
+    let (one_ms, one, _) = in_pool(1)?;
+    let (all_ms, all, threads) = in_pool(0)?;
+    let (serial_ms, serial) = median_of(runs, || radlearn_bench::cohort_from_spec(cases, seed))?;
+    for (what, other) in [("all cores", all), ("the serial function", serial)] {
+        if (other.checksum - one.checksum).abs() > 1e-9 * one.checksum.abs().max(1.0) || other.features != one.features {
+            return Err(format!("one thread and {what} disagree: {} against {}", one.to_json(), other.to_json()));
+        }
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "{{\"runs\": {runs}, \"cases\": {cases}, \"seed\": {seed}, \"features\": {}, \"checksum\": {:.6}, \"images_ms\": {images_ms:.1}, \"one_thread_ms\": {one_ms:.1}, \"per_case_ms\": {:.2}, \"extraction_per_case_ms\": {:.2}, \"threads\": {threads}, \"all_cores_ms\": {all_ms:.1}}}",
+        "{{\"runs\": {runs}, \"cases\": {cases}, \"seed\": {seed}, \"features\": {}, \"checksum\": {:.6}, \"images_ms\": {images_ms:.1}, \"one_thread_ms\": {one_ms:.1}, \"serial_ms\": {serial_ms:.1}, \"per_case_ms\": {:.2}, \"extraction_per_case_ms\": {:.2}, \"threads\": {threads}, \"all_cores_ms\": {all_ms:.1}}}",
         one.features,
         one.checksum,
         one_ms / cases as f64,
         (one_ms - images_ms) / cases as f64
+    );
+    Ok(())
+}
+
+/// `radlearn-bench ml-table [--cases N] [--features P] [--seed S] --out FILE`.
+fn ml_table(args: &[String]) -> Result<(), String> {
+    let (mut cases, mut features, mut seed, mut out) = (200, 100, 1, None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let value = it.next().ok_or_else(|| format!("{a} needs a value"))?;
+        let number = || value.parse::<usize>().map_err(|_| format!("{a} needs a number, not {value}"));
+        match a.as_str() {
+            "--cases" => cases = number()?,
+            "--features" => features = number()?,
+            "--seed" => seed = number()? as u64,
+            "--out" => out = Some(value.clone()),
+            _ => return Err("usage: radlearn-bench ml-table [--cases 200] [--features 100] [--seed 1] --out FILE".into()),
+        }
+    }
+    let out = out.ok_or("radlearn-bench ml-table needs --out FILE")?;
+    let csv = radlearn_engine::ml::table::to_csv(&radlearn_bench::ml_table(cases, features, seed));
+    std::fs::write(&out, csv).map_err(|e| format!("{out}: {e}"))
+}
+
+/// `radlearn-bench ml-cv FILE` (after `--runs` was taken out).
+fn ml_cv(args: &[String], runs: usize) -> Result<(), String> {
+    let [file] = args else {
+        return Err("usage: radlearn-bench ml-cv [--runs N] TABLE.csv".into());
+    };
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+    let (read_ms, ds) = median_of(runs, || radlearn_bench::ml_dataset(&text))?;
+    let (cv_ms, report) = median_of(runs, || radlearn_bench::ml_cv(&ds, 1000))?;
+    let (cv0_ms, _) = median_of(runs, || radlearn_bench::ml_cv(&ds, 0))?;
+    println!(
+        "{{\"runs\": {runs}, \"read_ms\": {read_ms:.3}, \"cv_ms\": {cv_ms:.3}, \"cv_no_bootstrap_ms\": {cv0_ms:.3}, \"report\": {report}}}"
     );
     Ok(())
 }
@@ -122,6 +174,12 @@ fn main() -> Result<(), String> {
     }
     if args.first().is_some_and(|a| a == "cohort") {
         return cohort(&args[1..], runs);
+    }
+    if args.first().is_some_and(|a| a == "ml-table") {
+        return ml_table(&args[1..]);
+    }
+    if args.first().is_some_and(|a| a == "ml-cv") {
+        return ml_cv(&args[1..], runs);
     }
     if args.first().is_some_and(|a| a == "features") {
         let [_, image, mask, config] = args.as_slice() else {

@@ -603,3 +603,19 @@ fn a_long_table_of_distinct_cases_and_features_is_refused_before_allocating() {
     let e = read_csv(&text, "diagnosis").expect_err("too big").to_string();
     assert!(e.contains("2000 cases and 2000 features"), "{e}");
 }
+
+#[test]
+fn select_columns_keeps_the_cases_and_the_chosen_features_in_order() {
+    let ds = Dataset {
+        ids: vec!["a".into(), "b".into()],
+        feature_names: vec!["f0".into(), "f1".into(), "f2".into()],
+        x: array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]],
+        y: vec![false, true],
+        classes: ["n".into(), "p".into()],
+        meta: vec![("site".into(), vec!["A".into(), "B".into()])],
+    };
+    let sub = ds.select_columns(&[2, 0, 7]);
+    assert_eq!(sub.feature_names, vec!["f2".to_string(), "f0".to_string()]);
+    assert_eq!(sub.x, array![[3.0, 1.0], [6.0, 4.0]]);
+    assert_eq!((sub.ids, sub.y, sub.meta), (ds.ids.clone(), ds.y.clone(), ds.meta.clone()));
+}

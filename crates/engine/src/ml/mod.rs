@@ -43,6 +43,19 @@ impl Dataset {
         self.y.is_empty()
     }
 
+    /// The same cases with only the feature columns `columns` (in that order; indices out of range are skipped).
+    pub fn select_columns(&self, columns: &[usize]) -> Dataset {
+        let keep: Vec<usize> = columns.iter().copied().filter(|&c| c < self.x.ncols()).collect();
+        Dataset {
+            ids: self.ids.clone(),
+            feature_names: keep.iter().map(|&c| self.feature_names[c].clone()).collect(),
+            x: self.x.select(ndarray::Axis(1), &keep),
+            y: self.y.clone(),
+            classes: self.classes.clone(),
+            meta: self.meta.clone(),
+        }
+    }
+
     /// The values of the categorical column `name`, if there is one.
     pub fn meta_column(&self, name: &str) -> Option<&[String]> {
         self.meta.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_slice())
