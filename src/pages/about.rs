@@ -18,7 +18,7 @@ pub fn About() -> impl IntoView {
 
             <h2 id="privacy">"Your data stays here"</h2>
             <p>"RadLearn is a set of static files. Everything — reading lessons, grading answers, processing images — runs in this browser tab, in WebAssembly. The site makes no request to any other site: no analytics, no fonts or scripts from elsewhere, no upload. Your answers are saved in this browser's local storage; use "<em>"Export progress"</em>" on the course page to keep a copy."</p>
-            <p>"Images you open in the Image Lab are read by this tab from your disk and never uploaded. The sample images are files of this site, downloaded from it only when you open one."</p>
+            <p>"Images you open in the Image Lab are read by this tab from your disk and never uploaded. The sample images are files of this site, downloaded from it only when you open one. The Model Lab's cohorts are synthetic: generated in this tab from a seed, they describe no patient, and a feature table you import is read in this tab like your images."</p>
 
             <h2 id="data">"Data and licences"</h2>
             <table>
@@ -52,7 +52,7 @@ pub fn About() -> impl IntoView {
             <p>"Image handling and radiomics follow the IBSI definitions, and the engine is tested value by value against the IBSI reference values. The same Rust engine runs here and in the "<code>"radlearn"</code>" command line that instructors use, so both give the same numbers. Mathematics is rendered as MathML by the browser; there is no JavaScript library in the page."</p>
 
             <h2 id="software">"Software"</h2>
-            <p>"Built with Rust, Leptos, wasm-bindgen, pulldown-cmark (Markdown), pulldown-latex (LaTeX to MathML), syntect (code highlighting, at build time) and ndarray. RadLearn's own code is available under the MIT or Apache-2.0 licence."</p>
+            <p>"Built with Rust, Leptos, wasm-bindgen, pulldown-cmark (Markdown), pulldown-latex (LaTeX to MathML), syntect (code highlighting, at build time), ndarray and linfa (the Model Lab's models, PCA and k-means). RadLearn's own code is available under the MIT or Apache-2.0 licence."</p>
         </article>
     }
 }
