@@ -263,8 +263,12 @@ fn cv(a: &CvArgs) -> Result<String, Failure> {
             ] {
                 o.num(name, v);
             }
-            o.raw("selected", &format!("[{}]", r.selected.iter().map(|s| json_string(s)).collect::<Vec<_>>().join(",")));
-            let imp: Vec<String> = r.importances.iter().map(|(n, v)| format!("[{},{}]", json_string(n), json_number(*v))).collect();
+            o.raw(
+                "selected",
+                &format!("[{}]", r.selected.iter().map(|s| radlearn_engine::export::json_string(s)).collect::<Vec<_>>().join(",")),
+            );
+            let imp: Vec<String> =
+                r.importances.iter().map(|(n, v)| format!("[{},{}]", radlearn_engine::export::json_string(n), json_number(*v))).collect();
             o.raw("importances", &format!("[{}]", imp.join(",")));
             o.finish()
         }
@@ -360,32 +364,16 @@ fn json_number(v: f64) -> String {
     }
 }
 
-fn json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// A flat JSON object written field by field (the command line has no JSON library of its own).
 #[derive(Default)]
 struct JsonObject(Vec<String>);
 
 impl JsonObject {
     fn raw(&mut self, key: &str, value: &str) {
-        self.0.push(format!("{}: {value}", json_string(key)));
+        self.0.push(format!("{}: {value}", radlearn_engine::export::json_string(key)));
     }
     fn str(&mut self, key: &str, value: &str) {
-        self.raw(key, &json_string(value));
+        self.raw(key, &radlearn_engine::export::json_string(value));
     }
     fn num(&mut self, key: &str, value: f64) {
         self.raw(key, &json_number(value));

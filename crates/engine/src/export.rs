@@ -66,7 +66,8 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn json_string(s: &str) -> String {
+/// `s` as a JSON string literal, quotes included (shared with the command line's hand-written JSON).
+pub fn json_string(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
         match c {
