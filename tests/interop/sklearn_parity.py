@@ -1,7 +1,8 @@
 """Interoperability: the Model Lab's numbers agree with scikit-learn.
 
-A synthetic cohort (200 cases x 30 features, a label carried by a few features, made here with a fixed numpy
-seed) is evaluated by `radlearn model cv --folds-out`, which writes each case's fold and out-of-fold score.
+Two tables: RadLearn's own synthetic cohort exported as CSV (`radlearn cohort`: 100 lesions, 215 radiomics
+features), and a table made here with a fixed numpy seed (200 cases x 30 features, a label carried by a few
+features, scales from 0.01 to 1000). Each is evaluated by `radlearn model cv --folds-out`, which writes each case's fold and out-of-fold score.
 scikit-learn then fits the same models on exactly those folds with the same preprocessing (a StandardScaler
 fitted on each fold's training cases) and the pooled out-of-fold AUCs must agree within 0.02: logistic regression
 (C = 1), linear SVM (C = 1) and RBF SVM (C = 1, gamma = 1 / features). `radlearn model pca` must give
@@ -51,6 +52,68 @@ def radlearn(exe, *args):
     return json.loads(out.stdout)
 
 
+def compare(exe, tmp, table, x, y, ids, label, tag, check):
+    """Runs every check on one table."""
+    models = [
+        ("logistic", [], lambda: LogisticRegression(C=1.0, tol=1e-10, max_iter=10000)),
+        ("svm-linear", [], lambda: SVC(kernel="linear", C=1.0, tol=1e-5)),
+        ("svm-rbf", ["--gamma", 1.0 / x.shape[1]], lambda: SVC(kernel="rbf", C=1.0, gamma=1.0 / x.shape[1], tol=1e-5)),
+    ]
+    for name, extra, make in models:
+        folds_file = Path(tmp) / f"{tag}-{name}-folds.csv"
+        report = radlearn(exe, "model", "cv", "--table", table, "--label", label, "--model", name,
+                          "--c", 1, *extra, "--folds", 5, "--seed", 1, "--format", "json", "--folds-out", folds_file)
+        with open(folds_file) as f:
+            rows = list(csv.DictReader(f))
+        check([r["id"] for r in rows] == ids, f"{tag}, {name}: --folds-out lists every case in order")
+        fold = np.array([int(r["fold"]) for r in rows])
+        ours = np.array([float(r["score"]) for r in rows])
+        theirs = np.full(len(y), np.nan)
+        fold_auc = []
+        for k in range(fold.max() + 1):
+            train, test = fold != k, fold == k
+            scaler = StandardScaler().fit(x[train])
+            model = make().fit(scaler.transform(x[train]), y[train])
+            xt = scaler.transform(x[test])
+            theirs[test] = model.predict_proba(xt)[:, 1] if name == "logistic" else model.decision_function(xt)
+            fold_auc.append(roc_auc_score(y[test], theirs[test]))
+        auc_sk = roc_auc_score(y, theirs)
+        auc_ours = report["auc"]
+        check(abs(roc_auc_score(y, ours) - auc_ours) < 1e-12, f"{tag}, {name}: the written scores give the reported AUC")
+        check(abs(auc_ours - auc_sk) <= 0.02,
+              f"{tag}, {name}: pooled out-of-fold AUC radlearn {auc_ours:.4f} vs scikit-learn {auc_sk:.4f} "
+              f"(fold means {np.mean(report['fold_auc']):.4f} vs {np.mean(fold_auc):.4f})")
+        if name == "logistic":
+            gap = np.max(np.abs(ours - theirs))
+            check(gap < 5e-3, f"{tag}, {name}: largest difference of predicted probabilities {gap:.2e}")
+
+    for standardise in [True, False]:
+        flag = ["--standardise"] if standardise else []
+        report = radlearn(exe, "model", "pca", "--table", table, "--label", label, "--components", 10,
+                          *flag, "--format", "json")
+        data = StandardScaler().fit_transform(x) if standardise else x
+        ref = PCA(n_components=10, svd_solver="full").fit(data)
+        ev, ratio = np.array(report["explained_variance"]), np.array(report["explained_variance_ratio"])
+        rel = np.max(np.abs(ev - ref.explained_variance_) / ref.explained_variance_)
+        dr = np.max(np.abs(ratio - ref.explained_variance_ratio_))
+        what = "standardised" if standardise else "raw"
+        check(rel <= 1e-6, f"{tag}, PCA ({what}): explained variance, largest relative difference {rel:.1e} "
+                            f"(first {ev[0]:.6g} vs {ref.explained_variance_[0]:.6g})")
+        check(dr <= 1e-6, f"{tag}, PCA ({what}): explained variance ratio, largest difference {dr:.1e} "
+                           f"(first {ratio[0]:.6f} vs {ref.explained_variance_ratio_[0]:.6f})")
+
+
+def read_wide(path):
+    """A RadLearn cohort table: id, label, then text columns (site, slice thickness), then numeric features."""
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    meta = {"id", "label", "site", "slice_thickness"}
+    names = [c for c in rows[0] if c not in meta]
+    x = np.array([[float(r[c]) for c in names] for r in rows])
+    y = np.array([r["label"] == "malignant" for r in rows])
+    return x, y, [r["id"] for r in rows]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--radlearn", required=True)
@@ -63,56 +126,15 @@ def main():
             failures.append(what)
 
     with tempfile.TemporaryDirectory() as tmp:
-        table = Path(tmp) / "cohort.csv"
+        table = Path(tmp) / "numpy.csv"
         x, y = cohort(table)
-        models = [
-            ("logistic", [], lambda: LogisticRegression(C=1.0, tol=1e-10, max_iter=10000)),
-            ("svm-linear", [], lambda: SVC(kernel="linear", C=1.0, tol=1e-5)),
-            ("svm-rbf", ["--gamma", 1.0 / FEATURES], lambda: SVC(kernel="rbf", C=1.0, gamma=1.0 / FEATURES, tol=1e-5)),
-        ]
-        for name, extra, make in models:
-            folds_file = Path(tmp) / f"{name}-folds.csv"
-            report = radlearn(args.radlearn, "model", "cv", "--table", table, "--label", "diagnosis", "--model", name,
-                              "--c", 1, *extra, "--folds", 5, "--seed", 1, "--format", "json", "--folds-out", folds_file)
-            with open(folds_file) as f:
-                rows = list(csv.DictReader(f))
-            ids = [f"case{i:03d}" for i in range(CASES)]
-            check([r["id"] for r in rows] == ids, f"{name}: --folds-out lists every case in order")
-            fold = np.array([int(r["fold"]) for r in rows])
-            ours = np.array([float(r["score"]) for r in rows])
-            theirs = np.full(CASES, np.nan)
-            fold_auc = []
-            for k in range(fold.max() + 1):
-                train, test = fold != k, fold == k
-                scaler = StandardScaler().fit(x[train])
-                model = make().fit(scaler.transform(x[train]), y[train])
-                xt = scaler.transform(x[test])
-                theirs[test] = model.predict_proba(xt)[:, 1] if name == "logistic" else model.decision_function(xt)
-                fold_auc.append(roc_auc_score(y[test], theirs[test]))
-            auc_sk = roc_auc_score(y, theirs)
-            auc_ours = report["auc"]
-            check(abs(roc_auc_score(y, ours) - auc_ours) < 1e-12, f"{name}: the written scores give the reported AUC")
-            check(abs(auc_ours - auc_sk) <= 0.02,
-                  f"{name}: pooled out-of-fold AUC radlearn {auc_ours:.4f} vs scikit-learn {auc_sk:.4f} "
-                  f"(fold means {np.mean(report['fold_auc']):.4f} vs {np.mean(fold_auc):.4f})")
-            if name == "logistic":
-                gap = np.max(np.abs(ours - theirs))
-                check(gap < 5e-3, f"{name}: largest difference of predicted probabilities {gap:.2e}")
-
-        for standardise in [True, False]:
-            flag = ["--standardise"] if standardise else []
-            report = radlearn(args.radlearn, "model", "pca", "--table", table, "--label", "diagnosis", "--components", 10,
-                              *flag, "--format", "json")
-            data = StandardScaler().fit_transform(x) if standardise else x
-            ref = PCA(n_components=10, svd_solver="full").fit(data)
-            ev, ratio = np.array(report["explained_variance"]), np.array(report["explained_variance_ratio"])
-            rel = np.max(np.abs(ev - ref.explained_variance_) / ref.explained_variance_)
-            dr = np.max(np.abs(ratio - ref.explained_variance_ratio_))
-            what = "standardised" if standardise else "raw"
-            check(rel <= 1e-6, f"PCA ({what}): explained variance, largest relative difference {rel:.1e} "
-                                f"(first {ev[0]:.6g} vs {ref.explained_variance_[0]:.6g})")
-            check(dr <= 1e-6, f"PCA ({what}): explained variance ratio, largest difference {dr:.1e} "
-                               f"(first {ratio[0]:.6f} vs {ref.explained_variance_ratio_[0]:.6f})")
+        compare(args.radlearn, tmp, table, x, y, [f"case{i:03d}" for i in range(CASES)], "diagnosis", "numpy table", check)
+        synthetic = Path(tmp) / "synthetic.csv"
+        subprocess.run([args.radlearn, "cohort", "--cases", "100", "--seed", "3", "--signal", "0.5", "--out", synthetic],
+                       check=True, capture_output=True)
+        x, y, ids = read_wide(synthetic)
+        check(x.shape == (100, x.shape[1]) and x.shape[1] > 100, f"radlearn cohort: {x.shape[0]} cases x {x.shape[1]} features")
+        compare(args.radlearn, tmp, synthetic, x, y, ids, "label", "RadLearn cohort", check)
     if failures:
         print(f"FAILED: {len(failures)} of the scikit-learn parity checks", file=sys.stderr)
     sys.exit(1 if failures else 0)
