@@ -14,7 +14,7 @@ use leptos::task::spawn_local;
 use radlearn_engine::cohort::CohortSpec;
 use radlearn_engine::export;
 use radlearn_engine::ml::eval::{CvOptions, CvReport, Hyper, LearningPoint, NestedReport};
-use radlearn_engine::ml::model::{Kernel, ModelSpec, Penalty};
+use radlearn_engine::ml::model::{scale_gamma, Kernel, ModelSpec, Penalty};
 use radlearn_engine::ml::{table, Dataset};
 use radlearn_engine::plot::{self, Curve};
 use wasm_bindgen::JsCast;
@@ -561,9 +561,15 @@ pub fn SupervisedPanel(
     let busy = Signal::derive(move || runner.busy());
     let no_data = Signal::derive(move || cohort.dataset.with(Option::is_none));
 
-    // A new dataset: earlier results are of another cohort.
+    // A new dataset: earlier results are of another cohort, and the RBF width starts at scikit-learn's "scale"
+    // (1 / features on standardised data), rounded to 3 significant digits for the form.
     Effect::new(move |previous: Option<usize>| {
         let now = cohort.dataset.with(|d| d.as_ref().map(|d| Arc::as_ptr(d) as usize).unwrap_or(0));
+        if let Some(p) = cohort.dataset.with(|d| d.as_ref().map(|d| d.feature_names.len())) {
+            let g = scale_gamma(p);
+            let digits = 10f64.powi(2 - g.log10().floor() as i32);
+            gamma.set((g * digits).round() / digits);
+        }
         if previous.is_some_and(|p| p != now) {
             runs.set(Vec::new());
             nested.set(None);
