@@ -6,7 +6,7 @@ use radlearn_engine::dicom::{self, DicomFile, RtStruct};
 use radlearn_engine::load::{self, Format};
 use radlearn_engine::view::{check_mask_grid, labels_from_volume, merge_masks};
 use radlearn_engine::{nifti, nrrd, LabelMap, LoadOptions, Volume};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The sample datasets' list, embedded at build time (the files themselves are downloaded when opened).
 const DATASETS_JSON: &str = include_str!("../static/data/datasets.json");
@@ -80,7 +80,7 @@ pub struct OpenImage {
 }
 
 /// Why one file (or the set of files) could not be used, in plain words.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileProblem {
     pub file: String,
     pub message: String,
@@ -122,6 +122,15 @@ fn is_clutter(name: &str) -> bool {
 /// Opens an image from the student's files: one NIfTI, NRRD, PNG or JPEG file; a header and its data file
 /// (`.hdr` + `.img`, `.nhdr` + data); or the files of one DICOM series (an RTSTRUCT among them becomes the mask).
 pub fn open_image(files: &[(String, Vec<u8>)], opts: &LoadOptions) -> Result<Opened, Vec<FileProblem>> {
+    open_image_with_progress(files, opts, &mut |_, _| {})
+}
+
+/// [`open_image`], calling `progress(done, total)` as the files of a DICOM series are read.
+pub fn open_image_with_progress(
+    files: &[(String, Vec<u8>)],
+    opts: &LoadOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Opened, Vec<FileProblem>> {
     let files: Vec<&(String, Vec<u8>)> = files.iter().filter(|(n, _)| files.len() == 1 || !is_clutter(n)).collect();
     if files.is_empty() {
         return Err(vec![FileProblem::new("", "no image file was given; pick an image file or the files of a DICOM series")]);
@@ -151,7 +160,7 @@ pub fn open_image(files: &[(String, Vec<u8>)], opts: &LoadOptions) -> Result<Ope
             "several files were given but none is DICOM; open one NIfTI, NRRD or PNG image at a time (and its mask with “Open a mask…”)",
         )]);
     }
-    open_dicom(&files, opts)
+    open_dicom(&files, opts, progress)
 }
 
 fn opened(name: &str, volume: Volume) -> Opened {
@@ -159,12 +168,17 @@ fn opened(name: &str, volume: Volume) -> Opened {
     Opened { image: OpenImage { name: base_name(name).to_string(), volume }, mask: None, skipped: Vec::new(), notes }
 }
 
-fn open_dicom(files: &[&(String, Vec<u8>)], opts: &LoadOptions) -> Result<Opened, Vec<FileProblem>> {
+fn open_dicom(
+    files: &[&(String, Vec<u8>)],
+    opts: &LoadOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Opened, Vec<FileProblem>> {
     let mut slices = Vec::new();
     let mut structures: Vec<(String, RtStruct)> = Vec::new();
     let mut skipped = Vec::new();
     let mut used = 0u64;
-    for (name, bytes) in files {
+    for (k, (name, bytes)) in files.iter().enumerate() {
+        progress(k, files.len());
         if load::sniff(bytes, name) != Some(Format::Dicom) {
             skipped.push(FileProblem::new(name.clone(), "not a DICOM file; skipped while reading the DICOM series"));
             continue;

@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod content;
+pub mod decoder;
 pub mod imaging;
 pub mod pages;
 pub mod platform;

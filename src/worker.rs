@@ -19,6 +19,14 @@
 //! Each carries everything it needs (the dataset travels with every request: a few hundred kilobytes), so a
 //! worker started afresh after Stop needs no earlier state.
 //!
+//! The page's image decoding runs in the same worker too (see `crate::decoder`), so the page's module links none of
+//! the readers: [`Request::Open`] decodes the student's files as `imaging::open_image` does ([`Response::Opened`]:
+//! the image with its notes, skipped files and an RTSTRUCT's mask, or one [`FileProblem`] per file),
+//! [`Request::OpenMask`] a mask on the last image decoded (kept by a fingerprint of its files; decoded again if the
+//! worker was restarted), [`Request::DecodeSample`] a downloaded sample dataset. Volumes travel as [`VolumeData`]:
+//! the geometry, the meta and the intensities as one byte buffer of little-endian `f32` ([`Voxels`]), which the
+//! page decodes straight into the volume's vector; label masks as `serde_bytes` ([`LabelData`]).
+//!
 //! Stop terminates the worker (a running extraction cannot be interrupted by a message: the worker is busy); the
 //! next request starts a new one and sends the image again. Messages travel in gloo-worker 0.5's envelope
 //! ([`ToWorker`], [`FromWorker`], bincode), mirrored here because the page drives the `Worker` object itself (see
@@ -34,10 +42,11 @@ use radlearn_engine::ml::model::ModelSpec;
 use radlearn_engine::ml::unsupervised::{self, KMeansReport, PcaReport};
 use radlearn_engine::ml::Dataset;
 use radlearn_engine::radiomics::extract;
+use radlearn_engine::volume::{Geometry, Meta};
 use radlearn_engine::{export, LabelMap, LoadOptions, Volume};
 use serde::{Deserialize, Serialize};
 
-use crate::imaging;
+use crate::imaging::{self, FileProblem};
 
 /// The worker's loader script (Trunk's `data-loader-shim`), relative to the page.
 pub const SCRIPT: &str = "./radlearn-worker_loader.js";
@@ -123,6 +132,15 @@ pub enum Request {
     Evaluate { job: u64, dataset: Dataset, model: ModelSpec, options: CvOptions, analysis: Analysis },
     /// PCA, k-means and feature correlations of a dataset.
     Explore { job: u64, dataset: Dataset, settings: ExploreSettings },
+    /// Decode the student's files as an image (as `imaging::open_image`), answered by [`Response::Opened`]. The
+    /// worker keeps the image for a following [`Request::OpenMask`].
+    Open { job: u64, files: Vec<NamedBytes> },
+    /// Decode a mask for the image read from `image_files` (as `imaging::open_mask`), answered by
+    /// [`Response::MaskOpened`]. The image is decoded again only if it is not the last one this worker decoded.
+    OpenMask { job: u64, image_files: Vec<NamedBytes>, mask: NamedBytes },
+    /// Decode a sample dataset's downloaded files (as `imaging::decode_sample`; `dataset` is its id), answered by
+    /// [`Response::SampleDecoded`].
+    DecodeSample { job: u64, dataset: String, image: NamedBytes, mask: Option<NamedBytes> },
 }
 
 impl Request {
@@ -133,7 +151,10 @@ impl Request {
             | Request::Extract { job, .. }
             | Request::Cohort { job, .. }
             | Request::Evaluate { job, .. }
-            | Request::Explore { job, .. } => *job,
+            | Request::Explore { job, .. }
+            | Request::Open { job, .. }
+            | Request::OpenMask { job, .. }
+            | Request::DecodeSample { job, .. } => *job,
         }
     }
 }
@@ -201,6 +222,9 @@ pub enum RequestRef<'a> {
     Cohort { job: u64, spec: &'a CohortSpec },
     Evaluate { job: u64, dataset: &'a Dataset, model: &'a ModelSpec, options: &'a CvOptions, analysis: &'a Analysis },
     Explore { job: u64, dataset: &'a Dataset, settings: &'a ExploreSettings },
+    Open { job: u64, files: &'a [NamedBytes] },
+    OpenMask { job: u64, image_files: &'a [NamedBytes], mask: &'a NamedBytes },
+    DecodeSample { job: u64, dataset: &'a str, image: &'a NamedBytes, mask: Option<&'a NamedBytes> },
 }
 
 /// One feature value, owned (the engine's names are `&'static str`).
@@ -273,6 +297,21 @@ pub enum Response {
         job: u64,
         result: Box<Exploration>,
     },
+    /// The student's files decoded, or why they could not be (one problem per file, as `imaging::open_image`).
+    Opened {
+        job: u64,
+        result: Result<Box<OpenedData>, Vec<FileProblem>>,
+    },
+    /// A mask decoded on the image's grid, with notes, or why it could not be.
+    MaskOpened {
+        job: u64,
+        result: Result<Box<MaskOpenedData>, FileProblem>,
+    },
+    /// A sample dataset decoded, or why its image could not be.
+    SampleDecoded {
+        job: u64,
+        result: Result<Box<SampleData>, FileProblem>,
+    },
     /// The job failed; `message` says why in plain words.
     Failed {
         job: u64,
@@ -289,8 +328,214 @@ impl Response {
             | Response::Cohort { job, .. }
             | Response::Evaluated { job, .. }
             | Response::Explored { job, .. }
+            | Response::Opened { job, .. }
+            | Response::MaskOpened { job, .. }
+            | Response::SampleDecoded { job, .. }
             | Response::Failed { job, .. } => *job,
         }
+    }
+}
+
+/// A grid's geometry, for the trip between the worker and the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GeometryData {
+    pub dims: [u64; 3],
+    pub spacing: [f64; 3],
+    pub origin: [f64; 3],
+    pub direction: [[f64; 3]; 3],
+}
+
+impl From<&Geometry> for GeometryData {
+    fn from(g: &Geometry) -> Self {
+        GeometryData { dims: g.dims.map(|d| d as u64), spacing: g.spacing, origin: g.origin, direction: g.direction }
+    }
+}
+
+impl GeometryData {
+    fn into_geometry(self) -> Result<Geometry, String> {
+        let dims = self.dims.map(usize::try_from);
+        match dims {
+            [Ok(x), Ok(y), Ok(z)] => {
+                Ok(Geometry { dims: [x, y, z], spacing: self.spacing, origin: self.origin, direction: self.direction })
+            }
+            _ => Err("the worker sent an image too large for this browser".into()),
+        }
+    }
+}
+
+/// A volume's intensities on the wire: one byte buffer of little-endian `f32`s (encoded like `serde_bytes`, so a
+/// 512 × 512 × 300 CT is one copy, not 78 million bincode elements). The worker sends [`Voxels::Bytes`], made from
+/// its volume; the page decodes them straight into [`Voxels::Values`] (`f32::from_le_bytes` over 4-byte chunks,
+/// without an intermediate byte vector).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Voxels {
+    Bytes(Vec<u8>),
+    Values(Vec<f32>),
+}
+
+impl Voxels {
+    /// Little-endian bytes of `values`.
+    pub fn encode(values: &[f32]) -> Voxels {
+        Voxels::Bytes(Self::le_bytes(values))
+    }
+
+    fn le_bytes(values: &[f32]) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(values.len() * 4);
+        for v in values {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        bytes
+    }
+
+    fn from_le(bytes: &[u8]) -> Result<Vec<f32>, String> {
+        if !bytes.len().is_multiple_of(4) {
+            return Err(format!("{} bytes are not a whole number of 32-bit intensities", bytes.len()));
+        }
+        Ok(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    }
+
+    /// The intensities.
+    pub fn into_values(self) -> Result<Vec<f32>, String> {
+        match self {
+            Voxels::Values(v) => Ok(v),
+            Voxels::Bytes(b) => Self::from_le(&b),
+        }
+    }
+}
+
+impl Serialize for Voxels {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Voxels::Bytes(b) => s.serialize_bytes(b),
+            Voxels::Values(v) => s.serialize_bytes(&Voxels::le_bytes(v)),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Voxels {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Voxels;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("little-endian f32 bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, b: &[u8]) -> Result<Voxels, E> {
+                Voxels::from_le(b).map(Voxels::Values).map_err(E::custom)
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, b: Vec<u8>) -> Result<Voxels, E> {
+                self.visit_bytes(&b)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Voxels, A::Error> {
+                let mut bytes = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(b) = seq.next_element::<u8>()? {
+                    bytes.push(b);
+                }
+                self.visit_bytes(&bytes)
+            }
+        }
+        d.deserialize_bytes(V)
+    }
+}
+
+/// A decoded image, for the trip from the worker to the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VolumeData {
+    pub geometry: GeometryData,
+    pub meta: Meta,
+    pub voxels: Voxels,
+}
+
+impl From<&Volume> for VolumeData {
+    fn from(v: &Volume) -> Self {
+        VolumeData { geometry: (&v.geometry).into(), meta: v.meta.clone(), voxels: Voxels::encode(&v.data) }
+    }
+}
+
+impl VolumeData {
+    /// The volume, rebuilt with the engine's constructor.
+    pub fn into_volume(self) -> Result<Volume, String> {
+        let geometry = self.geometry.into_geometry()?;
+        let mut volume =
+            Volume::new(geometry, self.voxels.into_values()?).ok_or("the worker sent an image whose intensities do not fill its grid")?;
+        volume.meta = self.meta;
+        Ok(volume)
+    }
+}
+
+/// A decoded label mask, for the trip from the worker to the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelData {
+    pub geometry: GeometryData,
+    #[serde(with = "serde_bytes")]
+    pub labels: Vec<u8>,
+    pub names: Vec<(u8, String)>,
+}
+
+impl From<LabelMap> for LabelData {
+    fn from(m: LabelMap) -> Self {
+        LabelData { geometry: (&m.geometry).into(), labels: m.data, names: m.names }
+    }
+}
+
+impl LabelData {
+    /// The mask, rebuilt with the engine's constructor.
+    pub fn into_label_map(self) -> Result<LabelMap, String> {
+        let mut mask =
+            LabelMap::new(self.geometry.into_geometry()?, self.labels).ok_or("the worker sent a mask whose labels do not fill its grid")?;
+        mask.names = self.names;
+        Ok(mask)
+    }
+}
+
+/// What [`Request::Open`] decoded: `imaging::Opened` for the trip.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenedData {
+    pub name: String,
+    pub volume: VolumeData,
+    /// The mask the files carry (an RTSTRUCT in a DICOM series).
+    pub mask: Option<LabelData>,
+    pub skipped: Vec<FileProblem>,
+    pub notes: Vec<String>,
+}
+
+impl OpenedData {
+    /// `imaging::Opened` again.
+    pub fn into_opened(self) -> Result<imaging::Opened, String> {
+        Ok(imaging::Opened {
+            image: imaging::OpenImage { name: self.name, volume: self.volume.into_volume()? },
+            mask: self.mask.map(LabelData::into_label_map).transpose()?,
+            skipped: self.skipped,
+            notes: self.notes,
+        })
+    }
+}
+
+/// What [`Request::OpenMask`] decoded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MaskOpenedData {
+    pub mask: LabelData,
+    pub notes: Vec<String>,
+}
+
+/// What [`Request::DecodeSample`] decoded: `imaging::DecodedSample` for the trip.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleData {
+    pub volume: VolumeData,
+    pub mask: Option<LabelData>,
+    pub notes: Vec<String>,
+    pub mask_problem: Option<FileProblem>,
+}
+
+impl SampleData {
+    /// `imaging::DecodedSample` again.
+    pub fn into_sample(self) -> Result<imaging::DecodedSample, String> {
+        Ok(imaging::DecodedSample {
+            volume: self.volume.into_volume()?,
+            mask: self.mask.map(LabelData::into_label_map).transpose()?,
+            notes: self.notes,
+            mask_problem: self.mask_problem,
+        })
     }
 }
 
@@ -322,10 +567,32 @@ pub fn decode(bytes: &[u8]) -> Result<FromWorker, String> {
     bincode::deserialize(bytes).map_err(|e| format!("the worker sent a message this page does not understand ({e})"))
 }
 
-/// The worker's state: the image it was sent, decoded (or why it could not be).
+/// The worker's state: the image it was sent, decoded (or why it could not be); for a decoding worker, the last
+/// image it decoded, with a fingerprint of the files it came from (for the masks opened on it).
 #[derive(Debug, Default)]
 pub struct Session {
     image: Option<Result<Volume, String>>,
+    decoded: Option<(u64, Volume)>,
+}
+
+/// A fingerprint of files: names and bytes.
+fn fingerprint<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for (name, bytes) in files {
+        name.hash(&mut h);
+        bytes.hash(&mut h);
+    }
+    h.finish()
+}
+
+/// Progress every few files of a long series (each message costs the page a render).
+fn file_progress(job: u64, emit: &mut dyn FnMut(Response)) -> impl FnMut(usize, usize) + '_ {
+    move |done, total| {
+        if total > 1 && done % (total / 50).max(1) == 0 {
+            emit(Response::Progress { job, done: done as u32, total: total as u32, family: "files".into() });
+        }
+    }
 }
 
 impl Session {
@@ -374,7 +641,85 @@ impl Session {
                     Err(message) => Response::Failed { job, message },
                 });
             }
+            Request::Open { job, files } => {
+                let key = fingerprint(files.iter().map(|f| (f.name.as_str(), f.bytes.as_slice())));
+                let files: Vec<(String, Vec<u8>)> = files.into_iter().map(|f| (f.name, f.bytes)).collect();
+                self.decoded = None;
+                let opened = imaging::open_image_with_progress(&files, &LoadOptions::default(), &mut file_progress(job, emit));
+                drop(files);
+                let result = opened.map(|o| {
+                    let data = OpenedData {
+                        name: o.image.name,
+                        volume: VolumeData::from(&o.image.volume),
+                        mask: o.mask.map(LabelData::from),
+                        skipped: o.skipped,
+                        notes: o.notes,
+                    };
+                    self.decoded = Some((key, o.image.volume));
+                    Box::new(data)
+                });
+                emit(Response::Opened { job, result });
+            }
+            Request::OpenMask { job, image_files, mask } => {
+                let result = self.open_mask(job, image_files, mask, emit);
+                emit(Response::MaskOpened { job, result });
+            }
+            Request::DecodeSample { job, dataset, image, mask } => {
+                let result = self.decode_sample(&dataset, image, mask);
+                emit(Response::SampleDecoded { job, result });
+            }
         }
+    }
+
+    /// The image decoded from `files`: the last one if it is the same, else decoded again.
+    fn decoded_image(&mut self, job: u64, files: Vec<NamedBytes>, emit: &mut dyn FnMut(Response)) -> Result<&Volume, Vec<FileProblem>> {
+        let key = fingerprint(files.iter().map(|f| (f.name.as_str(), f.bytes.as_slice())));
+        if self.decoded.as_ref().is_none_or(|(k, _)| *k != key) {
+            self.decoded = None;
+            let files: Vec<(String, Vec<u8>)> = files.into_iter().map(|f| (f.name, f.bytes)).collect();
+            let opened = imaging::open_image_with_progress(&files, &LoadOptions::default(), &mut file_progress(job, emit))?;
+            self.decoded = Some((key, opened.image.volume));
+        }
+        match &self.decoded {
+            Some((_, v)) => Ok(v),
+            None => Err(Vec::new()),
+        }
+    }
+
+    fn open_mask(
+        &mut self,
+        job: u64,
+        image_files: Vec<NamedBytes>,
+        mask: NamedBytes,
+        emit: &mut dyn FnMut(Response),
+    ) -> Result<Box<MaskOpenedData>, FileProblem> {
+        let image = self.decoded_image(job, image_files, emit).map_err(|problems| {
+            let text: Vec<String> =
+                problems.iter().map(|p| if p.file.is_empty() { p.message.clone() } else { format!("{}: {}", p.file, p.message) }).collect();
+            FileProblem { file: mask.name.clone(), message: format!("the image could not be read again: {}", text.join("; ")) }
+        })?;
+        let (m, notes) = imaging::open_mask(&mask.name, &mask.bytes, image, &[], &LoadOptions::default())?;
+        Ok(Box::new(MaskOpenedData { mask: m.into(), notes }))
+    }
+
+    fn decode_sample(&mut self, dataset: &str, image: NamedBytes, mask: Option<NamedBytes>) -> Result<Box<SampleData>, FileProblem> {
+        let problem = |message: String| FileProblem { file: image.name.clone(), message };
+        let d = imaging::datasets()
+            .map_err(problem)?
+            .into_iter()
+            .find(|d| d.id == dataset)
+            .ok_or_else(|| problem(format!("the sample dataset “{dataset}” is not in this build")))?;
+        self.decoded = None;
+        let mask = mask.as_ref().map(|m| (m.name.as_str(), m.bytes.as_slice()));
+        let s = imaging::decode_sample(&d, &image.bytes, mask, &LoadOptions::default())?;
+        let data = SampleData {
+            volume: VolumeData::from(&s.volume),
+            mask: s.mask.map(LabelData::from),
+            notes: s.notes,
+            mask_problem: s.mask_problem,
+        };
+        self.decoded = Some((fingerprint([(image.name.as_str(), image.bytes.as_slice())]), s.volume));
+        Ok(Box::new(data))
     }
 
     fn extract(

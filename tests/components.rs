@@ -648,3 +648,63 @@ async fn a_graded_segmentation_shows_its_saved_result_before_it_is_opened() {
     assert!(root.query_selector("[data-testid=viewer]").ok().flatten().is_none());
     storage().remove_item(PROGRESS_KEY).expect("clean up");
 }
+
+#[wasm_bindgen_test]
+fn the_worker_decodes_images_masks_and_samples_for_the_page() {
+    use radlearn_web::worker::{decode, FromWorker, NamedBytes, Request, Response, Session};
+    // What the page receives: the response as bincode (the worker's envelope, variant 1 and the bridge id).
+    let through_the_wire = |r: Response| {
+        let mut bytes = vec![1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0];
+        bytes.extend(bincode::serialize(&r).expect("encodes"));
+        match decode(&bytes).expect("decodes") {
+            FromWorker::ProcessOutput(_, r) => r,
+            FromWorker::WorkerLoaded => panic!("an answer"),
+        }
+    };
+    let (bytes, mask) = small_case();
+    let image = vec![NamedBytes { name: "x.nii.gz".into(), bytes: bytes.clone() }];
+    let mut session = Session::default();
+    let mut out = Vec::new();
+    session.handle(Request::Open { job: 1, files: image.clone() }, &mut |r| out.push(r));
+    let Some(Response::Opened { job: 1, result: Ok(opened) }) = out.pop().map(through_the_wire) else { panic!("opened") };
+    let opened = opened.into_opened().expect("a volume");
+    assert_eq!((opened.image.name.as_str(), opened.image.volume.geometry.dims), ("x.nii.gz", [6, 5, 4]));
+    assert_eq!(opened.image.volume.data, (0..120).map(|i| (i % 5) as f32 * 10.0).collect::<Vec<_>>());
+    assert_eq!(opened.image.volume.geometry.spacing, [2.0; 3]);
+    assert!(opened.mask.is_none() && opened.skipped.is_empty());
+    // A mask on that image (the worker kept it), and one on another grid: the reader's message, naming the file.
+    let mask_bytes = radlearn_engine::nifti::write(&mask.to_volume(), radlearn_engine::nifti::WriteType::U8, true).expect("NIfTI");
+    let mask_file = NamedBytes { name: "m.nii.gz".into(), bytes: mask_bytes.clone() };
+    session.handle(Request::OpenMask { job: 2, image_files: image.clone(), mask: mask_file.clone() }, &mut |r| out.push(r));
+    let Some(Response::MaskOpened { job: 2, result: Ok(m) }) = out.pop().map(through_the_wire) else { panic!("mask") };
+    assert_eq!(m.mask.into_label_map().expect("a mask").data, mask.data);
+    let other = radlearn_engine::Volume::new(radlearn_engine::Geometry::new([2, 2, 2], [1.0; 3]), vec![0.0; 8]).expect("8 voxels");
+    let other = radlearn_engine::nifti::write(&other, radlearn_engine::nifti::WriteType::F32, true).expect("NIfTI");
+    // A restarted worker decodes the image again.
+    let mut fresh = Session::default();
+    fresh.handle(
+        Request::OpenMask { job: 3, image_files: image.clone(), mask: NamedBytes { name: "o.nii.gz".into(), bytes: other } },
+        &mut |r| out.push(r),
+    );
+    let Some(Response::MaskOpened { job: 3, result: Err(p) }) = out.pop() else { panic!("a problem") };
+    assert!(p.file == "o.nii.gz" && p.message.contains("voxels but the image has 6 x 5 x 4"), "{p:?}");
+    // Files that are not an image: one problem per file, as imaging::open_image reports them.
+    session
+        .handle(Request::Open { job: 4, files: vec![NamedBytes { name: "scan.nii".into(), bytes: b"not an image".to_vec() }] }, &mut |r| {
+            out.push(r)
+        });
+    let Some(Response::Opened { job: 4, result: Err(problems) }) = out.pop().map(through_the_wire) else { panic!("problems") };
+    assert!(problems.len() == 1 && problems[0].file == "scan.nii", "{problems:?}");
+    // A sample: the dataset's units and label names.
+    let sample = Request::DecodeSample {
+        job: 5,
+        dataset: "ibsi-digital-phantom".into(),
+        image: NamedBytes { name: "image.nii.gz".into(), bytes },
+        mask: Some(NamedBytes { name: "mask.nii.gz".into(), bytes: mask_bytes }),
+    };
+    session.handle(sample, &mut |r| out.push(r));
+    let Some(Response::SampleDecoded { job: 5, result: Ok(s) }) = out.pop().map(through_the_wire) else { panic!("sample") };
+    let s = s.into_sample().expect("a sample");
+    assert_eq!(s.mask.expect("its mask").names, vec![(1, "ROI".to_string())]);
+    assert!(s.mask_problem.is_none());
+}

@@ -8,10 +8,11 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use radlearn_engine::error::human_bytes;
-use radlearn_engine::view::{check_mask_grid, label_counts, labels_from_volume, LabelStyle};
-use radlearn_engine::{load, LabelMap, LoadOptions, Volume};
+use radlearn_engine::view::{label_counts, LabelStyle};
+use radlearn_engine::{LabelMap, Volume};
 use wasm_bindgen::JsCast;
 
+use crate::decoder::{Decoder, CANCELLED};
 use crate::imaging::{self, Dataset, FileProblem};
 use crate::platform::{self, PickedFile};
 use crate::strings::ui;
@@ -24,9 +25,18 @@ use crate::worker::NamedBytes;
 #[derive(Debug, Clone, PartialEq)]
 enum Busy {
     Idle,
-    Downloading { what: String, received: u64, total: Option<u64> },
-    Reading { what: String, done: usize, total: usize },
-    Decoding(String),
+    Downloading {
+        what: String,
+        received: u64,
+        total: Option<u64>,
+    },
+    Reading {
+        what: String,
+        done: usize,
+        total: usize,
+    },
+    /// Decoding in the worker; `(done, total)` files of a series read so far, when known.
+    Decoding(String, Option<(u32, u32)>),
 }
 
 /// An image on show, and where it came from.
@@ -66,6 +76,8 @@ struct LabState {
     /// The file of the mask on show, for the feature worker.
     mask_file: RwSignal<Option<MaskFile>>,
     open_panel: RwSignal<bool>,
+    /// Decodes images in a worker (started on first use, terminated by Cancel).
+    decoder: StoredValue<Decoder, LocalStorage>,
 }
 
 impl LabState {
@@ -81,11 +93,30 @@ impl LabState {
             mask_problem: RwSignal::new(None),
             mask_file: RwSignal::new(None),
             open_panel: RwSignal::new(true),
+            decoder: StoredValue::new_local(Decoder::new()),
         }
+    }
+
+    /// The decoder (a shared handle), while the page is mounted.
+    fn decoder(self) -> Option<Decoder> {
+        self.decoder.try_with_value(Clone::clone)
+    }
+
+    /// Shows that the worker decodes `what`, with the files of a series read so far, for request `g`.
+    fn decoding(self, g: u64, what: String) -> crate::decoder::OnProgress {
+        self.busy.set(Busy::Decoding(what.clone(), None));
+        std::rc::Rc::new(move |done, total| {
+            if self.current(g) {
+                self.busy.set(Busy::Decoding(what.clone(), Some((done, total))));
+            }
+        })
     }
 
     /// Starts a new request: cancels any running one and clears old messages; returns its number.
     fn begin(self) -> u64 {
+        if let Some(d) = self.decoder() {
+            d.cancel();
+        }
         let g = self.generation.get_untracked().wrapping_add(1);
         self.generation.set(g);
         self.problems.set(Vec::new());
@@ -100,7 +131,11 @@ impl LabState {
         self.generation.try_get_untracked() == Some(g)
     }
 
+    /// Stops what is running: a download stops at its next chunk, a decoding terminates the worker.
     fn cancel(self) {
+        if let Some(d) = self.decoder() {
+            d.cancel();
+        }
         self.generation.update(|g| *g = g.wrapping_add(1));
         self.busy.set(Busy::Idle);
     }
@@ -132,13 +167,12 @@ impl LabState {
     }
 }
 
-fn load_options() -> LoadOptions {
-    LoadOptions::default()
-}
-
 /// Downloads a sample dataset with progress, then decodes it.
 async fn open_sample(lab: LabState, g: u64, d: Dataset) {
     let total = Some(d.total_bytes());
+    // The worker starts while the files download.
+    let Some(decoder) = lab.decoder() else { return };
+    decoder.warm();
     let progress = |offset: u64, what: String| {
         move |received: u64, _total: Option<u64>| {
             if lab.current(g) {
@@ -154,12 +188,12 @@ async fn open_sample(lab: LabState, g: u64, d: Dataset) {
         }
     };
     let image = match platform::fetch_bytes(&d.url(&d.image), Some(d.image_bytes), progress(0, d.title.clone()), cancelled).await {
-        Ok(b) => b,
+        Ok(b) => NamedBytes { name: d.image.clone(), bytes: b },
         Err(e) => return fail(&d.image, e),
     };
     let mask = match &d.mask {
         Some(m) => match platform::fetch_bytes(&d.url(m), Some(d.mask_bytes), progress(d.image_bytes, d.title.clone()), cancelled).await {
-            Ok(b) => Some((m.clone(), b)),
+            Ok(b) => Some(NamedBytes { name: m.clone(), bytes: b }),
             Err(e) => return fail(m, e),
         },
         None => None,
@@ -167,40 +201,22 @@ async fn open_sample(lab: LabState, g: u64, d: Dataset) {
     if !lab.current(g) {
         return;
     }
-    lab.busy.set(Busy::Decoding(d.title.clone()));
-    platform::let_browser_paint().await;
+    lab.decoding(g, d.title.clone());
+    let decoded = decoder.decode_sample(&d, &image, mask.as_ref()).await;
     if !lab.current(g) {
         return;
     }
-    let opts = load_options();
-    let mut volume = match load::load(&image, &d.image, &opts) {
-        Ok(v) => v,
-        Err(e) => return fail(&d.image, e.to_string()),
+    let s = match decoded {
+        Ok(s) => s,
+        Err(p) if p.message == CANCELLED => return,
+        Err(p) => return fail(&p.file, p.message),
     };
-    if volume.meta.units.is_none() {
-        volume.meta.units = d.units.clone();
+    if let Some(p) = s.mask_problem {
+        lab.mask_problem.set(Some(p));
     }
-    let mut notes = Vec::new();
-    let mask = match mask {
-        Some((name, bytes)) => {
-            let checked = load::load(&bytes, &name, &opts).map_err(|e| e.to_string()).and_then(|m| {
-                let warning = check_mask_grid(&volume.geometry, &m.geometry).map_err(|e| e.to_string())?;
-                notes.extend(warning);
-                labels_from_volume(&m, &d.label_names()).map_err(|e| e.to_string())
-            });
-            match checked {
-                Ok(m) => Some((m, Some(NamedBytes { name, bytes }))),
-                Err(e) => {
-                    lab.mask_problem.set(Some(FileProblem { file: name, message: e }));
-                    None
-                }
-            }
-        }
-        None => None,
-    };
-    lab.notes.set(notes);
-    let files = vec![NamedBytes { name: d.image.clone(), bytes: image }];
-    lab.show(d.title.clone(), volume, files, mask, Some(d));
+    lab.notes.set(s.notes);
+    let mask = s.mask.map(|m| (m, mask));
+    lab.show(d.title.clone(), s.volume, vec![image], mask, Some(d));
     lab.busy.set(Busy::Idle);
 }
 
@@ -212,7 +228,7 @@ async fn open_files(lab: LabState, g: u64, files: Vec<PickedFile>) {
     for (k, f) in files.iter().enumerate() {
         lab.busy.set(Busy::Reading { what: f.name.clone(), done: k, total: n });
         match platform::read_file_bytes(&f.file).await {
-            Ok(b) => loaded.push((f.name.clone(), b)),
+            Ok(b) => loaded.push(NamedBytes { name: f.name.clone(), bytes: b }),
             Err(message) => problems.push(FileProblem { file: f.name.clone(), message }),
         }
         if !lab.current(g) {
@@ -220,19 +236,21 @@ async fn open_files(lab: LabState, g: u64, files: Vec<PickedFile>) {
         }
     }
     let what = if n == 1 { files.first().map(|f| f.name.clone()).unwrap_or_default() } else { format!("{n} {}", ui().lab_files) };
-    lab.busy.set(Busy::Decoding(what));
-    platform::let_browser_paint().await;
-    if !lab.current(g) {
-        return;
-    }
     if !loaded.is_empty() {
-        match imaging::open_image(&loaded, &load_options()) {
+        let Some(decoder) = lab.decoder() else { return };
+        let progress = lab.decoding(g, what.clone());
+        let opened = decoder.open(&loaded, &what, progress).await;
+        if !lab.current(g) {
+            return;
+        }
+        match opened {
             Ok(o) => {
                 problems.extend(o.skipped);
                 lab.notes.set(o.notes);
-                let files = loaded.into_iter().map(|(name, bytes)| NamedBytes { name, bytes }).collect();
-                lab.show(o.image.name, o.image.volume, files, o.mask.map(|m| (m, None)), None);
+                lab.show(o.image.name, o.image.volume, loaded, o.mask.map(|m| (m, None)), None);
             }
+            // Superseded by a mask opened meanwhile (which terminated the worker): that request reports instead.
+            Err(p) if p.iter().any(|p| p.message == CANCELLED) => return,
             Err(p) => problems.extend(p),
         }
     }
@@ -243,6 +261,8 @@ async fn open_files(lab: LabState, g: u64, files: Vec<PickedFile>) {
 /// Reads a mask file and draws it over the image on show.
 async fn open_mask(lab: LabState, file: PickedFile) {
     let Some(shown) = lab.shown.get_untracked() else { return };
+    let Some(decoder) = lab.decoder() else { return };
+    let g = lab.generation.get_untracked();
     lab.mask_problem.set(None);
     lab.busy.set(Busy::Reading { what: file.name.clone(), done: 0, total: 1 });
     let bytes = match platform::read_file_bytes(&file.file).await {
@@ -253,11 +273,18 @@ async fn open_mask(lab: LabState, file: PickedFile) {
             return;
         }
     };
-    lab.busy.set(Busy::Decoding(file.name.clone()));
-    platform::let_browser_paint().await;
-    match imaging::open_mask(&file.name, &bytes, &shown.volume, &[], &load_options()) {
+    if !lab.current(g) {
+        return;
+    }
+    lab.decoding(g, file.name.clone());
+    let mask_file = NamedBytes { name: file.name, bytes };
+    let opened = decoder.open_mask(&shown.files, &mask_file).await;
+    if !lab.current(g) {
+        return;
+    }
+    match opened {
         Ok((mask, notes)) => {
-            lab.set_mask(Some(Arc::new(mask)), Some(NamedBytes { name: file.name, bytes }));
+            lab.set_mask(Some(Arc::new(mask)), Some(mask_file));
             lab.notes.update(|n| n.extend(notes));
         }
         Err(p) => lab.mask_problem.set(Some(p)),
@@ -281,6 +308,19 @@ pub fn Lab() -> impl IntoView {
     platform::set_title("Image Lab — RadLearn");
     let t = ui();
     let lab = LabState::new();
+    // Leaving the page stops a decoding in progress (the worker ends with the page's decoder).
+    on_cleanup(move || {
+        if let Some(d) = lab.decoder() {
+            d.cancel();
+        }
+    });
+    // Start the decoding worker once the page is drawn: its wasm downloads and compiles while the student picks
+    // an image, so the first open does not wait for it.
+    platform::after_render(move || {
+        if let Some(d) = lab.decoder() {
+            d.warm();
+        }
+    });
     let (datasets, list_error) = match imaging::datasets() {
         Ok(d) => (d, None),
         Err(e) => (Vec::new(), Some(e)),
@@ -349,7 +389,12 @@ pub fn Lab() -> impl IntoView {
             Busy::Reading { what, done, total } => {
                 (format!("{} {what} ({} {} {})", t.lab_reading, done + 1, t.lab_of, total), Some(*done as f64), Some(*total as f64))
             }
-            Busy::Decoding(what) => (format!("{} {what}…", t.lab_decoding), None, None),
+            Busy::Decoding(what, None) => (format!("{} {what}…", t.lab_decoding), None, None),
+            &Busy::Decoding(ref what, Some((done, total))) => (
+                format!("{} {what} ({} {} {total})…", t.lab_decoding, (done + 1).min(total), t.lab_of),
+                Some(f64::from(done)),
+                Some(f64::from(total)),
+            ),
         };
         let bar = match (value, max) {
             (Some(v), Some(m)) if m > 0.0 => view! { <progress max=m value=v></progress> }.into_any(),

@@ -1,6 +1,6 @@
 //! The `image-viewer` and `segmentation` exercises: the Image Lab's viewer and segmentation panel on a sample
 //! dataset inside a lesson. The dataset is downloaded only when the student presses "Open" (with progress), then
-//! decoded with the engine; a graded segmentation saves its Dice and verdict like a quiz answer.
+//! decoded with the engine in a worker (`crate::decoder`); a graded segmentation saves its Dice and verdict like a quiz answer.
 
 use std::sync::Arc;
 
@@ -9,15 +9,17 @@ use leptos::task::spawn_local;
 use radlearn_course::widgets::{window_preset, ImageViewerParams, SegmentationCheck, SegmentationParams};
 use radlearn_course::Response;
 use radlearn_engine::error::human_bytes;
-use radlearn_engine::{LabelMap, LoadOptions, Volume};
+use radlearn_engine::{LabelMap, Volume};
 
 use super::segment::{SegmentPanel, SegmentState, SegmentTools};
 use super::viewer::{OverlaySettings, Viewer};
 use super::WidgetError;
+use crate::decoder::Decoder;
 use crate::imaging::{self, Dataset};
 use crate::platform;
 use crate::store::use_store;
 use crate::strings::exercise_ui;
+use crate::worker::NamedBytes;
 
 /// A sample opened in an exercise.
 #[derive(Clone)]
@@ -41,9 +43,11 @@ fn find_dataset(id: &str) -> Result<Dataset, String> {
     imaging::datasets()?.into_iter().find(|d| d.id == id).ok_or_else(|| format!("the sample dataset “{id}” is not in this build"))
 }
 
-/// Downloads and decodes `d`; stops when `job` moves on (Cancel, or the widget is gone).
-async fn load(d: Dataset, phase: RwSignal<Phase>, job: StoredValue<u64>, n: u64) {
+/// Downloads `d` and decodes it in the exercise's worker; stops when `job` moves on (Cancel, or the widget is gone).
+async fn load(d: Dataset, phase: RwSignal<Phase>, job: StoredValue<u64>, n: u64, decoder: Decoder) {
     let current = move || job.try_get_value() == Some(n);
+    // The worker starts while the files download.
+    decoder.warm();
     let total = d.total_bytes();
     let progress = |offset: u64| {
         move |received: u64, _: Option<u64>| {
@@ -59,12 +63,12 @@ async fn load(d: Dataset, phase: RwSignal<Phase>, job: StoredValue<u64>, n: u64)
     };
     phase.try_set(Phase::Downloading { received: 0, total });
     let image = match platform::fetch_bytes(&d.url(&d.image), Some(d.image_bytes), progress(0), move || !current()).await {
-        Ok(b) => b,
+        Ok(b) => NamedBytes { name: d.image.clone(), bytes: b },
         Err(e) => return fail(&d.image, e),
     };
     let mask = match &d.mask {
         Some(m) => match platform::fetch_bytes(&d.url(m), Some(d.mask_bytes), progress(d.image_bytes), move || !current()).await {
-            Ok(b) => Some((m.clone(), b)),
+            Ok(b) => Some(NamedBytes { name: m.clone(), bytes: b }),
             Err(e) => return fail(m, e),
         },
         None => None,
@@ -73,12 +77,11 @@ async fn load(d: Dataset, phase: RwSignal<Phase>, job: StoredValue<u64>, n: u64)
         return;
     }
     phase.try_set(Phase::Decoding);
-    platform::let_browser_paint().await;
+    let decoded = decoder.decode_sample(&d, &image, mask.as_ref()).await;
     if !current() {
         return;
     }
-    let mask = mask.as_ref().map(|(name, bytes)| (name.as_str(), bytes.as_slice()));
-    match imaging::decode_sample(&d, &image, mask, &LoadOptions::default()) {
+    match decoded {
         Ok(s) => {
             let mut notes = s.notes;
             notes.extend(s.mask_problem.map(|p| format!("{}: {}", p.file, p.message)));
@@ -94,15 +97,27 @@ fn sample_gate(dataset: Dataset, show: impl Fn(Opened) -> AnyView + Send + Sync 
     let phase = RwSignal::new(Phase::Closed);
     let job = StoredValue::new(0u64);
     let d = StoredValue::new(dataset);
+    // The exercise's decoding worker, started on first use.
+    let decoder = StoredValue::new_local(Decoder::new());
     let open = move |_| {
         let n = job.get_value().wrapping_add(1);
         job.set_value(n);
-        spawn_local(load(d.get_value(), phase, job, n));
+        if let Some(dec) = decoder.try_with_value(Clone::clone) {
+            spawn_local(load(d.get_value(), phase, job, n, dec));
+        }
     };
     let cancel = move |_| {
+        if let Some(dec) = decoder.try_with_value(Clone::clone) {
+            dec.cancel();
+        }
         job.update_value(|n| *n = n.wrapping_add(1));
         phase.set(Phase::Closed);
     };
+    on_cleanup(move || {
+        if let Some(dec) = decoder.try_with_value(Clone::clone) {
+            dec.cancel();
+        }
+    });
     let credit = d.with_value(|d| {
         view! {
             <p class="muted sample-credit">{d.title.clone()}". "{d.attribution.clone()}" "
@@ -136,7 +151,10 @@ fn sample_gate(dataset: Dataset, show: impl Fn(Opened) -> AnyView + Send + Sync 
             .into_any()
         }
         Phase::Decoding => view! {
-            <div class="feature-progress" role="status" data-testid="exercise-progress"><progress></progress><span>{x.decoding}</span></div>
+            <div class="feature-progress" role="status" data-testid="exercise-progress">
+                <progress></progress><span>{x.decoding}</span>
+                <button type="button" class="secondary" on:click=cancel>{x.cancel}</button>
+            </div>
         }
         .into_any(),
         Phase::Open(o) => {

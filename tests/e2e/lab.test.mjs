@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { watchedPage, artifactsDir, browserSuite } from '../support.mjs';
 
 const ARTIFACTS = artifactsDir();
@@ -227,6 +228,61 @@ test('the lab fits a phone screen', async () => {
   assert.deepEqual(c.log.foreign, []);
   assert.deepEqual(c.log.errors, []);
   await c.context.close();
+});
+
+test('images are decoded in a worker: the page stays responsive while the CT phantom opens', async () => {
+  const { page } = ctx;
+  await page.goto('about:blank');
+  await page.goto(`${server.origin}/#/lab`);
+  await page.getByTestId('open-ibsi-ct-phantom').waitFor();
+  await page.evaluate(() => {
+    window.__open = { tasks: [], decoding: null, shown: null };
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__open.tasks.push([e.startTime, e.duration]); })
+      .observe({ type: 'longtask' });
+    new MutationObserver(() => {
+      const o = window.__open;
+      if (o.decoding === null && /Decoding/.test(document.querySelector('[data-testid=lab-progress]')?.textContent || '')) o.decoding = performance.now();
+      if (o.shown === null && document.querySelector('[data-testid=viewer]')) o.shown = performance.now();
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  const clicked = await page.evaluate(() => performance.now());
+  await page.getByTestId('open-ibsi-ct-phantom').click();
+  await page.getByTestId('viewer').waitFor({ timeout: 60_000 });
+  await page.waitForTimeout(100);
+  const o = await page.evaluate(() => window.__open);
+  assert.ok(o.decoding !== null, 'the page said it was decoding');
+  assert.match(await page.getByTestId('image-info').innerText(), /204 × 201 × 60 voxels · 0\.98 × 0\.98 × 3\.00 mm · LPS · NIfTI-1 · HU/);
+  assert.match(await text(page.getByTestId('mask-panel')), /GTV-1 · 125256 voxels/);
+  // Every main-thread task from the click until the image shows (drawing it included) is under 200 ms.
+  const during = o.tasks.filter(([s]) => s >= clicked - 1 && s <= o.shown).map(([, d]) => Math.round(d));
+  assert.ok(during.every((d) => d < 200), `long tasks while opening: ${during.join(', ')} ms`);
+});
+
+test('Cancel stops a decoding in the worker, and the next open works', async () => {
+  const { page } = ctx;
+  await page.goto('about:blank');
+  await page.goto(`${server.origin}/#/lab`);
+  // A large gzipped NIfTI (512 x 512 x 200 float32 zeros: 210 MB to inflate from a few hundred kB), long enough
+  // to decode that Cancel can be pressed.
+  const [nx, ny, nz] = [512, 512, 200];
+  const h = Buffer.alloc(352);
+  h.writeInt32LE(348, 0);
+  [3, nx, ny, nz, 1, 1, 1, 1].forEach((d, i) => h.writeInt16LE(d, 40 + 2 * i));
+  h.writeInt16LE(16, 70);
+  h.writeInt16LE(32, 72);
+  [1, 1, 1, 1, 1, 1, 1, 1].forEach((d, i) => h.writeFloatLE(d, 76 + 4 * i));
+  h.writeFloatLE(352, 108);
+  h.writeFloatLE(1, 112);
+  h.write('n+1\0', 344, 'latin1');
+  const big = zlib.gzipSync(Buffer.concat([h, Buffer.alloc(nx * ny * nz * 4)]));
+  await page.getByTestId('pick-files').setInputFiles({ name: 'big.nii.gz', mimeType: 'application/gzip', buffer: big });
+  await waitText(page, 'lab-progress', /Decoding big\.nii\.gz/);
+  await page.getByTestId('lab-progress').getByRole('button', { name: 'Cancel' }).click();
+  assert.equal(await page.getByTestId('lab-progress').count(), 0, 'idle again');
+  await page.waitForTimeout(500);
+  assert.equal(await page.getByTestId('viewer').count(), 0, 'a cancelled image is not shown');
+  await page.getByTestId('pick-files').setInputFiles(path.join(DATA, 'ibsi-digital-phantom/phantom.nii.gz'));
+  await waitText(page, 'image-info', /5 × 4 × 4 voxels/);
 });
 
 test('no request left the origin, no console error and no crash in the lab', async () => {

@@ -143,7 +143,7 @@ pub(crate) fn invert3(m: [[f64; 3]; 3]) -> Option<[[f64; 3]; 3]> {
 }
 
 /// What is known about where an image came from.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Meta {
     /// The reader that produced the volume: "NIfTI-1", "NIfTI-2", "NRRD", "DICOM", "PNG", "JPEG".
     pub format: String,
