@@ -31,7 +31,7 @@ console.log(`  ${'total'.padEnd(28)} raw ${kb(raw).padStart(7)}  gzip ${kb(gz).p
 const JUPYTERLITE_MB = 27;
 console.log(`  vs JupyterLite + scikit-learn (~${JUPYTERLITE_MB} MB, stated, not measured): ${(JUPYTERLITE_MB * 1024 * 1024 / gz).toFixed(0)}x smaller (gzip)`);
 const workerGz = worker.reduce((n, f) => n + zlib.gzipSync(fs.readFileSync(path.join(dist, f)), { level: 9 }).length, 0);
-console.log(`Feature worker, fetched when the Image Lab or the Model Lab opens (not shell): gzip ${kb(workerGz)} KiB`);
+console.log(`Feature worker, fetched when the Image Lab opens or a Model Lab job starts (not shell): gzip ${kb(workerGz)} KiB`);
 
 // 2. Time to the first lesson rendered: cold context each run, served gzip-compressed.
 const server = await serve(dist, { gzip: true });

