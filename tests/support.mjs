@@ -79,3 +79,28 @@ export function browserSuite(pageOptions, use) {
     await server?.close();
   });
 }
+
+/** Page coordinates of the centre of pixel (col, row) of a view, for a grid of `dims` voxels of `spacing` mm
+ * (the viewer fits the slice with its physical aspect ratio, centred, at zoom 1). */
+export async function pixelPoint(locator, [col, row], [w, h], [sx, sy]) {
+  const box = await locator.boundingBox();
+  const [wmm, hmm] = [w * sx, h * sy];
+  const fit = Math.min(box.width / wmm, box.height / hmm);
+  const [pw, ph] = [wmm * fit, hmm * fit];
+  return { x: box.x + (box.width - pw) / 2 + ((col + 0.5) / w) * pw, y: box.y + (box.height - ph) / 2 + ((row + 0.5) / h) * ph };
+}
+
+/** Types `value` into the number field `testid` of `scope` (a page or a locator) and commits it, as leaving the field does. */
+export async function fillField(scope, testid, value) {
+  const input = scope.getByTestId(testid);
+  await input.fill(String(value));
+  await input.dispatchEvent('change');
+}
+
+/** Runs the Model Lab's cross-validation in `scope` (a page or an exercise) and returns the AUC it shows. */
+export async function crossValidate(scope) {
+  const runs = await scope.locator('[data-testid=cv-runs] tbody tr').count();
+  await scope.getByTestId('cv-run').click();
+  await scope.locator('[data-testid=cv-runs] tbody tr').nth(runs).waitFor({ timeout: 60_000 });
+  return Number(await scope.getByTestId('cv-auc').textContent());
+}

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { artifactsDir, browserSuite } from '../support.mjs';
+import { artifactsDir, browserSuite, pixelPoint } from '../support.mjs';
 
 const ARTIFACTS = artifactsDir();
 
@@ -18,16 +18,6 @@ const shotOf = async (page, locator, name) => {
   await locator.scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: false });
 };
-
-/** Page coordinates of the centre of pixel (col, row) of a view, for a grid of `dims` voxels of `spacing` mm
- * (the viewer fits the slice with its physical aspect ratio, centred, at zoom 1). */
-async function pixelPoint(locator, [col, row], [w, h], [sx, sy]) {
-  const box = await locator.boundingBox();
-  const [wmm, hmm] = [w * sx, h * sy];
-  const fit = Math.min(box.width / wmm, box.height / hmm);
-  const [pw, ph] = [wmm * fit, hmm * fit];
-  return { x: box.x + (box.width - pw) / 2 + ((col + 0.5) / w) * pw, y: box.y + (box.height - ph) / 2 + ((row + 0.5) / h) * ph };
-}
 
 /** Pixels of a canvas that are clearly coloured (not grey): overlays. */
 const colouredPixels = (canvas) => canvas.evaluate((c) => {

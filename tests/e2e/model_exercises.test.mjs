@@ -4,27 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { browserSuite, artifactsDir } from '../support.mjs';
+import { browserSuite, artifactsDir, fillField, crossValidate } from '../support.mjs';
 
 let server, ctx;
 browserSuite({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' }, (s) => ({ server, ctx } = s));
 
-async function fill(scope, testid, value) {
-  const input = scope.getByTestId(testid);
-  await input.fill(String(value));
-  await input.dispatchEvent('change');
-}
-
 async function generate(widget) {
   await widget.getByTestId('cohort-generate').click();
   await widget.getByTestId('cohort-summary').waitFor({ timeout: 120_000 });
-}
-
-async function crossValidate(widget) {
-  const runs = await widget.locator('[data-testid=cv-runs] tbody tr').count();
-  await widget.getByTestId('cv-run').click();
-  await widget.locator('[data-testid=cv-runs] tbody tr').nth(runs).waitFor({ timeout: 60_000 });
-  return Number(await widget.getByTestId('cv-auc').textContent());
 }
 
 test('lesson 7: the graded model-lab exercise', { timeout: 300_000 }, async () => {
@@ -49,7 +36,7 @@ test('lesson 7: the graded model-lab exercise', { timeout: 300_000 }, async () =
 
   await graded.getByTestId('cv-leaky').uncheck();
   await graded.getByTestId('cv-select').uncheck();
-  await fill(graded, 'model-c', 0.1);
+  await fillField(graded, 'model-c', 0.1);
   const tuned = await crossValidate(graded);
   assert.ok(tuned >= 0.8, `stronger regularisation reaches the target (${tuned})`);
   assert.equal(await graded.getByTestId('model-grade-result').getAttribute('data-correct'), 'true');

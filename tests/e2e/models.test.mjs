@@ -6,24 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { browserSuite, artifactsDir } from '../support.mjs';
+import { browserSuite, artifactsDir, fillField, crossValidate } from '../support.mjs';
 
 let server, ctx;
 browserSuite({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' }, (s) => ({ server, ctx } = s));
 const shot = (page, name) => page.screenshot({ path: path.join(artifactsDir(), `${name}.png`), fullPage: true });
-
-async function fill(page, testid, value) {
-  const input = page.getByTestId(testid);
-  await input.fill(String(value));
-  await input.dispatchEvent('change');
-}
-
-async function crossValidate(page) {
-  const runs = await page.locator('[data-testid=cv-runs] tbody tr').count();
-  await page.getByTestId('cv-run').click();
-  await page.locator('[data-testid=cv-runs] tbody tr').nth(runs).waitFor({ timeout: 60_000 });
-  return Number(await page.getByTestId('cv-auc').textContent());
-}
 
 test('generate a cohort, cross-validate, see leakage inflate the AUC, explore it', { timeout: 300_000 }, async () => {
   const { page, log } = ctx;
@@ -32,10 +19,10 @@ test('generate a cohort, cross-validate, see leakage inflate the AUC, explore it
   assert.equal(await page.getByTestId('cv-run').isDisabled(), true, 'nothing to train on before a cohort exists');
 
   // A cohort without any signal (one site): every honest AUC should hover around 0.5.
-  await fill(page, 'cohort-cases', 40);
-  await fill(page, 'cohort-signal', 0);
-  await fill(page, 'cohort-seed', 4);
-  await fill(page, 'cohort-sites', 1);
+  await fillField(page, 'cohort-cases', 40);
+  await fillField(page, 'cohort-signal', 0);
+  await fillField(page, 'cohort-seed', 4);
+  await fillField(page, 'cohort-sites', 1);
   await page.getByTestId('cohort-generate').click();
   await page.getByTestId('cohort-progress').waitFor({ timeout: 30_000 });
   await page.getByTestId('cohort-summary').waitFor({ timeout: 120_000 });
@@ -52,7 +39,7 @@ test('generate a cohort, cross-validate, see leakage inflate the AUC, explore it
 
   // Honest: feature selection inside each fold.
   await page.getByTestId('cv-select').check();
-  await fill(page, 'cv-select-k', 5);
+  await fillField(page, 'cv-select-k', 5);
   const honest = await crossValidate(page);
   assert.ok(honest > 0 && honest < 0.75, `no signal, honest evaluation: AUC ${honest} stays near chance`);
   assert.equal(await page.locator('[data-testid=plot-roc] svg').count(), 1, 'the ROC curve is drawn');
@@ -129,7 +116,7 @@ test('generate a cohort, cross-validate, see leakage inflate the AUC, explore it
 test('Stop ends a cohort generation and the lab keeps working', { timeout: 300_000 }, async () => {
   const { page, log } = ctx;
   await page.goto(`${server.origin}/#/models`);
-  await fill(page, 'cohort-cases', 400);
+  await fillField(page, 'cohort-cases', 400);
   await page.getByTestId('cohort-generate').click();
   await page.getByTestId('cohort-progress').waitFor({ timeout: 30_000 });
   await page.getByTestId('cohort-stop').click();

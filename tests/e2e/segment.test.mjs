@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { artifactsDir, browserSuite } from '../support.mjs';
+import { artifactsDir, browserSuite, pixelPoint } from '../support.mjs';
 
 const ARTIFACTS = artifactsDir();
 
@@ -28,16 +28,6 @@ const settled = async (page) => {
   await page.waitForFunction(() => document.querySelector('[data-testid=segment-panel]')?.getAttribute('aria-busy') === 'false'
     && !/computing/.test(document.querySelector('[data-testid=comparison-panel]')?.textContent || ''), null, { timeout: 30_000 });
 };
-
-/** Page coordinates of the centre of pixel (col, row) of a view, for a grid of `dims` voxels of `spacing` mm
- * (the viewer fits the slice with its physical aspect ratio, centred, at zoom 1). */
-async function pixelPoint(locator, [col, row], [w, h], [sx, sy]) {
-  const box = await locator.boundingBox();
-  const [wmm, hmm] = [w * sx, h * sy];
-  const fit = Math.min(box.width / wmm, box.height / hmm);
-  const [pw, ph] = [wmm * fit, hmm * fit];
-  return { x: box.x + (box.width - pw) / 2 + ((col + 0.5) / w) * pw, y: box.y + (box.height - ph) / 2 + ((row + 0.5) / h) * ph };
-}
 
 const volumeMl = async (page) => {
   const t = await text(page.getByTestId('seg-volume'));
