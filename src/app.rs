@@ -2,7 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::pages::{about::About, index::Index, lab::Lab, lesson::LessonPage, models::Models, not_found::NotFound};
+use crate::labs::{LabHost, LabView};
+use crate::pages::{about::About, index::Index, lesson::LessonPage, not_found::NotFound};
 use crate::platform;
 use crate::route::Route;
 use crate::store::Store;
@@ -13,8 +14,8 @@ use crate::strings::ui;
 pub fn App() -> impl IntoView {
     let store = Store::load();
     provide_context(store);
-    // The Model Lab's cohort lives as long as the page, so leaving the lab for a lesson does not lose it.
-    provide_context(crate::widgets::model_lab::Cohort::new());
+    // Once the first page is up, fetch the labs module at low priority: it then opens at once, and offline too.
+    set_timeout(crate::labs::prefetch, std::time::Duration::from_secs(3));
     let route = RwSignal::new(Route::parse(&platform::current_hash()));
     let handle = window_event_listener(leptos::ev::hashchange, move |_| {
         route.set(Route::parse(&platform::current_hash()));
@@ -24,8 +25,9 @@ pub fn App() -> impl IntoView {
     let page = move || match route.get() {
         Route::Index => view! { <Index/> }.into_any(),
         Route::About => view! { <About/> }.into_any(),
-        Route::Lab => view! { <Lab/> }.into_any(),
-        Route::Models => view! { <Models/> }.into_any(),
+        // Both labs live in the labs module (see `crate::labs`), fetched the first time one is opened.
+        Route::Lab => view! { <LabHost view=LabView::ImageLab/> }.into_any(),
+        Route::Models => view! { <LabHost view=LabView::ModelLab/> }.into_any(),
         Route::Lesson { slug, anchor } => view! { <LessonPage slug=slug anchor=anchor/> }.into_any(),
         Route::NotFound(path) => view! { <NotFound path=path/> }.into_any(),
     };

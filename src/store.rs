@@ -2,6 +2,8 @@
 //! change. Loading never crashes and never silently drops data: unreadable data is backed up
 //! (in storage and offered as a download) and the student is told.
 
+use std::rc::Rc;
+
 use leptos::prelude::*;
 use radlearn_course::progress::{Notice, Progress};
 use radlearn_course::Response;
@@ -18,6 +20,9 @@ pub struct StoreNotice {
     pub is_error: bool,
 }
 
+/// Where a store that does not own the saved progress sends answers: (lesson, quiz, response, correct).
+pub type Forward = Rc<dyn Fn(&str, &str, &Response, bool)>;
+
 /// Progress shared by every page (a small `Copy` handle, provided as context).
 #[derive(Clone, Copy)]
 pub struct Store {
@@ -25,6 +30,8 @@ pub struct Store {
     pub notice: RwSignal<Option<StoreNotice>>,
     /// False when saving would overwrite data that could not be backed up.
     writable: RwSignal<bool>,
+    /// Set in the labs module ([`Store::remote`]): answers go to the page's store, which alone writes storage.
+    forward: StoredValue<Option<Forward>, LocalStorage>,
 }
 
 impl Store {
@@ -59,11 +66,28 @@ impl Store {
             (Some(n), None, None) => Some(StoreNotice { message: n.to_string(), backup: None, is_error: false }),
             (None, _, None) => None,
         };
-        let store = Store { progress: RwSignal::new(loaded.progress), notice: RwSignal::new(notice), writable: RwSignal::new(writable) };
+        let store = Store {
+            progress: RwSignal::new(loaded.progress),
+            notice: RwSignal::new(notice),
+            writable: RwSignal::new(writable),
+            forward: StoredValue::new_local(None),
+        };
         if replace_now {
             store.persist();
         }
         store
+    }
+
+    /// A read-only copy of the page's progress for the labs module (`crate::labs`): it never touches storage, and
+    /// every answer recorded through it is handed to `forward` (the page's own store records and saves it). Two
+    /// modules writing the same storage key would overwrite each other's answers.
+    pub fn remote(progress: Progress, forward: Forward) -> Self {
+        Store {
+            progress: RwSignal::new(progress),
+            notice: RwSignal::new(None),
+            writable: RwSignal::new(false),
+            forward: StoredValue::new_local(Some(forward)),
+        }
     }
 
     fn persist(&self) {
@@ -82,6 +106,9 @@ impl Store {
 
     /// Records a graded answer and saves.
     pub fn record(&self, lesson: &str, quiz: &str, response: Response, correct: bool) {
+        if let Some(forward) = self.forward.with_value(|f| f.clone()) {
+            forward(lesson, quiz, &response, correct);
+        }
         self.progress.update(|p| p.record(lesson, quiz, response, correct));
         self.persist();
     }

@@ -44,6 +44,10 @@ pub struct Ui {
     pub attempts: &'static str,
     pub authoring_error: &'static str,
     pub widget_failed: &'static str,
+    /// While the labs module (Image Lab, Model Lab) is fetched the first time.
+    pub labs_loading: &'static str,
+    /// When the labs module cannot be fetched or started.
+    pub labs_failed: &'static str,
     pub not_found_title: &'static str,
     pub not_found_text: &'static str,
     pub unknown_lesson: &'static str,
@@ -169,6 +173,8 @@ pub const EN: Ui = Ui {
     attempts: "attempts",
     authoring_error: "Authoring error",
     widget_failed: "This exercise stopped working. The rest of the page is fine; reloading the page restarts it. Your progress is saved.",
+    labs_loading: "Loading the lab…",
+    labs_failed: "The lab could not be loaded. If you are offline, open it again once you are online (after one visit it also works offline); your progress is saved.",
     not_found_title: "Page not found",
     not_found_text: "There is no page at this address. It may have been renamed, or the link has a typo. Here is what the course has:",
     unknown_lesson: "There is no lesson called",

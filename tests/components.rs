@@ -9,7 +9,7 @@ use radlearn_web::platform::{BACKUP_PREFIX, PROGRESS_KEY};
 use radlearn_web::quiz::QuizView;
 use radlearn_web::route::Route;
 use radlearn_web::store::Store;
-use radlearn_web::widgets::WidgetHost;
+use radlearn_web::widgets::{lab_widget, WidgetHost};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -441,7 +441,8 @@ async fn the_feature_table_widget_shows_the_panel_and_asks_to_compute_before_gra
         caption: String::new(),
         location: "l.md:1".into(),
     };
-    let root = mount(move || view! { <WidgetHost exercise=exercise lesson="first-order-and-shape-features"/> });
+    // The labs module's side of the widget (in the page, `WidgetHost` hands it to the labs module: see `labs`).
+    let root = mount(move || lab_widget(exercise, "first-order-and-shape-features".into()));
     tick().await;
     assert!(root.query_selector("[data-testid=feature-panel]").ok().flatten().is_some(), "{}", root.inner_html());
     // A fixed configuration: no chooser, its name and description shown.
@@ -636,7 +637,7 @@ async fn a_graded_segmentation_shows_its_saved_result_before_it_is_opened() {
     };
     let root = mount(move || {
         provide_context(Store::load());
-        view! { <WidgetHost exercise=exercise lesson="segmenting-a-tumour"/> }
+        lab_widget(exercise, "segmenting-a-tumour".into())
     });
     tick().await;
     let saved = query(&root, "[data-testid=seg-goal-result]");
@@ -707,4 +708,38 @@ fn the_worker_decodes_images_masks_and_samples_for_the_page() {
     let s = s.into_sample().expect("a sample");
     assert_eq!(s.mask.expect("its mask").names, vec![(1, "ROI".to_string())]);
     assert!(s.mask_problem.is_none());
+}
+
+#[wasm_bindgen_test]
+fn the_labs_store_forwards_answers_and_never_writes_storage() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    storage().clear().expect("clear");
+    let owner = Owner::new();
+    owner.with(|| {
+        let sent: Rc<RefCell<Vec<(String, String, bool)>>> = Rc::default();
+        let log = sent.clone();
+        let store = Store::remote(
+            Progress::default(),
+            Rc::new(move |lesson: &str, quiz: &str, _r: &radlearn_course::Response, correct: bool| {
+                log.borrow_mut().push((lesson.into(), quiz.into(), correct))
+            }),
+        );
+        store.record("texture-features", "glcm-check", radlearn_course::Response::Numeric(0.8), true);
+        assert_eq!(sent.borrow().as_slice(), &[("texture-features".to_string(), "glcm-check".to_string(), true)]);
+        // Shown at once in the labs module's own copy, but saved only by the page's store.
+        assert!(store.progress.with_untracked(|p| p.lessons["texture-features"].quizzes["glcm-check"].correct));
+        assert_eq!(storage().get_item(PROGRESS_KEY).expect("read"), None);
+    });
+}
+
+#[wasm_bindgen_test]
+fn a_lab_request_round_trips_as_json() {
+    use radlearn_web::labs::{LabRequest, LabView, Recorded};
+    let req = LabRequest { view: LabView::ModelLab, progress: Progress::default().to_json() };
+    let back: LabRequest = serde_json::from_str(&serde_json::to_string(&req).expect("json")).expect("parse");
+    assert!(matches!(back.view, LabView::ModelLab));
+    let r = Recorded { lesson: "l".into(), quiz: "q".into(), response: radlearn_course::Response::Single(2), correct: false };
+    let back: Recorded = serde_json::from_str(&serde_json::to_string(&r).expect("json")).expect("parse");
+    assert_eq!((back.response, back.correct), (radlearn_course::Response::Single(2), false));
 }

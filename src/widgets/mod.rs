@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use radlearn_course::widgets::WidgetParams;
 use radlearn_course::Exercise;
 
+use crate::labs::{LabHost, LabView};
 use crate::strings::ui;
 
 /// Shows an `exercise` block: its widget, or the authoring error that prevents it.
@@ -26,24 +27,41 @@ pub fn WidgetHost(
 ) -> impl IntoView {
     let t = ui();
     let caption = (!exercise.caption.is_empty()).then(|| view! { <figcaption inner_html=exercise.caption.clone()></figcaption> });
-    let body = match exercise.params {
-        Ok(WidgetParams::WindowLevel(p)) => view! { <window_level::WindowLevel params=p/> }.into_any(),
-        Ok(WidgetParams::FeatureTable(p)) => view! { <features::FeatureTable params=p lesson=lesson/> }.into_any(),
-        Ok(WidgetParams::ImageViewer(p)) => view! { <image_exercises::ImageViewerExercise params=p/> }.into_any(),
-        Ok(WidgetParams::Segmentation(p)) => view! { <image_exercises::SegmentationExercise params=p lesson=lesson/> }.into_any(),
-        Ok(WidgetParams::ModelLab(p)) => view! { <model_exercises::ModelLabExercise params=p lesson=lesson/> }.into_any(),
-        Ok(WidgetParams::PcaExplorer(p)) => view! { <model_exercises::PcaExplorerExercise params=p lesson=lesson/> }.into_any(),
+    let widget = exercise.widget.clone();
+    let body = match &exercise.params {
+        Ok(WidgetParams::WindowLevel(p)) => view! { <window_level::WindowLevel params=p.clone()/> }.into_any(),
+        // Widgets on images and models live in the labs module, loaded when the first one is shown.
+        Ok(WidgetParams::FeatureTable(_))
+        | Ok(WidgetParams::ImageViewer(_))
+        | Ok(WidgetParams::Segmentation(_))
+        | Ok(WidgetParams::ModelLab(_))
+        | Ok(WidgetParams::PcaExplorer(_)) => {
+            let exercise = Exercise { caption: String::new(), ..exercise.clone() };
+            view! { <LabHost view=LabView::Exercise { exercise, lesson }/> }.into_any()
+        }
         // A widget this build does not know (the registry is newer than the app).
         Ok(_) => view! { <WidgetError message=format!("{} `{}` {}", t.widget, exercise.widget, t.widget_unavailable)/> }.into_any(),
         Err(message) => view! {
             <div class="authoring-error" role="alert" data-testid="authoring-error">
                 <p><strong>{t.authoring_error}</strong>" "{t.in_file}" "<code>{exercise.location.clone()}</code>" ("{t.widget}" "<code>{exercise.widget.clone()}</code>")"</p>
-                <p>{message}</p>
+                <p>{message.clone()}</p>
             </div>
         }
         .into_any(),
     };
-    view! { <figure class="exercise" data-widget=exercise.widget.clone()>{body}{caption}</figure> }
+    view! { <figure class="exercise" data-widget=widget>{body}{caption}</figure> }
+}
+
+/// The body of a lab exercise (labs module side, see [`crate::labs`]); the page draws the frame and caption.
+pub fn lab_widget(exercise: Exercise, lesson: String) -> AnyView {
+    match exercise.params {
+        Ok(WidgetParams::FeatureTable(p)) => view! { <features::FeatureTable params=p lesson=lesson/> }.into_any(),
+        Ok(WidgetParams::ImageViewer(p)) => view! { <image_exercises::ImageViewerExercise params=p/> }.into_any(),
+        Ok(WidgetParams::Segmentation(p)) => view! { <image_exercises::SegmentationExercise params=p lesson=lesson/> }.into_any(),
+        Ok(WidgetParams::ModelLab(p)) => view! { <model_exercises::ModelLabExercise params=p lesson=lesson/> }.into_any(),
+        Ok(WidgetParams::PcaExplorer(p)) => view! { <model_exercises::PcaExplorerExercise params=p lesson=lesson/> }.into_any(),
+        _ => view! { <WidgetError message=format!("{} `{}` {}", ui().widget, exercise.widget, ui().widget_unavailable)/> }.into_any(),
+    }
 }
 
 /// A failure inside a widget, shown in place of (or next to) the widget.

@@ -12,9 +12,13 @@ const LESSON = process.env.LESSON || 'what-is-a-medical-image';
 const dist = distDir();
 
 // 1. Transfer size of the shell: everything index.html loads before the first lesson (wasm, js, css, html).
-// The feature worker (radlearn-worker*) is only fetched when a student computes features, so it is not shell.
-const shell = fs.readdirSync(dist).filter((f) => /\.(wasm|js|css|html)$/.test(f) && !f.startsWith('radlearn-worker'));
+// Not shell: the feature worker (radlearn-worker*, fetched when a student opens an image or runs a model) and the labs
+// module (radlearn-labs*, labs-loader.js: fetched when a lab or a lab exercise is shown, or prefetched 3 s after the
+// page is up). Part 2 checks that the page really requests nothing else before the first lesson shows.
+const lazy = (f) => f.startsWith('radlearn-worker') || f.startsWith('radlearn-labs') || f === 'labs-loader.js';
+const shell = fs.readdirSync(dist).filter((f) => /\.(wasm|js|css|html)$/.test(f) && !lazy(f));
 const worker = fs.readdirSync(dist).filter((f) => f.startsWith('radlearn-worker'));
+const labs = fs.readdirSync(dist).filter((f) => f.startsWith('radlearn-labs') || f === 'labs-loader.js');
 let raw = 0, gz = 0, br = 0;
 const rows = shell.map((f) => {
   const buf = fs.readFileSync(path.join(dist, f));
@@ -32,6 +36,8 @@ const JUPYTERLITE_MB = 27;
 console.log(`  vs JupyterLite + scikit-learn (~${JUPYTERLITE_MB} MB, stated, not measured): ${(JUPYTERLITE_MB * 1024 * 1024 / gz).toFixed(0)}x smaller (gzip)`);
 const workerGz = worker.reduce((n, f) => n + zlib.gzipSync(fs.readFileSync(path.join(dist, f)), { level: 9 }).length, 0);
 console.log(`Feature worker, fetched when the Image Lab opens or a Model Lab job starts (not shell): gzip ${kb(workerGz)} KiB`);
+const labsGz = labs.reduce((n, f) => n + zlib.gzipSync(fs.readFileSync(path.join(dist, f)), { level: 9 }).length, 0);
+console.log(`Labs module, fetched when a lab or lab exercise is shown, or at idle 3 s after load (not shell): gzip ${kb(labsGz)} KiB`);
 
 // 2. Time to the first lesson rendered: cold context each run, served gzip-compressed.
 const server = await serve(dist, { gzip: true });
@@ -52,9 +58,14 @@ try {
       obs.observe(document, { childList: true, subtree: true });
     });
     const page = await context.newPage();
+    const requested = [];
+    page.on('request', (r) => requested.push(new URL(r.url()).pathname.slice(1)));
     await page.goto(`${server.origin}/#/lesson/${LESSON}`);
     await page.waitForFunction(() => window.__firstLesson !== undefined, null, { timeout: 20000 });
     times.push(await page.evaluate(() => window.__firstLesson));
+    // What the shell figure leaves out must not have been needed for the first lesson.
+    const early = requested.filter((f) => lazy(f));
+    if (early.length) throw new Error(`loaded before the first lesson but not counted as shell: ${early.join(', ')}`);
     await context.close();
   }
 } finally {

@@ -283,6 +283,43 @@ test('the course keeps working offline once loaded', async () => {
   await c.context.close();
 });
 
+test('the labs module is fetched after the lesson, at low priority, and then opens the Image Lab offline', async () => {
+  const c = await watchedPage(browser, server.origin);
+  const labs = [];
+  c.page.on('request', (r) => { if (/radlearn-labs|labs-loader/.test(r.url())) labs.push(r.url()); });
+  await c.page.goto(`${server.origin}/#/lesson/what-is-a-medical-image`);
+  await c.page.locator('[data-testid=lesson] math').first().waitFor();
+  assert.deepEqual(labs, [], 'a lesson without lab exercises needs only the page module');
+  await c.page.evaluate(() => navigator.serviceWorker.ready);
+  await c.page.reload(); // controlled by the service worker from now on, so the prefetch lands in its cache
+  await c.page.locator('[data-testid=lesson] h1').waitFor();
+  await c.page.waitForResponse((r) => r.url().endsWith('/radlearn-labs_bg.wasm'), { timeout: 10_000 });
+  await c.page.waitForTimeout(500);
+  await c.context.setOffline(true);
+  await c.page.getByRole('link', { name: 'Image Lab' }).first().click();
+  await c.page.getByTestId('lab').waitFor();
+  assert.deepEqual(c.log.foreign, []);
+  assert.deepEqual(c.log.errors, []);
+  await c.context.close();
+});
+
+test('when the labs module cannot be fetched, the page says so, keeps working, and tries again later', async () => {
+  const c = await watchedPage(browser, server.origin, { serviceWorkers: 'block' });
+  await c.page.route(/radlearn-labs/, (route) => route.abort());
+  await c.page.goto(`${server.origin}/#/models`);
+  const failed = c.page.locator('.widget-error');
+  await failed.waitFor();
+  assert.match(await failed.innerText(), /could not be loaded.*progress is saved/s);
+  await c.page.getByRole('link', { name: 'Course' }).first().click();
+  await c.page.locator('.lesson-card').first().waitFor();
+  await c.page.unroute(/radlearn-labs/);
+  await c.page.getByRole('link', { name: 'Model Lab' }).first().click();
+  await c.page.getByTestId('model-lab').waitFor();
+  assert.equal(await c.page.locator('.widget-error').count(), 0);
+  assert.deepEqual(c.log.foreign, []);
+  await c.context.close();
+});
+
 test('a crash is reported in the page, and the page keeps working', async () => {
   const c = await watchedPage(browser, server.origin);
   await c.page.goto(`${server.origin}/#/lesson/what-is-a-medical-image`);

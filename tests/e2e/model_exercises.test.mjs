@@ -18,6 +18,8 @@ test('lesson 7: the graded model-lab exercise', { timeout: 300_000 }, async () =
   const { page, log } = ctx;
   await page.goto(`${server.origin}/#/lesson/learning-from-features`);
   const graded = page.locator('[data-testid=model-lab-exercise]').filter({ has: page.getByTestId('model-grade') });
+  // The exercise is drawn by the labs module, which the lesson fetches when it opens.
+  await graded.first().waitFor();
   assert.equal(await graded.count(), 1);
   await graded.scrollIntoViewIfNeeded();
   assert.equal(await graded.getByTestId('cohort-cases').count(), 0, 'the lesson fixes the cohort');
