@@ -211,7 +211,9 @@ impl Header {
         })
     }
 
-    /// Image dimensions (x, y, z), refusing 4D or higher volumes with more than one frame.
+    /// Image dimensions (x, y, z), refusing 5D or higher images with more than one element along those axes. A 4D
+    /// series (fMRI, DWI, DCE) stores its volumes one after the other, so its first volume is read like a 3D image
+    /// (see [`Header::volumes`]).
     pub fn dims(&self) -> Result<[u64; 3], LoadError> {
         let nd = self.dim[0];
         if !(1..=7).contains(&nd) {
@@ -225,17 +227,27 @@ impl Header {
             }
             *slot = v as u64;
         }
-        if d[3..].iter().any(|&v| v > 1) {
+        if d[4..].iter().any(|&v| v > 1) {
             return Err(LoadError::Unsupported {
                 format: FORMAT,
                 what: format!(
-                    "{} dimensions ({:?}) where RadLearn reads one 3D volume (extract one, e.g. with fslroi)",
+                    "{} dimensions ({:?}) where RadLearn reads a 3D volume or the first volume of a 4D series (extract \
+                     one, e.g. with fslroi)",
                     nd,
                     &d[..nd as usize]
                 ),
             });
         }
         Ok([d[0], d[1], d[2]])
+    }
+
+    /// How many volumes a 4D series holds (1 for a 3D image).
+    pub fn volumes(&self) -> u64 {
+        if self.dim[0] >= 4 {
+            self.dim[4].max(1) as u64
+        } else {
+            1
+        }
     }
 
     /// Voxel-to-world geometry in LPS: sform if set, else qform, else pixdim only.
@@ -391,10 +403,20 @@ fn decode_with(h: &Header, file: &[u8], opts: &LoadOptions, where_: &str) -> Res
     if bad > 0 {
         return Err(LoadError::NonFinite { format: FORMAT, count: bad });
     }
+    let volumes = h.volumes();
+    let warnings = if volumes > 1 {
+        vec![format!(
+            "this file is a 4D series of {volumes} volumes (e.g. fMRI, diffusion or dynamic contrast); RadLearn shows and \
+             measures the first one only"
+        )]
+    } else {
+        Vec::new()
+    };
     let meta = Meta {
         format: if h.version == Version::One { "NIfTI-1".into() } else { "NIfTI-2".into() },
         rescale: scale,
         description: (!h.descrip.is_empty()).then(|| h.descrip.clone()),
+        warnings,
         ..Meta::default()
     };
     Volume::new(geometry, data).map(|v| Volume { meta, ..v }).ok_or_else(|| LoadError::Invalid("NIfTI data length mismatch".into()))
@@ -572,5 +594,26 @@ mod tests {
         assert!(matches!(read(&b, &LoadOptions::default()), Err(LoadError::BadMagic { .. })));
         let b = write(&v, WriteType::F32, false).unwrap();
         assert!(matches!(read(&b[..b.len() - 1], &LoadOptions::default()), Err(LoadError::Truncated { expected: 32, found: 31, .. })));
+    }
+
+    #[test]
+    fn reads_the_first_volume_of_a_4d_series_and_says_so() {
+        let v = Volume::new(Geometry::new([2, 2, 2], [1.0; 3]), (0..8).map(|i| i as f32).collect()).unwrap();
+        let mut b = write(&v, WriteType::F32, false).unwrap();
+        b[40..42].copy_from_slice(&4i16.to_le_bytes());
+        b[48..50].copy_from_slice(&3i16.to_le_bytes());
+        // Two more volumes after the first.
+        b.extend((100..116).flat_map(|i| (i as f32).to_le_bytes()));
+        let back = read(&b, &LoadOptions::default()).unwrap();
+        assert_eq!(back.data, v.data);
+        assert_eq!(back.meta.warnings.len(), 1);
+        assert!(back.meta.warnings[0].contains("4D series of 3 volumes"), "{:?}", back.meta.warnings);
+        // A fifth dimension is still refused, by name.
+        b[40..42].copy_from_slice(&5i16.to_le_bytes());
+        b[50..52].copy_from_slice(&2i16.to_le_bytes());
+        match read(&b, &LoadOptions::default()) {
+            Err(LoadError::Unsupported { what, .. }) => assert!(what.contains("5 dimensions ([2, 2, 2, 3, 2])"), "{what}"),
+            other => panic!("{other:?}"),
+        }
     }
 }
