@@ -145,3 +145,24 @@ fn a_data_set_without_preamble_reads_like_the_part10_file() {
     let loaded = radlearn_engine::load(&bare, "IM0001", &LoadOptions::default()).unwrap();
     assert_eq!(loaded.data, reference.data);
 }
+
+#[test]
+fn rle_with_32_bit_samples_matches_the_native_dose() {
+    // Four RLE segments per sample (make_fixtures.py writes them; dicom-pixeldata reads only 8 and 16-bit RLE).
+    assert_eq!(dicom::check_lengths(&read("rtdose-rle.dcm"), &LoadOptions::default()).unwrap(), "1.2.840.10008.1.2.5");
+    let rle = volume("rtdose-rle.dcm");
+    let native = volume("rtdose.dcm");
+    assert_eq!(rle.data, native.data);
+    assert_eq!(rle.geometry, native.geometry);
+}
+
+#[test]
+fn repeated_positions_keep_the_first_stack_with_a_warning() {
+    // Frames 4-6 repeat the positions of frames 1-3 (a second echo or time point) with other values.
+    let v = volume("enhanced-ct-repeated.dcm");
+    let first = volume("enhanced-ct.dcm");
+    assert_eq!(v.geometry, first.geometry);
+    assert_eq!(v.data, first.data, "the first frame at each position is kept");
+    let w = v.meta.warnings.join(" ");
+    assert!(w.contains("6 frames") && w.contains("left out 3") && w.contains("time points or echoes"), "{w}");
+}

@@ -96,6 +96,15 @@ def multiframe_fixtures():
     absurd = copy.deepcopy(ct)
     absurd.NumberOfFrames = "2147483648"
     save(absurd, "malformed/dicom-multiframe-absurd-frames.dcm")
+    # JPEG Extended with 12-bit samples: only the start-of-frame header matters (RadLearn refuses it before decoding).
+    j12 = copy.deepcopy(ct)
+    del j12.PerFrameFunctionalGroupsSequence
+    j12.NumberOfFrames = 1
+    sof1 = b"\xff\xc1\x00\x0b\x0c" + (6).to_bytes(2, "big") + (8).to_bytes(2, "big") + b"\x01\x01\x11\x00"
+    j12.PixelData = encapsulate([b"\xff\xd8" + sof1 + b"\xff\xd9"])
+    j12["PixelData"].VR = "OB"
+    j12["PixelData"].is_undefined_length = True
+    save(j12, "malformed/dicom-jpeg-12bit.dcm", pydicom.uid.JPEGExtended12Bit)
 
     # RT Dose: 3 frames of 4 x 5, 32-bit unsigned, z = 12.5 + (0, 2.5, 5), DoseGridScaling 1e-4 Gy per unit. Implicit VR,
     # as treatment planning systems usually write it.
@@ -112,6 +121,47 @@ def multiframe_fixtures():
     dose = (np.arange(60, dtype=np.uint32).reshape(3, 5, 4) * 1000 + 3_000_000_000).astype(np.uint32)
     rd.PixelData = dose.tobytes()
     save(rd, "dicom-syntaxes/rtdose.dcm")
+    # The same dose RLE-compressed: 4 segments per 32-bit sample (pydicom's encoder refuses 32-bit samples, so the
+    # segments are written here: byte planes, most significant first, as PackBits literal and repeat runs).
+    def packbits(plane):
+        out, i = bytearray(), 0
+        while i < len(plane):
+            j = i
+            while j + 1 < len(plane) and plane[j + 1] == plane[i] and j - i < 127:
+                j += 1
+            if j > i:
+                out += bytes([257 - (j - i + 1), plane[i]])
+                i = j + 1
+            else:
+                k = i
+                while k + 1 < len(plane) and plane[k + 1] != plane[k] and k - i < 127:
+                    k += 1
+                out += bytes([k - i]) + bytes(plane[i:k + 1])
+                i = k + 1
+        return bytes(out) + (b"\x00" if len(out) % 2 else b"")
+
+    def rle_frame(frame):
+        raw = frame.astype("<u4").tobytes()
+        segs = [packbits(raw[3 - b::4]) for b in range(4)]
+        offsets, pos = [], 64
+        for seg in segs:
+            offsets.append(pos)
+            pos += len(seg)
+        return struct.pack("<16I", 4, *offsets, *([0] * 11)) + b"".join(segs)
+
+    rle32 = copy.deepcopy(rd)
+    rle32.PixelData = encapsulate([rle_frame(f) for f in dose])
+    rle32["PixelData"].VR = "OB"
+    rle32["PixelData"].is_undefined_length = True
+    rle32.file_meta.TransferSyntaxUID = RLELossless
+    save(rle32, "dicom-syntaxes/rtdose-rle.dcm")
+    assert np.array_equal(pydicom.dcmread("dicom-syntaxes/rtdose-rle.dcm").pixel_array, dose)
+    # Enhanced CT with two echoes / time points: every position twice (frames 4-6 repeat frames 1-3, other values).
+    two = copy.deepcopy(ct)
+    two.NumberOfFrames = 6
+    two.PerFrameFunctionalGroupsSequence = Sequence([copy.deepcopy(i) for i in per + per])
+    two.PixelData = np.stack(frames + [f + 1000 for f in frames]).tobytes()
+    save(two, "dicom-syntaxes/enhanced-ct-repeated.dcm")
 
     # A multi-frame secondary capture with no position at all: 3 frames of 4 x 3, 8-bit, SliceThickness 2.5.
     sc = new_dataset("1.2.840.10008.5.1.4.1.1.7.2", "OT")
