@@ -38,9 +38,12 @@ pub const IDENTIFYING_TAGS: [(Tag, &str); 12] = [
 ];
 
 const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
+const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
 const EXPLICIT_BE: &str = "1.2.840.10008.1.2.2";
 const DEFLATED_LE: &str = "1.2.840.10008.1.2.1.99";
 const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
+const JPEG_BASELINE: &str = "1.2.840.10008.1.2.4.50";
+const JPEG_EXTENDED: &str = "1.2.840.10008.1.2.4.51";
 const MAX_DEPTH: usize = 32;
 
 fn truncated(detail: &str, expected: u64, found: u64) -> LoadError {
@@ -320,8 +323,86 @@ fn element_end(b: &[u8], pos: usize) -> Result<usize, LoadError> {
     Ok(end)
 }
 
-/// Parses a DICOM Part 10 file from bytes after validating it.
+/// Parses a DICOM file from bytes after validating it: a Part 10 file, or a bare data set without the 128-byte
+/// preamble and "DICM" marker (see [`bare_dataset`]), which is accepted only when it holds an image or a structure set.
 pub fn parse(bytes: &[u8], opts: &LoadOptions) -> Result<DefaultDicomObject, LoadError> {
+    if bytes.get(128..132) != Some(b"DICM") {
+        if let Some(syntax) = bare_dataset(bytes)? {
+            opts.check_bytes(bytes.len() as u64, "the DICOM file")?;
+            let wrapped = part10_wrapper(syntax, bytes);
+            let obj = parse_part10(&wrapped, opts)?;
+            let image = [tags::ROWS, tags::COLUMNS, tags::PIXEL_DATA].iter().all(|&t| obj.get(t).is_some());
+            let rtstruct = text(&obj, tags::MODALITY).as_deref() == Some("RTSTRUCT") || obj.get(tags::STRUCTURE_SET_ROI_SEQUENCE).is_some();
+            if image || rtstruct {
+                return Ok(obj);
+            }
+        }
+    }
+    parse_part10(bytes, opts)
+}
+
+/// The encoding of a data set stored without preamble: its file meta group comes first, or it has none and is
+/// little endian with implicit or explicit VR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bare {
+    MetaFirst,
+    NoMeta(&'static str),
+}
+
+/// Recognises a data set without the Part 10 preamble (old scanners, ACR-NEMA-style exports) from its first element:
+/// an even group from 0002 to 0028 (data sets start with their lowest group, usually 0008), then either a valid
+/// two-letter VR at bytes 4..6 (explicit VR) or a tag of the standard dictionary (implicit VR). `Ok(None)` when the
+/// bytes do not start like a data set, so other files keep the "not a DICOM file" error; an error for a big-endian
+/// data set, which RadLearn does not read.
+fn bare_dataset(b: &[u8]) -> Result<Option<Bare>, LoadError> {
+    let (Some(group), Some(elem), Some(vr)) = (u16_at(b, 0), u16_at(b, 2), b.get(4..6)) else { return Ok(None) };
+    let plausible = |g: u16| g.is_multiple_of(2) && (0x0002..=0x0028).contains(&g);
+    let explicit = vr.iter().all(u8::is_ascii_uppercase) && std::str::from_utf8(vr).ok().and_then(|v| v.parse::<VR>().ok()).is_some();
+    if plausible(group) && explicit {
+        return Ok(Some(if group == 0x0002 { Bare::MetaFirst } else { Bare::NoMeta(EXPLICIT_LE) }));
+    }
+    if plausible(group) && group != 0x0002 {
+        let len = u32_at(b, 4).unwrap_or(u32::MAX) as usize;
+        let known = (elem == 0 && len == 4) || StandardDataDictionary.by_tag(Tag(group, elem)).is_some();
+        return Ok((known && len.saturating_add(8) <= b.len()).then_some(Bare::NoMeta(IMPLICIT_LE)));
+    }
+    if plausible(u16::from_be_bytes([b[0], b[1]])) && explicit {
+        return Err(LoadError::Unsupported {
+            format: FORMAT,
+            what: "the retired transfer syntax Explicit VR Big Endian (1.2.840.10008.1.2.2), without file meta information".into(),
+        });
+    }
+    Ok(None)
+}
+
+/// Whether the bytes look like a DICOM data set stored without the Part 10 preamble (see [`bare_dataset`]).
+pub fn is_bare_dataset(bytes: &[u8]) -> bool {
+    !matches!(bare_dataset(bytes), Ok(None))
+}
+
+/// The bytes of a bare data set behind a preamble, "DICM" and (when it has none) a minimal file meta group naming
+/// its transfer syntax, so that it goes through the same length checks and parser as a Part 10 file.
+fn part10_wrapper(syntax: Bare, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + 180);
+    out.resize(128, 0);
+    out.extend_from_slice(b"DICM");
+    if let Bare::NoMeta(ts) = syntax {
+        let mut uid = ts.as_bytes().to_vec();
+        if uid.len() % 2 == 1 {
+            uid.push(0);
+        }
+        out.extend_from_slice(&[0x02, 0x00, 0x00, 0x00, b'U', b'L', 4, 0]);
+        out.extend_from_slice(&(8 + uid.len() as u32).to_le_bytes());
+        out.extend_from_slice(&[0x02, 0x00, 0x10, 0x00, b'U', b'I']);
+        out.extend_from_slice(&(uid.len() as u16).to_le_bytes());
+        out.extend_from_slice(&uid);
+    }
+    out.extend_from_slice(body);
+    out
+}
+
+/// Parses a DICOM Part 10 file from bytes after validating it.
+fn parse_part10(bytes: &[u8], opts: &LoadOptions) -> Result<DefaultDicomObject, LoadError> {
     let ts = check_lengths(bytes, opts)?;
     if TransferSyntaxRegistry.get(&ts).is_none() {
         return Err(LoadError::Unsupported { format: FORMAT, what: format!("the unknown transfer syntax {ts}") });
@@ -331,13 +412,37 @@ pub fn parse(bytes: &[u8], opts: &LoadOptions) -> Result<DefaultDicomObject, Loa
 
 fn text(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
     let e = obj.get(tag)?;
-    let s = e.to_str().ok()?;
+    let s = if e.vr() == VR::UN { String::from_utf8_lossy(&e.to_bytes().ok()?).into_owned() } else { e.to_str().ok()?.into_owned() };
     let s = s.trim_matches(|c: char| c == '\0' || c.is_whitespace()).to_string();
     (!s.is_empty()).then_some(s)
 }
 
+/// Numbers of a standard attribute written with VR UN (some exporters do so for every attribute they do not know,
+/// e.g. ImagePositionPatient in an RT Dose): the parser keeps the raw bytes, which are read here with the VR the
+/// dictionary gives (text for DS/IS, little-endian binary otherwise).
+fn un_numbers(tag: Tag, b: &[u8]) -> Option<Vec<f64>> {
+    let le = |n: usize| b.chunks_exact(n);
+    Some(match StandardDataDictionary.by_tag(tag).map(|e| e.vr()) {
+        Some(VirtualVr::Exact(VR::DS | VR::IS)) => String::from_utf8_lossy(b)
+            .split('\\')
+            .map(|v| v.trim_matches(|c: char| c == '\0' || c.is_whitespace()).parse::<f64>().ok())
+            .collect::<Option<Vec<f64>>>()?,
+        Some(VirtualVr::Exact(VR::US)) => le(2).map(|c| f64::from(u16::from_le_bytes([c[0], c[1]]))).collect(),
+        Some(VirtualVr::Exact(VR::SS)) => le(2).map(|c| f64::from(i16::from_le_bytes([c[0], c[1]]))).collect(),
+        Some(VirtualVr::Exact(VR::UL)) => le(4).map(|c| f64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect(),
+        Some(VirtualVr::Exact(VR::SL)) => le(4).map(|c| f64::from(i32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect(),
+        Some(VirtualVr::Exact(VR::FL)) => le(4).map(|c| f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect(),
+        Some(VirtualVr::Exact(VR::FD)) => le(8).map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])).collect(),
+        _ => return None,
+    })
+}
+
 fn floats(obj: &InMemDicomObject, tag: Tag) -> Option<Vec<f64>> {
-    obj.get(tag)?.to_multi_float64().ok()
+    let e = obj.get(tag)?;
+    if e.vr() == VR::UN {
+        return un_numbers(tag, &e.to_bytes().ok()?);
+    }
+    e.to_multi_float64().ok()
 }
 
 fn float(obj: &InMemDicomObject, tag: Tag) -> Option<f64> {
@@ -345,7 +450,11 @@ fn float(obj: &InMemDicomObject, tag: Tag) -> Option<f64> {
 }
 
 fn int(obj: &InMemDicomObject, tag: Tag) -> Option<i64> {
-    obj.get(tag)?.to_int::<i64>().ok()
+    let e = obj.get(tag)?;
+    if e.vr() == VR::UN {
+        return un_numbers(tag, &e.to_bytes().ok()?)?.first().filter(|v| v.fract() == 0.0 && v.abs() < 9e15).map(|&v| v as i64);
+    }
+    e.to_int::<i64>().ok()
 }
 
 /// Names of the patient-identifying tags that carry a value.
@@ -353,7 +462,8 @@ pub fn identifying_tags(obj: &InMemDicomObject) -> Vec<&'static str> {
     IDENTIFYING_TAGS.iter().filter(|(t, _)| text(obj, *t).is_some()).map(|&(_, n)| n).collect()
 }
 
-/// One decoded image slice.
+/// One decoded image: a slice, or the frames of a multi-frame file (enhanced CT/MR/PET, RT Dose, NM...), which
+/// [`volume_from_slices`] sorts and checks like the slices of a series.
 #[derive(Debug, Clone)]
 pub struct Slice {
     pub series_uid: String,
@@ -367,11 +477,19 @@ pub struct Slice {
     pub columns: usize,
     pub slice_thickness: Option<f64>,
     pub instance_number: Option<i64>,
+    /// Rescale slope and intercept (of the first frame, when frames have their own).
     pub rescale: (f64, f64),
     pub modality: Option<String>,
+    /// Units of the rescaled values: HU for CT, Gy for an RT Dose in grays.
+    pub units: Option<String>,
     pub series_description: Option<String>,
     pub identifying: Vec<&'static str>,
-    /// Rescaled values, row by row.
+    /// A multi-frame file: the position of each frame in `data`, in order (empty for a single image, which lies
+    /// at `position`).
+    pub frame_positions: Vec<[f64; 3]>,
+    /// What the reader guessed or left out (e.g. a slice spacing guessed for frames without positions).
+    pub warnings: Vec<String>,
+    /// Rescaled values, row by row (frame after frame for a multi-frame file).
     pub data: Vec<f32>,
 }
 
@@ -394,23 +512,21 @@ pub fn read_file(bytes: &[u8], opts: &LoadOptions) -> Result<DicomFile, LoadErro
 
 fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, LoadError> {
     let missing = |what: &str| LoadError::Invalid(format!("the DICOM file has no {what}"));
-    if obj.get(tags::PIXEL_DATA).is_none() {
+    let Some(pixel) = obj.get(tags::PIXEL_DATA) else {
         return Err(LoadError::Invalid(format!(
             "this DICOM file holds no image (modality {}); pick the image files of the series",
             text(obj, tags::MODALITY).unwrap_or_else(|| "unknown".into())
         )));
-    }
+    };
     let rows = int(obj, tags::ROWS).ok_or_else(|| missing("Rows"))?;
     let columns = int(obj, tags::COLUMNS).ok_or_else(|| missing("Columns"))?;
     if rows < 1 || columns < 1 {
         return Err(LoadError::Invalid(format!("the DICOM image is {columns} x {rows} pixels")));
     }
+    // An unreadable NumberOfFrames (e.g. "1A") counts as one frame, as before multi-frame files were read.
     let frames = int(obj, tags::NUMBER_OF_FRAMES).unwrap_or(1);
-    if frames != 1 {
-        return Err(LoadError::Unsupported {
-            format: FORMAT,
-            what: format!("several frames ({frames}) in one file (enhanced multi-frame DICOM)"),
-        });
+    if frames < 1 {
+        return Err(LoadError::Invalid(format!("NumberOfFrames (0028,0008) is {frames}")));
     }
     let spp = int(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1);
     if spp != 1 {
@@ -423,10 +539,12 @@ fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, Loa
             what: format!("{bits}-bit pixels (BitsAllocated {bits}; e.g. a binary segmentation): RadLearn reads 8, 16 and 32-bit images"),
         });
     }
-    opts.check_voxels([columns as u64, rows as u64, 1], bits.div_ceil(8), "the DICOM image")?;
+    let bytes_per = bits / 8;
+    // Every frame counts against the budget, before any frame table or pixel buffer is built.
+    opts.check_voxels([columns as u64, rows as u64, frames as u64], bytes_per, "the DICOM image")?;
+    let (n, frames, bytes_per) = ((rows * columns) as usize, frames as usize, bytes_per as usize);
     let ts_uid = obj.meta().transfer_syntax().trim_end_matches('\0').to_string();
-    let ts = TransferSyntaxRegistry.get(&ts_uid);
-    match ts {
+    let ts = match TransferSyntaxRegistry.get(&ts_uid) {
         None => return Err(LoadError::Unsupported { format: FORMAT, what: format!("the unknown transfer syntax {ts_uid}") }),
         Some(ts) if !ts.can_decode_all() => {
             return Err(LoadError::Unsupported {
@@ -434,82 +552,365 @@ fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, Loa
                 what: format!("the transfer syntax {} ({}), for which no pure-Rust decoder is available", ts.name(), ts.uid()),
             })
         }
-        _ => {}
+        Some(ts) => ts,
+    };
+    let encapsulated = ts.is_encapsulated_pixel_data();
+    let fragments: &[Vec<u8>] = if encapsulated { pixel.value().fragments().unwrap_or(&[]) } else { &[] };
+    // The pixel data must hold every frame it claims (this also bounds the frame count by the file size).
+    if encapsulated {
+        if fragments.len() < frames {
+            return Err(LoadError::TruncatedStream {
+                format: FORMAT,
+                detail: format!("the compressed pixel data holds {} fragment(s) for {frames} frame(s) (NumberOfFrames)", fragments.len()),
+            });
+        }
+    } else {
+        let need = (n * frames * bytes_per) as u64;
+        let have = pixel.header().len.get().map_or(0, u64::from);
+        if have < need {
+            let what = if frames == 1 { String::new() } else { format!("{frames} frames of ") };
+            return Err(truncated(&format!("the pixel data should hold {what}{columns} x {rows} pixels of {bits} bits"), need, have));
+        }
     }
-    if ts.is_some_and(|t| t.is_encapsulated_pixel_data() && t.uid().starts_with("1.2.840.10008.1.2.4.")) {
-        // JPEG decoders allocate what the JPEG stream's own header claims: check it agrees with Rows x Columns
-        // (which the budget check covered) before decoding.
-        let first = obj.get(tags::PIXEL_DATA).and_then(|e| e.value().fragments()).and_then(|f| f.first().cloned()).unwrap_or_default();
-        if let Some((h, w)) = jpeg_frame_size(&first) {
-            if (i64::from(h), i64::from(w)) != (rows, columns) {
+    let layout = frame_layout(obj, frames)?;
+    let kept: Vec<(usize, (f64, f64))> = layout.frames.iter().map(|f| (f.index, f.rescale)).collect();
+    let px = PixelFormat::of(obj, bits);
+    let mut data: Vec<f32> = Vec::new();
+    data.try_reserve_exact(n * kept.len()).map_err(|_| LoadError::TooLarge {
+        what: "the DICOM image".into(),
+        claimed: Some((n * kept.len() * 4) as u64),
+        budget: opts.max_bytes,
+    })?;
+    if !encapsulated {
+        let raw = pixel.value().to_bytes().map_err(|e| LoadError::Dicom(format!("the pixel data is not a byte array: {e}")))?;
+        native_frames(&raw, n, px, &kept, &mut data)?;
+    } else if ts.uid() == RLE_LOSSLESS {
+        // RLE: one fragment per frame (PS3.5 A.4.2).
+        for &(k, rescale) in &kept {
+            let raw = decode_rle(&fragments[k], n, bytes_per)?;
+            native_frames(&raw, n, px, &[(0, rescale)], &mut data)?;
+        }
+    } else {
+        // JPEG decoders allocate what the JPEG stream's own header claims: check it agrees with Rows x Columns (which
+        // the budget check covered) before decoding, for every fragment that starts a JPEG stream.
+        for frag in fragments.iter().filter(|f| f.starts_with(&[0xFF, 0xD8])) {
+            let Some(sof) = jpeg_frame(frag) else { continue };
+            if (i64::from(sof.height), i64::from(sof.width)) != (rows, columns) {
                 return Err(LoadError::Invalid(format!(
-                    "the compressed image is {w} x {h} pixels but the DICOM header says {columns} x {rows}"
+                    "the compressed image is {} x {} pixels but the DICOM header says {columns} x {rows}",
+                    sof.width, sof.height
                 )));
             }
+            // Baseline, extended and progressive (SOF0-2) with more than 8 bits: JPEG Extended 12-bit.
+            if matches!(sof.marker, 0xC0..=0xC2) && sof.precision > 8 {
+                return Err(jpeg_precision_unsupported(ts.name(), ts.uid(), sof.precision));
+            }
         }
-    }
-    if ts.is_some_and(|t| t.uid() == RLE_LOSSLESS) {
-        let first = obj.get(tags::PIXEL_DATA).and_then(|e| e.value().fragments()).and_then(|f| f.first().cloned()).unwrap_or_default();
-        check_rle(&first, (rows * columns) as usize, bits.div_ceil(8) as usize)?;
-    }
-    if ts.is_some_and(|t| !t.is_encapsulated_pixel_data()) {
-        let need = (rows * columns) as u64 * bits.div_ceil(8);
-        let have = obj.get(tags::PIXEL_DATA).and_then(|e| e.header().len.get()).map_or(0, u64::from);
-        if have < need {
-            return Err(truncated(&format!("the pixel data should hold {columns} x {rows} pixels of {bits} bits"), need, have));
+        if matches!(ts.uid(), JPEG_BASELINE | JPEG_EXTENDED) && bits > 8 && fragments.iter().all(|f| !f.starts_with(&[0xFF, 0xD8])) {
+            return Err(jpeg_precision_unsupported(ts.name(), ts.uid(), int(obj, tags::BITS_STORED).unwrap_or(12) as u8));
         }
-    }
-    let decoded = obj.decode_pixel_data().map_err(|e| {
-        let name = ts.map(|t| t.name()).unwrap_or("unknown");
-        LoadError::Dicom(format!("the pixel data (transfer syntax {name}, {ts_uid}) could not be decoded: {e}"))
-    })?;
-    let stored: Vec<f32> = decoded
-        .to_vec_with_options(&ConvertOptions::new().with_modality_lut(ModalityLutOption::None))
-        .map_err(|e| LoadError::Dicom(format!("pixel data: {e}")))?;
-    let n = (rows * columns) as usize;
-    if stored.len() < n {
-        return Err(truncated("the pixel data is shorter than Rows x Columns", n as u64, stored.len() as u64));
-    }
-    let slope = float(obj, tags::RESCALE_SLOPE).unwrap_or(1.0);
-    let intercept = float(obj, tags::RESCALE_INTERCEPT).unwrap_or(0.0);
-    if !(slope.is_finite() && intercept.is_finite()) {
-        return Err(LoadError::Invalid(format!("RescaleSlope/Intercept are {slope}/{intercept}")));
-    }
-    let data: Vec<f32> = stored[..n].iter().map(|&v| (f64::from(v) * slope + intercept) as f32).collect();
-    let position = floats(obj, tags::IMAGE_POSITION_PATIENT).filter(|v| v.len() >= 3).map(|v| [v[0], v[1], v[2]]);
-    let orientation = floats(obj, tags::IMAGE_ORIENTATION_PATIENT).filter(|v| v.len() >= 6).map(|v| [v[0], v[1], v[2], v[3], v[4], v[5]]);
-    let pixel_spacing = floats(obj, tags::PIXEL_SPACING).filter(|v| v.len() >= 2).map(|v| [v[1], v[0]]);
-    let nonfinite = |v: &[f64]| v.iter().any(|x| !x.is_finite());
-    if position.is_some_and(|p| nonfinite(&p))
-        || orientation.is_some_and(|o| nonfinite(&o))
-        || pixel_spacing.is_some_and(|s| nonfinite(&s) || s[0] <= 0.0 || s[1] <= 0.0)
-    {
-        return Err(LoadError::Invalid("ImagePositionPatient, ImageOrientationPatient or PixelSpacing is not a valid number".into()));
+        for &(k, (slope, intercept)) in &kept {
+            let decoded = obj.decode_pixel_data_frame(k as u32).map_err(|e| {
+                LoadError::Dicom(format!("the pixel data (transfer syntax {}, {ts_uid}) could not be decoded: {e}", ts.name()))
+            })?;
+            let stored: Vec<f32> = decoded
+                .to_vec_with_options(&ConvertOptions::new().with_modality_lut(ModalityLutOption::None))
+                .map_err(|e| LoadError::Dicom(format!("pixel data: {e}")))?;
+            if stored.len() < n {
+                return Err(truncated("the pixel data is shorter than Rows x Columns", n as u64, stored.len() as u64));
+            }
+            data.extend(stored[..n].iter().map(|&v| (f64::from(v) * slope + intercept) as f32));
+        }
     }
     let modality = text(obj, tags::MODALITY);
+    let units = match modality.as_deref() {
+        Some("CT") => Some("HU".to_string()),
+        Some("RTDOSE") if text(obj, tags::DOSE_UNITS).is_some_and(|u| u.eq_ignore_ascii_case("GY")) => Some("Gy".to_string()),
+        _ => None,
+    };
+    let first = &layout.frames[0];
     Ok(Slice {
         series_uid: text(obj, tags::SERIES_INSTANCE_UID).unwrap_or_default(),
         frame_of_reference: text(obj, tags::FRAME_OF_REFERENCE_UID),
-        position: position.unwrap_or([0.0; 3]),
-        orientation: orientation.unwrap_or([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]),
-        pixel_spacing: pixel_spacing.unwrap_or([1.0, 1.0]),
+        position: first.position,
+        orientation: layout.orientation,
+        pixel_spacing: layout.pixel_spacing,
         rows: rows as usize,
         columns: columns as usize,
-        slice_thickness: float(obj, tags::SLICE_THICKNESS).filter(|t| t.is_finite() && *t > 0.0),
+        slice_thickness: layout.thickness,
         instance_number: int(obj, tags::INSTANCE_NUMBER),
-        rescale: (slope, intercept),
+        rescale: first.rescale,
         modality,
+        units,
         series_description: text(obj, tags::SERIES_DESCRIPTION),
         identifying: identifying_tags(obj),
+        frame_positions: if layout.multi { layout.frames.iter().map(|f| f.position).collect() } else { Vec::new() },
+        warnings: layout.warnings,
         data,
     })
 }
 
-/// Checks an RLE Lossless frame (DICOM PS3.5 annex G) before it is decoded: the header lists one segment per byte
-/// of a sample, segments lie inside the fragment, and each PackBits segment decodes to at least one byte per pixel.
-/// dicom-rs's RLE decoder panics on short or malformed segments, and a panic cannot be caught in the browser, so
-/// this walk (a few lines of PackBits bookkeeping, no output) runs first.
-fn check_rle(frag: &[u8], pixels: usize, segments: usize) -> Result<(), LoadError> {
+fn jpeg_precision_unsupported(name: &str, uid: &str, precision: u8) -> LoadError {
+    LoadError::Unsupported {
+        format: FORMAT,
+        what: format!(
+            "the transfer syntax {name} ({uid}) with {precision}-bit sample precision: the pure-Rust JPEG decoder reads only 8-bit \
+             baseline and extended JPEG"
+        ),
+    }
+}
+
+/// One frame kept from a file.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    /// Index of the frame in the pixel data.
+    index: usize,
+    position: [f64; 3],
+    /// Rescale slope and intercept of this frame.
+    rescale: (f64, f64),
+}
+
+/// Where the frames of a file lie and how their values are rescaled.
+struct FrameLayout {
+    /// Kept frames, in file order (never empty).
+    frames: Vec<Frame>,
+    /// Whether the file holds several frames (or is an enhanced image): the positions are per frame.
+    multi: bool,
+    orientation: [f64; 6],
+    pixel_spacing: [f64; 2],
+    thickness: Option<f64>,
+    warnings: Vec<String>,
+}
+
+fn first_item(obj: &InMemDicomObject, tag: Tag) -> Option<&InMemDicomObject> {
+    obj.get(tag)?.items()?.first()
+}
+
+fn vec_n<const N: usize>(obj: &InMemDicomObject, tag: Tag) -> Option<[f64; N]> {
+    let v = floats(obj, tag)?;
+    (v.len() >= N).then(|| std::array::from_fn(|i| v[i]))
+}
+
+/// Geometry and rescale of every frame.
+///
+/// - Enhanced images (CT, MR, PET...): the Plane Position, Plane Orientation, Pixel Measures and Pixel Value
+///   Transformation functional groups, per frame (5200,9230) or shared (5200,9229), falling back on the top-level
+///   attributes.
+/// - RT Dose: GridFrameOffsetVector (3004,000C), offsets along the slice normal relative to the first frame (the
+///   first offset is 0, or the first frame's z when the offsets are absolute: either way `offset - offset[0]`), and
+///   DoseGridScaling (3004,000E) as the rescale slope.
+/// - Other multi-frame files without positions (NM, US-like, secondary capture): the frames are stacked at
+///   SpacingBetweenSlices, SliceThickness or 1 mm, with a warning that the spacing is a guess.
+///
+/// Several stacks in one file (other orientations, another StackID, or a position repeated for time points or
+/// echoes): the first stack is taken (frame 1's orientation and stack, the first frame at each position) with a
+/// warning, rather than an error, so that a student still sees the image; the warning says what was left out.
+fn frame_layout(obj: &InMemDicomObject, frames: usize) -> Result<FrameLayout, LoadError> {
+    let per = obj.get(tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE).and_then(|e| e.items());
+    if let Some(p) = per {
+        if p.len() != frames {
+            return Err(LoadError::Invalid(format!(
+                "the Per-frame Functional Groups Sequence (5200,9230) has {} item(s) for {frames} frame(s) (NumberOfFrames); \
+                 every frame needs its own item",
+                p.len()
+            )));
+        }
+    }
+    let shared = first_item(obj, tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE);
+    // A functional group macro of frame k: its per-frame item, else the shared one.
+    let group = |k: usize, tag: Tag| {
+        per.and_then(|p| p.get(k)).and_then(|i| first_item(i, tag)).or_else(|| shared.and_then(|s| first_item(s, tag)))
+    };
+    let measures = group(0, tags::PIXEL_MEASURES_SEQUENCE);
+    let measure = |tag: Tag| measures.and_then(|m| floats(m, tag)).or_else(|| floats(obj, tag));
+    let positive = |v: Option<Vec<f64>>| v.and_then(|v| v.first().copied()).filter(|t| t.is_finite() && *t > 0.0);
+    let pixel_spacing = measure(tags::PIXEL_SPACING).filter(|v| v.len() >= 2).map(|v| [v[1], v[0]]);
+    let thickness = positive(measure(tags::SLICE_THICKNESS));
+    let between = positive(measure(tags::SPACING_BETWEEN_SLICES));
+    let top_position = vec_n::<3>(obj, tags::IMAGE_POSITION_PATIENT);
+    let top_orientation = vec_n::<6>(obj, tags::IMAGE_ORIENTATION_PATIENT);
+    let top_rescale = match float(obj, tags::DOSE_GRID_SCALING) {
+        Some(s) => (s, 0.0),
+        None => (float(obj, tags::RESCALE_SLOPE).unwrap_or(1.0), float(obj, tags::RESCALE_INTERCEPT).unwrap_or(0.0)),
+    };
+    let rescale_of = |k: usize| {
+        group(k, tags::PIXEL_VALUE_TRANSFORMATION_SEQUENCE)
+            .map_or(top_rescale, |t| (float(t, tags::RESCALE_SLOPE).unwrap_or(1.0), float(t, tags::RESCALE_INTERCEPT).unwrap_or(0.0)))
+    };
+    let orientation_of = |k: usize| group(k, tags::PLANE_ORIENTATION_SEQUENCE).and_then(|i| vec_n::<6>(i, tags::IMAGE_ORIENTATION_PATIENT));
+    let position_of = |k: usize| group(k, tags::PLANE_POSITION_SEQUENCE).and_then(|i| vec_n::<3>(i, tags::IMAGE_POSITION_PATIENT));
+    let orientation = orientation_of(0).or(top_orientation).unwrap_or([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]);
+    let normal = cross([orientation[0], orientation[1], orientation[2]], [orientation[3], orientation[4], orientation[5]]);
+    let mut warnings = Vec::new();
+    let (frames_kept, multi) = if position_of(0).is_some() {
+        // Enhanced image: one stack is kept.
+        let stack_of = |k: usize| {
+            per.and_then(|p| p.get(k)).and_then(|i| first_item(i, tags::FRAME_CONTENT_SEQUENCE)).and_then(|c| text(c, tags::STACK_ID))
+        };
+        let stack = stack_of(0);
+        let mut seen = std::collections::HashSet::new();
+        let mut kept = Vec::new();
+        let (mut other_orientation, mut other_stack, mut repeated) = (0usize, 0usize, 0usize);
+        for k in 0..frames {
+            let position = position_of(k).ok_or_else(|| {
+                LoadError::Invalid(format!(
+                    "frame {} of {frames} has no position (PlanePositionSequence > ImagePositionPatient), although frame 1 has one",
+                    k + 1
+                ))
+            })?;
+            let o = orientation_of(k).or(top_orientation).unwrap_or(orientation);
+            if o.iter().zip(&orientation).any(|(a, b)| (a - b).abs() > 1e-4) {
+                other_orientation += 1;
+            } else if stack_of(k) != stack {
+                other_stack += 1;
+            } else if !seen.insert(position.map(|c| (c * 100.0).round() as i64)) {
+                repeated += 1;
+            } else {
+                kept.push(Frame { index: k, position, rescale: rescale_of(k) });
+            }
+        }
+        if kept.len() < frames {
+            let mut why = Vec::new();
+            if other_orientation > 0 {
+                why.push(format!("{other_orientation} with another orientation"));
+            }
+            if other_stack > 0 {
+                why.push(format!("{other_stack} in other stacks"));
+            }
+            if repeated > 0 {
+                why.push(format!("{repeated} at a position already taken (other time points or echoes)"));
+            }
+            warnings.push(format!(
+                "this multi-frame file holds {frames} frames in several stacks; RadLearn took the first stack ({} frames) and left out {} \
+                 ({}); export the stack you need as its own series to choose another",
+                kept.len(),
+                frames - kept.len(),
+                why.join(", ")
+            ));
+        }
+        (kept, true)
+    } else if frames == 1 {
+        (vec![Frame { index: 0, position: top_position.unwrap_or([0.0; 3]), rescale: rescale_of(0) }], false)
+    } else if let Some(offsets) = floats(obj, tags::GRID_FRAME_OFFSET_VECTOR) {
+        if offsets.len() < frames {
+            return Err(LoadError::Invalid(format!(
+                "the GridFrameOffsetVector (3004,000C) lists {} offset(s) for {frames} frames",
+                offsets.len()
+            )));
+        }
+        let origin = top_position.unwrap_or([0.0; 3]);
+        let kept = (0..frames)
+            .map(|k| {
+                let d = offsets[k] - offsets[0];
+                Frame { index: k, position: [0, 1, 2].map(|i| origin[i] + d * normal[i]), rescale: rescale_of(k) }
+            })
+            .collect();
+        (kept, true)
+    } else {
+        let (spacing, source) = match (between, thickness) {
+            (Some(s), _) => (s, "SpacingBetweenSlices"),
+            (None, Some(t)) => (t, "SliceThickness"),
+            (None, None) => (1.0, "no spacing in the file, so 1 mm"),
+        };
+        warnings.push(format!(
+            "the file gives no position for its {frames} frames: they are stacked {spacing} mm apart ({source}); the slice spacing is \
+             a guess, so check it before measuring sizes or volumes"
+        ));
+        let origin = top_position.unwrap_or([0.0; 3]);
+        let kept = (0..frames)
+            .map(|k| Frame { index: k, position: [0, 1, 2].map(|i| origin[i] + k as f64 * spacing * normal[i]), rescale: rescale_of(k) })
+            .collect();
+        (kept, true)
+    };
+    let nonfinite = |v: &[f64]| v.iter().any(|x| !x.is_finite());
+    if nonfinite(&orientation)
+        || pixel_spacing.is_some_and(|s| nonfinite(&s) || s[0] <= 0.0 || s[1] <= 0.0)
+        || frames_kept.iter().any(|f| nonfinite(&f.position))
+    {
+        return Err(LoadError::Invalid("ImagePositionPatient, ImageOrientationPatient or PixelSpacing is not a valid number".into()));
+    }
+    if let Some(f) = frames_kept.iter().find(|f| !(f.rescale.0.is_finite() && f.rescale.1.is_finite())) {
+        return Err(LoadError::Invalid(format!("RescaleSlope/Intercept are {}/{}", f.rescale.0, f.rescale.1)));
+    }
+    Ok(FrameLayout {
+        frames: frames_kept,
+        multi,
+        orientation,
+        pixel_spacing: pixel_spacing.unwrap_or([1.0, 1.0]),
+        thickness: thickness.or(between),
+        warnings,
+    })
+}
+
+/// Layout of native (uncompressed) samples.
+#[derive(Debug, Clone, Copy)]
+struct PixelFormat {
+    /// Bytes per sample: 1, 2 or 4 (BitsAllocated 8, 16, 32).
+    bytes: usize,
+    bits_stored: u32,
+    /// Right shift that brings the stored bits to bit 0 (HighBit + 1 - BitsStored).
+    shift: u32,
+    signed: bool,
+}
+
+impl PixelFormat {
+    fn of(obj: &InMemDicomObject, bits_allocated: u64) -> PixelFormat {
+        let bits = bits_allocated as u32;
+        let stored = int(obj, tags::BITS_STORED).filter(|&b| b >= 1 && b <= i64::from(bits)).map_or(bits, |b| b as u32);
+        let high = int(obj, tags::HIGH_BIT).filter(|&h| h + 1 >= i64::from(stored) && h < i64::from(bits)).map_or(stored - 1, |h| h as u32);
+        PixelFormat {
+            bytes: (bits / 8) as usize,
+            bits_stored: stored,
+            shift: high + 1 - stored,
+            signed: int(obj, tags::PIXEL_REPRESENTATION) == Some(1),
+        }
+    }
+
+    /// The stored value of one little-endian sample of `self.bytes` bytes: masked to BitsStored, sign-extended when signed.
+    fn value(&self, b: &[u8]) -> i64 {
+        let raw = match *b {
+            [x] => u64::from(x),
+            [x, y] => u64::from(u16::from_le_bytes([x, y])),
+            [x, y, z, w] => u64::from(u32::from_le_bytes([x, y, z, w])),
+            _ => 0,
+        };
+        let v = (raw >> self.shift) & ((1u64 << self.bits_stored) - 1);
+        if self.signed && (v >> (self.bits_stored - 1)) & 1 == 1 {
+            v as i64 - (1i64 << self.bits_stored)
+        } else {
+            v as i64
+        }
+    }
+}
+
+/// Appends the rescaled values of the frames `frames` (index, (slope, intercept)) of native pixel data to `out`.
+///
+/// Hand-written rather than dicom-pixeldata: dicom-pixeldata 0.10 refuses BitsAllocated 32 ("must be 1, 8 or 16"),
+/// which RT Dose and parametric maps use. Native pixel data is little-endian integers, frame after frame, so reading
+/// it here (BitsStored masking, sign extension) is a few lines; it also decodes only the frames kept from a
+/// multi-frame file, and rescales in f64 because 32-bit stored values do not fit an f32 exactly. dicom-object keeps
+/// OW values as native-endian u16, which is little endian on every target RadLearn builds for (x86, ARM, wasm32);
+/// big-endian files are refused before this point.
+fn native_frames(raw: &[u8], n: usize, px: PixelFormat, frames: &[(usize, (f64, f64))], out: &mut Vec<f32>) -> Result<(), LoadError> {
+    let frame_bytes = n * px.bytes;
+    for &(k, (slope, intercept)) in frames {
+        let frame = raw.get(k * frame_bytes..(k + 1) * frame_bytes).ok_or_else(|| {
+            truncated(
+                &format!("frame {} of the pixel data is cut off", k + 1),
+                frame_bytes as u64,
+                raw.len().saturating_sub(k * frame_bytes) as u64,
+            )
+        })?;
+        out.extend(frame.chunks_exact(px.bytes).map(|b| (px.value(b) as f64 * slope + intercept) as f32));
+    }
+    Ok(())
+}
+
+/// Decodes one RLE Lossless frame (DICOM PS3.5 annex G) into native little-endian samples of `segments` bytes: the
+/// header lists one segment per byte of a sample (the most significant byte first), each a PackBits stream of one
+/// byte per pixel. Hand-written: dicom-rs's RLE decoder panics on short or malformed segments (a panic cannot be
+/// caught in the browser) and does not read 32-bit samples; this loop checks every run against its segment.
+fn decode_rle(frag: &[u8], pixels: usize, segments: usize) -> Result<Vec<u8>, LoadError> {
     let bad = |m: String| LoadError::Invalid(format!("the RLE-compressed pixel data is damaged: {m}"));
     if frag.len() < 64 {
         return Err(LoadError::TruncatedStream { format: FORMAT, detail: "the RLE header (64 bytes) is cut off".into() });
@@ -520,43 +921,61 @@ fn check_rle(frag: &[u8], pixels: usize, segments: usize) -> Result<(), LoadErro
     }
     let mut offsets: Vec<usize> = (0..n).map(|i| u32_at(frag, 4 + 4 * i).unwrap_or(0) as usize).collect();
     offsets.push(frag.len());
-    for w in offsets.windows(2) {
+    let mut out = vec![0u8; pixels * segments];
+    for (s, w) in offsets.windows(2).enumerate() {
         if w[0] < 64 || w[0] > w[1] {
             return Err(bad(format!("segment offsets {} and {} are out of order or inside the header", w[0], w[1])));
         }
         let Some(seg) = frag.get(w[0]..w[1]) else {
             return Err(bad(format!("a segment ({}..{}) lies outside the {} bytes of the frame", w[0], w[1], frag.len())));
         };
-        let (mut i, mut out) = (0usize, 0usize);
-        while out < pixels {
+        let byte = segments - 1 - s;
+        let (mut i, mut p) = (0usize, 0usize);
+        while p < pixels {
             let Some(&h) = seg.get(i) else {
-                return Err(bad(format!("a segment decodes to {out} bytes where {pixels} are needed")));
+                return Err(bad(format!("a segment decodes to {p} bytes where {pixels} are needed")));
             };
             let h = h as i8;
             if h >= 0 {
                 let run = h as usize + 1;
-                if i + 1 + run > seg.len() {
+                let Some(literal) = seg.get(i + 1..i + 1 + run) else {
                     return Err(bad("a literal run goes past the end of its segment".into()));
+                };
+                for &v in literal.iter().take(pixels - p) {
+                    out[p * segments + byte] = v;
+                    p += 1;
                 }
-                out += run;
                 i += 1 + run;
             } else if h == -128 {
                 i += 1;
             } else {
-                if i + 1 >= seg.len() {
+                let Some(&v) = seg.get(i + 1) else {
                     return Err(bad("a repeat run goes past the end of its segment".into()));
+                };
+                for _ in 0..(1 - i64::from(h)).min((pixels - p) as i64) {
+                    out[p * segments + byte] = v;
+                    p += 1;
                 }
-                out += (1 - i64::from(h)) as usize;
                 i += 2;
             }
         }
     }
-    Ok(())
+    Ok(out)
 }
 
-/// Height and width from the first start-of-frame marker of a JPEG stream (baseline, extended, lossless, JPEG-LS),
-/// if one is found. Hand-written: reading two 16-bit numbers after a marker does not justify a JPEG parser.
-fn jpeg_frame_size(b: &[u8]) -> Option<(u16, u16)> {
+/// The first start-of-frame segment of a JPEG stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Sof {
+    /// C0 baseline, C1 extended, C2 progressive, C3 lossless, F7 JPEG-LS...
+    marker: u8,
+    precision: u8,
+    height: u16,
+    width: u16,
+}
+
+/// The first start-of-frame marker of a JPEG stream (baseline, extended, lossless, JPEG-LS), if one is found.
+/// Hand-written: reading a few numbers after a marker does not justify a JPEG parser.
+fn jpeg_frame(b: &[u8]) -> Option<Sof> {
     let mut i = 2; // after SOI
     while i + 9 <= b.len() {
         if b[i] != 0xFF {
@@ -566,7 +985,12 @@ fn jpeg_frame_size(b: &[u8]) -> Option<(u16, u16)> {
         let len = usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
         let is_sof = matches!(marker, 0xC0..=0xCF | 0xF7) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
         if is_sof {
-            return Some((u16::from_be_bytes([b[i + 5], b[i + 6]]), u16::from_be_bytes([b[i + 7], b[i + 8]])));
+            return Some(Sof {
+                marker,
+                precision: b[i + 4],
+                height: u16::from_be_bytes([b[i + 5], b[i + 6]]),
+                width: u16::from_be_bytes([b[i + 7], b[i + 8]]),
+            });
         }
         i += 2 + len;
     }
@@ -582,11 +1006,10 @@ fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
 }
 
 fn meta_of(s: &Slice, warnings: Vec<String>) -> Meta {
-    let units = (s.modality.as_deref() == Some("CT")).then(|| "HU".to_string());
     Meta {
         format: "DICOM".into(),
         modality: s.modality.clone(),
-        units,
+        units: s.units.clone(),
         rescale: Some(s.rescale),
         series_description: s.series_description.clone(),
         series_uid: Some(s.series_uid.clone()),
@@ -604,9 +1027,9 @@ fn phi_warning(names: &[&str]) -> Option<String> {
     })
 }
 
-/// Builds a volume from decoded slices of one series: checks they agree, sorts them along the slice normal and
-/// refuses missing or unevenly spaced slices.
-pub fn volume_from_slices(mut slices: Vec<Slice>) -> Result<Volume, LoadError> {
+/// Builds a volume from decoded slices of one series (or the frames of a multi-frame file): checks they agree, sorts
+/// them along the slice normal and refuses missing or unevenly spaced slices.
+pub fn volume_from_slices(slices: Vec<Slice>) -> Result<Volume, LoadError> {
     let Some(first) = slices.first() else { return Err(LoadError::Empty) };
     let mut series: Vec<String> = slices.iter().map(|s| s.series_uid.clone()).collect();
     series.sort();
@@ -632,11 +1055,28 @@ pub fn volume_from_slices(mut slices: Vec<Slice>) -> Result<Volume, LoadError> {
     let row_dir = [orientation[0], orientation[1], orientation[2]];
     let col_dir = [orientation[3], orientation[4], orientation[5]];
     let normal = cross(row_dir, col_dir);
-    slices.sort_by(|a, b| dot(a.position, normal).total_cmp(&dot(b.position, normal)));
-    let pos: Vec<f64> = slices.iter().map(|s| dot(s.position, normal)).collect();
+    // Planes: (slice, frame, position), one per single-frame slice and one per frame of a multi-frame file.
+    let n = rows.checked_mul(columns).ok_or_else(|| LoadError::Invalid(format!("the DICOM image is {columns} x {rows} pixels")))?;
+    let mut planes: Vec<(usize, usize, [f64; 3])> = Vec::new();
+    for (i, s) in slices.iter().enumerate() {
+        let frames = s.frame_positions.len().max(1);
+        if Some(s.data.len()) != n.checked_mul(frames) {
+            return Err(LoadError::Invalid(format!(
+                "a decoded DICOM image holds {} values for {frames} frame(s) of {columns} x {rows} pixels",
+                s.data.len()
+            )));
+        }
+        if s.frame_positions.is_empty() {
+            planes.push((i, 0, s.position));
+        } else {
+            planes.extend(s.frame_positions.iter().enumerate().map(|(k, &p)| (i, k, p)));
+        }
+    }
+    planes.sort_by(|a, b| dot(a.2, normal).total_cmp(&dot(b.2, normal)));
+    let pos: Vec<f64> = planes.iter().map(|p| dot(p.2, normal)).collect();
     let gaps: Vec<f64> = pos.windows(2).map(|w| w[1] - w[0]).collect();
     let dz = if gaps.is_empty() {
-        slices[0].slice_thickness.unwrap_or(1.0)
+        slices[planes[0].0].slice_thickness.unwrap_or(1.0)
     } else {
         let mut sorted = gaps.clone();
         sorted.sort_by(f64::total_cmp);
@@ -671,21 +1111,28 @@ pub fn volume_from_slices(mut slices: Vec<Slice>) -> Result<Volume, LoadError> {
     identifying.sort();
     identifying.dedup();
     let geometry = Geometry {
-        dims: [columns, rows, slices.len()],
+        dims: [columns, rows, planes.len()],
         spacing: [spacing[0], spacing[1], dz],
-        origin: slices[0].position,
+        origin: planes[0].2,
         direction: [row_dir, col_dir, normal],
     };
     geometry.validate().map_err(|m| LoadError::Invalid(format!("DICOM geometry: {m}")))?;
-    let meta = meta_of(&slices[0], phi_warning(&identifying).into_iter().collect());
+    let mut warnings: Vec<String> = Vec::new();
+    for w in slices.iter().flat_map(|s| &s.warnings) {
+        if !warnings.contains(w) {
+            warnings.push(w.clone());
+        }
+    }
+    warnings.extend(phi_warning(&identifying));
+    let meta = meta_of(&slices[planes[0].0], warnings);
     let mut data = Vec::new();
     data.try_reserve_exact(geometry.len()).map_err(|_| LoadError::TooLarge {
         what: "the DICOM series".into(),
         claimed: None,
         budget: 0,
     })?;
-    for s in &slices {
-        data.extend_from_slice(&s.data);
+    for &(i, k, _) in &planes {
+        data.extend_from_slice(&slices[i].data[k * n..(k + 1) * n]);
     }
     Ok(Volume { geometry, data, meta })
 }
@@ -925,12 +1372,19 @@ mod tests {
         frag[0] = 1;
         frag[4] = 64;
         frag.extend_from_slice(&[1, 10, 20, 0xFF, 30]);
-        assert!(check_rle(&frag, 4, 1).is_ok());
-        assert!(check_rle(&frag, 5, 1).is_err(), "decodes to only 4 bytes");
-        assert!(check_rle(&frag, 4, 2).is_err(), "wrong segment count");
-        assert!(check_rle(&frag[..66], 4, 1).is_err(), "literal run cut off");
+        assert_eq!(decode_rle(&frag, 4, 1).unwrap(), vec![10, 20, 30, 30]);
+        assert!(decode_rle(&frag, 5, 1).is_err(), "decodes to only 4 bytes");
+        assert!(decode_rle(&frag, 4, 2).is_err(), "wrong segment count");
+        assert!(decode_rle(&frag[..66], 4, 1).is_err(), "literal run cut off");
+        // Two segments (16-bit samples): the first holds the high bytes.
+        let mut two = vec![0u8; 64];
+        two[0] = 2;
+        two[4] = 64;
+        two[8] = 66;
+        two.extend_from_slice(&[0xFF, 1, 1, 7, 9]);
+        assert_eq!(decode_rle(&two, 2, 2).unwrap(), vec![7, 1, 9, 1]);
         let sof = [0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 16, 0, 32, 1, 1, 0x11, 0];
-        assert_eq!(jpeg_frame_size(&sof), Some((16, 32)));
-        assert_eq!(jpeg_frame_size(&sof[..6]), None);
+        assert_eq!(jpeg_frame(&sof), Some(Sof { marker: 0xC0, precision: 8, height: 16, width: 32 }));
+        assert_eq!(jpeg_frame(&sof[..6]), None);
     }
 }

@@ -16,7 +16,7 @@ pub enum Format {
 }
 
 /// Recognises a format from the first bytes (NIfTI header size 348/540, gzip 1f 8b, `DICM` at byte 128, `NRRD000`,
-/// PNG and JPEG signatures), falling back on the file name's extension.
+/// PNG and JPEG signatures, a DICOM data set without preamble), falling back on the file name's extension.
 pub fn sniff(bytes: &[u8], name_hint: &str) -> Option<Format> {
     let name = name_hint.to_ascii_lowercase();
     if bytes.get(128..132) == Some(b"DICM") {
@@ -40,6 +40,10 @@ pub fn sniff(bytes: &[u8], name_hint: &str) -> Option<Format> {
         if [348, 540].contains(&le) || [348, 540].contains(&be) {
             return Some(Format::Nifti);
         }
+    }
+    // A DICOM data set without the Part 10 preamble (old scanners), recognised from its first element.
+    if dicom::is_bare_dataset(bytes) {
+        return Some(Format::Dicom);
     }
     let ends = |s: &str| name.ends_with(s);
     if ends(".nii") {

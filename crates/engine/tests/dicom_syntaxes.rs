@@ -65,3 +65,104 @@ fn identifying_tags_are_reported() {
     assert!(w.contains("PatientName") && w.contains("PatientID"), "{w}");
     assert!(!w.contains("PatientBirthDate"), "an empty birth date is not identifying: {w}");
 }
+
+fn close(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-9)
+}
+
+#[test]
+fn enhanced_multiframe_ct_is_a_volume_sorted_along_the_normal() {
+    // make_fixtures.py: 3 frames of 8 x 6, sagittal (rows along +y, columns along -z: the normal is -x), frames
+    // given at x = 30, 20, 25, each with its own rescale; stored value of pixel i of frame k is i + 100 (k + 1).
+    let v = volume("enhanced-ct.dcm");
+    let g = &v.geometry;
+    assert_eq!(g.dims, [8, 6, 3]);
+    // PixelSpacing is (row spacing, column spacing) = (0.5, 0.75): x spacing 0.75, y spacing 0.5; frames 5 mm apart.
+    assert!(close(&g.spacing, &[0.75, 0.5, 5.0]), "{:?}", g.spacing);
+    assert!(close(&g.direction[0], &[0.0, 1.0, 0.0]) && close(&g.direction[1], &[0.0, 0.0, -1.0]), "{:?}", g.direction);
+    assert!(close(&g.direction[2], &[-1.0, 0.0, 0.0]), "{:?}", g.direction);
+    // Sorted along -x: x = 30 (frame 1), 25 (frame 3), 20 (frame 2).
+    assert!(close(&g.origin, &[30.0, -10.0, 40.0]), "{:?}", g.origin);
+    let n = 48;
+    let hu = |k: usize, i: usize| v.data[k * n + i];
+    // Frame 1: slope 1, intercept -1000; frame 3: slope 1, intercept -500; frame 2: slope 2, intercept -1024.
+    assert_eq!((hu(0, 0), hu(0, 47)), (100.0 - 1000.0, 147.0 - 1000.0));
+    assert_eq!((hu(1, 0), hu(1, 5)), (300.0 - 500.0, 305.0 - 500.0));
+    assert_eq!((hu(2, 0), hu(2, 47)), (2.0 * 200.0 - 1024.0, 2.0 * 247.0 - 1024.0));
+    assert_eq!(v.meta.units.as_deref(), Some("HU"));
+    assert_eq!(v.meta.modality.as_deref(), Some("CT"));
+    assert!(v.meta.warnings.is_empty(), "{:?}", v.meta.warnings);
+    // The voxel at world x = 20 is the last slice.
+    let far = g.world_to_voxel([20.0, -10.0, 40.0]).unwrap();
+    assert!(close(&far, &[0.0, 0.0, 2.0]), "{far:?}");
+}
+
+#[test]
+fn rt_dose_is_read_in_gray_at_its_grid_offsets() {
+    // 3 frames of 4 x 5, 32-bit unsigned (3e9 + 1000 i, above i32::MAX), DoseGridScaling 1e-4, offsets 0, 2.5, 5 mm from
+    // z = 12.5; implicit VR.
+    let bytes = read("rtdose.dcm");
+    assert_eq!(dicom::check_lengths(&bytes, &LoadOptions::default()).unwrap(), "1.2.840.10008.1.2");
+    let v = volume("rtdose.dcm");
+    let g = &v.geometry;
+    assert_eq!(g.dims, [4, 5, 3]);
+    assert!(close(&g.spacing, &[2.0, 3.0, 2.5]), "{:?}", g.spacing);
+    assert!(close(&g.origin, &[-8.0, -6.0, 12.5]), "{:?}", g.origin);
+    let z: Vec<f64> = (0..3).map(|k| g.voxel_to_world([0.0, 0.0, k as f64])[2]).collect();
+    assert!(close(&z, &[12.5, 15.0, 17.5]), "{z:?}");
+    assert_eq!(v.meta.units.as_deref(), Some("Gy"));
+    assert_eq!(v.meta.rescale, Some((1e-4, 0.0)));
+    for (i, &d) in v.data.iter().enumerate() {
+        let want = (3_000_000_000.0 + 1000.0 * i as f64) * 1e-4;
+        assert!((f64::from(d) - want).abs() < 0.05, "voxel {i}: {d} Gy, expected {want}");
+    }
+}
+
+#[test]
+fn multiframe_without_positions_is_stacked_with_a_warning() {
+    let v = volume("multiframe-nopos.dcm");
+    assert_eq!(v.geometry.dims, [4, 3, 3]);
+    // No position anywhere: stacked at SliceThickness 2.5 mm, in file order.
+    assert_eq!(v.geometry.spacing[2], 2.5);
+    assert_eq!(v.geometry.origin, [0.0; 3]);
+    let expected: Vec<f32> = (0..36).map(|i| (i * 7) as f32).collect();
+    assert_eq!(v.data, expected);
+    let w = v.meta.warnings.join(" ");
+    assert!(w.contains("slice spacing is a guess") && w.contains("SliceThickness"), "{w}");
+}
+
+#[test]
+fn a_data_set_without_preamble_reads_like_the_part10_file() {
+    let bare = read("no-meta-implicit.dcm");
+    assert_ne!(bare.get(128..132), Some(&b"DICM"[..]));
+    let v = volume("no-meta-implicit.dcm");
+    let reference = volume("implicit.dcm");
+    assert_eq!(v.data, reference.data);
+    assert_eq!(v.geometry, reference.geometry);
+    assert_eq!(v.meta.rescale, reference.meta.rescale);
+    // Recognised without its .dcm name too.
+    assert_eq!(radlearn_engine::load::sniff(&bare, "IM0001"), Some(radlearn_engine::load::Format::Dicom));
+    let loaded = radlearn_engine::load(&bare, "IM0001", &LoadOptions::default()).unwrap();
+    assert_eq!(loaded.data, reference.data);
+}
+
+#[test]
+fn rle_with_32_bit_samples_matches_the_native_dose() {
+    // Four RLE segments per sample (make_fixtures.py writes them; dicom-pixeldata reads only 8 and 16-bit RLE).
+    assert_eq!(dicom::check_lengths(&read("rtdose-rle.dcm"), &LoadOptions::default()).unwrap(), "1.2.840.10008.1.2.5");
+    let rle = volume("rtdose-rle.dcm");
+    let native = volume("rtdose.dcm");
+    assert_eq!(rle.data, native.data);
+    assert_eq!(rle.geometry, native.geometry);
+}
+
+#[test]
+fn repeated_positions_keep_the_first_stack_with_a_warning() {
+    // Frames 4-6 repeat the positions of frames 1-3 (a second echo or time point) with other values.
+    let v = volume("enhanced-ct-repeated.dcm");
+    let first = volume("enhanced-ct.dcm");
+    assert_eq!(v.geometry, first.geometry);
+    assert_eq!(v.data, first.data, "the first frame at each position is kept");
+    let w = v.meta.warnings.join(" ");
+    assert!(w.contains("6 frames") && w.contains("left out 3") && w.contains("time points or echoes"), "{w}");
+}

@@ -65,6 +65,10 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("dicom-fuzz-stray-item.dcm", "Invalid", "outside a sequence"),
     ("dicom-fuzz-misaligned-sl.dcm", "Invalid", "not a whole number of 4-byte values"),
     ("dicom-jpeg-size-mismatch.dcm", "Invalid", "16 x 16 pixels but the DICOM header says 16 x 8"),
+    ("dicom-multiframe-truncated.dcm", "Truncated", "5 frames of 8 x 6 pixels"),
+    ("dicom-multiframe-absurd-frames.dcm", "TooLarge", "618.5 GB"),
+    ("dicom-multiframe-short-perframe.dcm", "Invalid", "has 2 item(s) for 3 frame(s)"),
+    ("dicom-jpeg-12bit.dcm", "Unsupported", "(1.2.840.10008.1.2.4.51) with 12-bit sample precision"),
 ];
 
 #[test]
@@ -148,6 +152,10 @@ fn mutated_valid_files_never_panic() {
         "dicom-syntaxes/deflated.dcm",
         "dicom-syntaxes/rle.dcm",
         "dicom-syntaxes/jpeg-baseline.dcm",
+        "dicom-syntaxes/enhanced-ct.dcm",
+        "dicom-syntaxes/rtdose.dcm",
+        "dicom-syntaxes/rtdose-rle.dcm",
+        "dicom-syntaxes/no-meta-implicit.dcm",
         "nifti-variants/phantom-nifti2.nii",
         "nifti-variants/phantom-qform-scaled.nii",
         "ibsi-digital-phantom/phantom.nii.gz",

@@ -5,13 +5,15 @@ Run from crates/engine/tests/data with pydicom 3, numpy, pillow, nibabel and pyt
     python make_fixtures.py
 python-gdcm (PyPI wheels, import name `gdcm`) is the JPEG Lossless (process 14) encoder: pydicom cannot write it.
 The files are committed, so the Rust tests never need Python.
+`python make_fixtures.py multiframe` regenerates only the multi-frame and no-preamble files (pydicom and numpy only).
 """
-import copy, gzip, io, os, struct
+import copy, gzip, io, os, struct, sys
 import numpy as np
 import pydicom
 from pydicom.uid import ExplicitVRLittleEndian, DeflatedExplicitVRLittleEndian, RLELossless, JPEGBaseline8Bit, JPEG2000Lossless, JPEGLossless, JPEGLosslessSV1, generate_uid
 from pydicom.encaps import encapsulate
-from PIL import Image
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence
 
 CT = "ibsi-ct-phantom/dicom/image"
 N = 16  # crop size
@@ -32,6 +34,156 @@ def save(d, path, ts=None):
         d.file_meta.TransferSyntaxUID = ts
     d.save_as(path, enforce_file_format=True)
 
+
+def seq(**items):
+    """A sequence of one item with the given attributes."""
+    it = Dataset()
+    for k, v in items.items():
+        setattr(it, k, v)
+    return Sequence([it])
+
+
+def new_dataset(sop_class, modality, ts=ExplicitVRLittleEndian):
+    d = Dataset()
+    d.file_meta = FileMetaDataset()
+    d.file_meta.MediaStorageSOPClassUID = sop_class
+    d.file_meta.MediaStorageSOPInstanceUID = generate_uid(entropy_srcs=[sop_class, modality])
+    d.file_meta.TransferSyntaxUID = ts
+    d.SOPClassUID, d.SOPInstanceUID = sop_class, d.file_meta.MediaStorageSOPInstanceUID
+    d.Modality = modality
+    d.SeriesInstanceUID = generate_uid(entropy_srcs=[modality, "series"])
+    d.FrameOfReferenceUID = generate_uid(entropy_srcs=[modality, "frame"])
+    d.SamplesPerPixel, d.PhotometricInterpretation = 1, "MONOCHROME2"
+    return d
+
+
+def multiframe_fixtures():
+    """Multi-frame files (enhanced CT, RT Dose, a stack without positions), a data set without preamble or file meta,
+    and hostile multi-frame files. Deterministic: UIDs come from fixed entropy."""
+    os.makedirs("dicom-syntaxes", exist_ok=True)
+    os.makedirs("malformed", exist_ok=True)
+    # Enhanced CT: 3 frames of 8 x 6 (columns x rows), sagittal (rows along +y, columns along -z, so the slice normal
+    # is -x), frames given at x = 30, 20, 25 (sorted along the normal: 30, 25, 20), each with its own rescale.
+    ct = new_dataset("1.2.840.10008.5.1.4.1.1.2.1", "CT")
+    ct.NumberOfFrames, ct.Rows, ct.Columns = 3, 6, 8
+    ct.BitsAllocated, ct.BitsStored, ct.HighBit, ct.PixelRepresentation = 16, 12, 11, 0
+    ct.SharedFunctionalGroupsSequence = Sequence([Dataset()])
+    shared = ct.SharedFunctionalGroupsSequence[0]
+    shared.PixelMeasuresSequence = seq(PixelSpacing=[0.5, 0.75], SliceThickness="5")
+    shared.PlaneOrientationSequence = seq(ImageOrientationPatient=[0, 1, 0, 0, 0, -1])
+    frames = []
+    per = []
+    for k, (x, slope, intercept) in enumerate([(30.0, 1, -1000), (20.0, 2, -1024), (25.0, 1, -500)]):
+        stored = (np.arange(48, dtype=np.uint16).reshape(6, 8) + 100 * (k + 1)) & 0x0FFF
+        frames.append(stored)
+        item = Dataset()
+        item.PlanePositionSequence = seq(ImagePositionPatient=[x, -10.0, 40.0])
+        item.PixelValueTransformationSequence = seq(RescaleSlope=str(slope), RescaleIntercept=str(intercept), RescaleType="HU")
+        per.append(item)
+    ct.PerFrameFunctionalGroupsSequence = Sequence(per)
+    ct.PixelData = np.stack(frames).tobytes()
+    save(ct, "dicom-syntaxes/enhanced-ct.dcm")
+    # Hostile: the per-frame sequence lists 2 items for 3 frames.
+    short = copy.deepcopy(ct)
+    short.PerFrameFunctionalGroupsSequence = Sequence(per[:2])
+    save(short, "malformed/dicom-multiframe-short-perframe.dcm")
+    # Hostile: 5 frames claimed, 3 held.
+    trunc = copy.deepcopy(ct)
+    trunc.NumberOfFrames = 5
+    trunc.PerFrameFunctionalGroupsSequence = Sequence(per + per[:2])
+    save(trunc, "malformed/dicom-multiframe-truncated.dcm")
+    # Hostile: 2^31 frames.
+    absurd = copy.deepcopy(ct)
+    absurd.NumberOfFrames = "2147483648"
+    save(absurd, "malformed/dicom-multiframe-absurd-frames.dcm")
+    # JPEG Extended with 12-bit samples: only the start-of-frame header matters (RadLearn refuses it before decoding).
+    j12 = copy.deepcopy(ct)
+    del j12.PerFrameFunctionalGroupsSequence
+    j12.NumberOfFrames = 1
+    sof1 = b"\xff\xc1\x00\x0b\x0c" + (6).to_bytes(2, "big") + (8).to_bytes(2, "big") + b"\x01\x01\x11\x00"
+    j12.PixelData = encapsulate([b"\xff\xd8" + sof1 + b"\xff\xd9"])
+    j12["PixelData"].VR = "OB"
+    j12["PixelData"].is_undefined_length = True
+    save(j12, "malformed/dicom-jpeg-12bit.dcm", pydicom.uid.JPEGExtended12Bit)
+
+    # RT Dose: 3 frames of 4 x 5, 32-bit unsigned, z = 12.5 + (0, 2.5, 5), DoseGridScaling 1e-4 Gy per unit. Implicit VR,
+    # as treatment planning systems usually write it.
+    rd = new_dataset("1.2.840.10008.5.1.4.1.1.481.2", "RTDOSE", pydicom.uid.ImplicitVRLittleEndian)
+    rd.NumberOfFrames, rd.Rows, rd.Columns = 3, 5, 4
+    rd.BitsAllocated, rd.BitsStored, rd.HighBit, rd.PixelRepresentation = 32, 32, 31, 0
+    rd.ImagePositionPatient = [-8.0, -6.0, 12.5]
+    rd.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+    rd.PixelSpacing = [3.0, 2.0]
+    rd.GridFrameOffsetVector = [0, 2.5, 5]
+    rd.FrameIncrementPointer = 0x3004000C
+    rd.DoseUnits, rd.DoseType, rd.DoseSummationType = "GY", "PHYSICAL", "PLAN"
+    rd.DoseGridScaling = "0.0001"
+    dose = (np.arange(60, dtype=np.uint32).reshape(3, 5, 4) * 1000 + 3_000_000_000).astype(np.uint32)
+    rd.PixelData = dose.tobytes()
+    save(rd, "dicom-syntaxes/rtdose.dcm")
+    # The same dose RLE-compressed: 4 segments per 32-bit sample (pydicom's encoder refuses 32-bit samples, so the
+    # segments are written here: byte planes, most significant first, as PackBits literal and repeat runs).
+    def packbits(plane):
+        out, i = bytearray(), 0
+        while i < len(plane):
+            j = i
+            while j + 1 < len(plane) and plane[j + 1] == plane[i] and j - i < 127:
+                j += 1
+            if j > i:
+                out += bytes([257 - (j - i + 1), plane[i]])
+                i = j + 1
+            else:
+                k = i
+                while k + 1 < len(plane) and plane[k + 1] != plane[k] and k - i < 127:
+                    k += 1
+                out += bytes([k - i]) + bytes(plane[i:k + 1])
+                i = k + 1
+        return bytes(out) + (b"\x00" if len(out) % 2 else b"")
+
+    def rle_frame(frame):
+        raw = frame.astype("<u4").tobytes()
+        segs = [packbits(raw[3 - b::4]) for b in range(4)]
+        offsets, pos = [], 64
+        for seg in segs:
+            offsets.append(pos)
+            pos += len(seg)
+        return struct.pack("<16I", 4, *offsets, *([0] * 11)) + b"".join(segs)
+
+    rle32 = copy.deepcopy(rd)
+    rle32.PixelData = encapsulate([rle_frame(f) for f in dose])
+    rle32["PixelData"].VR = "OB"
+    rle32["PixelData"].is_undefined_length = True
+    rle32.file_meta.TransferSyntaxUID = RLELossless
+    save(rle32, "dicom-syntaxes/rtdose-rle.dcm")
+    assert np.array_equal(pydicom.dcmread("dicom-syntaxes/rtdose-rle.dcm").pixel_array, dose)
+    # Enhanced CT with two echoes / time points: every position twice (frames 4-6 repeat frames 1-3, other values).
+    two = copy.deepcopy(ct)
+    two.NumberOfFrames = 6
+    two.PerFrameFunctionalGroupsSequence = Sequence([copy.deepcopy(i) for i in per + per])
+    two.PixelData = np.stack(frames + [f + 1000 for f in frames]).tobytes()
+    save(two, "dicom-syntaxes/enhanced-ct-repeated.dcm")
+
+    # A multi-frame secondary capture with no position at all: 3 frames of 4 x 3, 8-bit, SliceThickness 2.5.
+    sc = new_dataset("1.2.840.10008.5.1.4.1.1.7.2", "OT")
+    sc.NumberOfFrames, sc.Rows, sc.Columns = 3, 3, 4
+    sc.BitsAllocated, sc.BitsStored, sc.HighBit, sc.PixelRepresentation = 8, 8, 7, 0
+    sc.SliceThickness = "2.5"
+    sc.PixelData = (np.arange(36, dtype=np.uint8) * 7).tobytes()
+    save(sc, "dicom-syntaxes/multiframe-nopos.dcm")
+
+    # The implicit-VR CT crop without preamble nor file meta: the bare data set, as old scanners wrote it.
+    implicit = open("dicom-syntaxes/implicit.dcm", "rb").read()
+    meta_len = pydicom.dcmread("dicom-syntaxes/implicit.dcm").file_meta.FileMetaInformationGroupLength
+    open("dicom-syntaxes/no-meta-implicit.dcm", "wb").write(implicit[132 + 12 + meta_len:])
+    assert pydicom.dcmread("dicom-syntaxes/no-meta-implicit.dcm", force=True).Rows == 16
+    print("multiframe ok")
+
+
+if sys.argv[1:] == ["multiframe"]:
+    multiframe_fixtures()
+    sys.exit(0)
+
+from PIL import Image
 
 os.makedirs("dicom-syntaxes", exist_ok=True)
 base = crop(f"{CT}/DCM_IMG_00030.dcm")
@@ -226,6 +378,7 @@ for k in [20, 21, 23, 24]:
 for k in [40, 41]:
     save(crop(f"{CT}/{files[k]}", other), f"{M}/rtstruct-absent-series/{k}.dcm")
 open(f"{M}/rtstruct-absent-series/rs.dcm", "wb").write(open("ibsi-ct-phantom/dicom/mask/DCM_RS_00060.dcm", "rb").read())
+multiframe_fixtures()
 print("ok")
 
 # NIfTI variants of the digital phantom, written by nibabel.
