@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use radlearn_engine::features::catalogue::{COMPLIANCE, FAMILY_COUNTS};
+
 use crate::platform;
 use crate::strings::ui;
 
@@ -50,6 +52,25 @@ pub fn About() -> impl IntoView {
 
             <h2 id="numbers">"How RadLearn computes"</h2>
             <p>"Image handling and radiomics follow the IBSI definitions, and the engine is tested value by value against the IBSI reference values. The same Rust engine runs here and in the "<code>"radlearn"</code>" command line that instructors use, so both give the same numbers. Mathematics is rendered as MathML by the browser; there is no JavaScript library in the page."</p>
+
+            <h3 id="ibsi">"IBSI compliance"</h3>
+            <p>"Every family of the IBSI reference manual's chapter 1 is computed, in every aggregation the manual lists (2D, 2.5D and 3D for the texture families):"</p>
+            <table data-testid="ibsi-families">
+                <thead><tr><th>"Family"</th><th>"IBSI code"</th><th>"Features"</th></tr></thead>
+                <tbody>
+                    {FAMILY_COUNTS.iter().map(|(name, code, n)| view! { <tr><td>{*name}</td><td><code>{*code}</code></td><td>{*n}</td></tr> }).collect_view()}
+                </tbody>
+            </table>
+            <p>"Each reference value of the manual's two test data sets is compared with the engine's, within the manual's tolerance, by the test suite (which checks this table too):"</p>
+            <table data-testid="ibsi-compliance">
+                <thead><tr><th>"Reference data"</th><th>"Settings"</th><th>"Values within tolerance"</th></tr></thead>
+                <tbody>
+                    {COMPLIANCE.iter().map(|c| view! {
+                        <tr><td>{c.dataset}</td><td>{c.settings}</td><td>{format!("{} of {}", c.matched, c.compared)}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p>"For comparison, PyRadiomics, which many published studies use, computes about 100 of these features, some with its own conventions (lesson 4 shows one: its total energy)."</p>
 
             <h2 id="software">"Software"</h2>
             <p>"Built with Rust, Leptos, wasm-bindgen, pulldown-cmark (Markdown), pulldown-latex (LaTeX to MathML), syntect (code highlighting, at build time), ndarray and linfa (the Model Lab's models, PCA and k-means). RadLearn's own code is available under the MIT or Apache-2.0 licence."</p>

@@ -207,6 +207,12 @@ test('deep links to headings, unknown routes and the About page', async () => {
   assert.match(about, /CC BY 4\.0/);
   assert.match(about, /CC BY-NC 3\.0/);
   assert.match(about, /no request to any other site/);
+  // The IBSI compliance table: every family, and each reference data set with its count.
+  assert.equal(await page.locator('[data-testid=ibsi-families] tbody tr').count(), 11);
+  const compliance = await page.getByTestId('ibsi-compliance').innerText();
+  assert.match(compliance, /Digital phantom.*482 of 482/);
+  assert.match(compliance, /configuration E.*\d+ of \d+/);
+  assert.equal(await page.locator('[data-testid=ibsi-compliance] tbody tr').count(), 6);
 });
 
 test('the window/level exercise responds to presets and sliders', async () => {

@@ -591,10 +591,19 @@ fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, Loa
             native_frames(&raw, n, px, &[(0, rescale)], &mut data)?;
         }
     } else {
-        // JPEG decoders allocate what the JPEG stream's own header claims: check it agrees with Rows x Columns (which
-        // the budget check covered) before decoding, for every fragment that starts a JPEG stream.
-        for frag in fragments.iter().filter(|f| f.starts_with(&[0xFF, 0xD8])) {
-            let Some(sof) = jpeg_frame(frag) else { continue };
+        // dicom-rs's JPEG adapter copies what the JPEG stream decodes to into a buffer of Rows x Columns x
+        // BitsAllocated / 8 bytes, and panics when the stream's own header claims more (a panic cannot be caught in
+        // the browser). So every frame's stream, assembled from the fragments exactly as the adapter does, must declare
+        // the header's size, one component and a sample size equal to BitsAllocated before it is decoded.
+        let offsets = pixel.value().offset_table().unwrap_or(&[]);
+        for &(k, _) in &kept {
+            let stream = jpeg_frame_stream(fragments, offsets, frames, k);
+            let Some(sof) = jpeg_frame(&stream) else {
+                return Err(LoadError::Invalid(format!(
+                    "the compressed image of frame {} is damaged: its JPEG data has no frame header",
+                    k + 1
+                )));
+            };
             if (i64::from(sof.height), i64::from(sof.width)) != (rows, columns) {
                 return Err(LoadError::Invalid(format!(
                     "the compressed image is {} x {} pixels but the DICOM header says {columns} x {rows}",
@@ -604,6 +613,13 @@ fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, Loa
             // Baseline, extended and progressive (SOF0-2) with more than 8 bits: JPEG Extended 12-bit.
             if matches!(sof.marker, 0xC0..=0xC2) && sof.precision > 8 {
                 return Err(jpeg_precision_unsupported(ts.name(), ts.uid(), sof.precision));
+            }
+            let sample_bytes = if sof.precision > 8 { 2 } else { 1 };
+            if sof.components != 1 || sample_bytes != bytes_per {
+                return Err(LoadError::Invalid(format!(
+                    "the compressed image has {} component(s) of {} bits but the DICOM header says one of {bits} bits",
+                    sof.components, sof.precision
+                )));
             }
         }
         if matches!(ts.uid(), JPEG_BASELINE | JPEG_EXTENDED) && bits > 8 && fragments.iter().all(|f| !f.starts_with(&[0xFF, 0xD8])) {
@@ -971,30 +987,67 @@ struct Sof {
     precision: u8,
     height: u16,
     width: u16,
+    /// Components per pixel (1 for grey levels).
+    components: u8,
 }
 
 /// The first start-of-frame marker of a JPEG stream (baseline, extended, lossless, JPEG-LS), if one is found.
 /// Hand-written: reading a few numbers after a marker does not justify a JPEG parser.
 fn jpeg_frame(b: &[u8]) -> Option<Sof> {
+    if !b.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
     let mut i = 2; // after SOI
-    while i + 9 <= b.len() {
-        if b[i] != 0xFF {
+    loop {
+        // Any marker may be preceded by fill bytes (0xFF).
+        while b.get(i) == Some(&0xFF) && b.get(i + 1) == Some(&0xFF) {
+            i += 1;
+        }
+        if *b.get(i)? != 0xFF {
             return None;
         }
-        let marker = b[i + 1];
-        let len = usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
+        let marker = *b.get(i + 1)?;
+        // Markers without a length: TEM, RSTn, SOI, EOI.
+        if matches!(marker, 0x01 | 0xD0..=0xD9) {
+            i += 2;
+            continue;
+        }
+        let len = usize::from(u16::from_be_bytes([*b.get(i + 2)?, *b.get(i + 3)?]));
         let is_sof = matches!(marker, 0xC0..=0xCF | 0xF7) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
         if is_sof {
+            let f = b.get(i + 4..i + 10)?;
             return Some(Sof {
                 marker,
-                precision: b[i + 4],
-                height: u16::from_be_bytes([b[i + 5], b[i + 6]]),
-                width: u16::from_be_bytes([b[i + 7], b[i + 8]]),
+                precision: f[0],
+                height: u16::from_be_bytes([f[1], f[2]]),
+                width: u16::from_be_bytes([f[3], f[4]]),
+                components: f[5],
             });
         }
         i += 2 + len;
     }
-    None
+}
+
+/// The bytes dicom-rs's JPEG adapter decodes for frame `k`: the frame's own fragment when there is one fragment, or
+/// one per frame; otherwise the fragments from the frame's offset in the basic offset table to the next frame's.
+fn jpeg_frame_stream(fragments: &[Vec<u8>], offsets: &[u32], frames: usize, k: usize) -> Vec<u8> {
+    if fragments.len() == 1 || fragments.len() == frames {
+        return fragments.get(k).cloned().unwrap_or_default();
+    }
+    let start = offsets.get(k).copied().unwrap_or(0) as usize;
+    let next = offsets.get(k + 1).map(|&o| o as usize);
+    let (mut offset, mut out) = (0usize, Vec::new());
+    for f in fragments {
+        if offset >= start {
+            out.extend_from_slice(f);
+        }
+        // Each fragment is preceded by an 8-byte item header.
+        offset += f.len() + 8;
+        if next.is_some_and(|n| offset >= n) {
+            break;
+        }
+    }
+    out
 }
 
 fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
@@ -1384,7 +1437,14 @@ mod tests {
         two.extend_from_slice(&[0xFF, 1, 1, 7, 9]);
         assert_eq!(decode_rle(&two, 2, 2).unwrap(), vec![7, 1, 9, 1]);
         let sof = [0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 16, 0, 32, 1, 1, 0x11, 0];
-        assert_eq!(jpeg_frame(&sof), Some(Sof { marker: 0xC0, precision: 8, height: 16, width: 32 }));
+        assert_eq!(jpeg_frame(&sof), Some(Sof { marker: 0xC0, precision: 8, height: 16, width: 32, components: 1 }));
         assert_eq!(jpeg_frame(&sof[..6]), None);
+        // Fill bytes before a marker are allowed.
+        let filled = [&sof[..2], &[0xFF, 0xFF][..], &sof[2..]].concat();
+        assert_eq!(jpeg_frame(&filled).map(|s| (s.width, s.height)), Some((32, 16)));
+        // A stream split over fragments is assembled as the decoder sees it.
+        let parts = vec![sof[..4].to_vec(), sof[4..].to_vec()];
+        assert_eq!(jpeg_frame_stream(&parts, &[], 1, 0), sof.to_vec());
+        assert_eq!(jpeg_frame_stream(&parts, &[], 2, 1), sof[4..].to_vec());
     }
 }

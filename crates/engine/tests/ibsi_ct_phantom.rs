@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use radlearn_engine::config::{BinConfig, Dimensions, FeatureConfig, InterpolationMethod, IvhConfig};
 use radlearn_engine::error::LoadOptions;
+use radlearn_engine::features::catalogue::COMPLIANCE;
 use radlearn_engine::features::FeatureValue;
 use radlearn_engine::radiomics::extract;
 use radlearn_engine::{nifti, LabelMap};
@@ -96,6 +97,9 @@ fn check(config: &str, expected_rows: usize) -> (usize, usize, usize) {
     eprintln!("config {config}: {passed} of {compared} reference values match, {known} known failures, {:?}", start.elapsed());
     assert!(misses.is_empty() && fixed.is_empty(), "config {config}:\n{}\n{}", misses.join("\n"), fixed.join("\n"));
     assert_eq!(passed + known, compared);
+    // The About page's compliance table says what this test shows, no more.
+    let claim = COMPLIANCE.iter().find(|c| c.dataset == format!("CT phantom, configuration {config}")).expect("a line per configuration");
+    assert_eq!((claim.compared, claim.matched), (compared, passed), "config {config}: update catalogue::COMPLIANCE");
     (compared, passed, known)
 }
 

@@ -103,6 +103,9 @@ fn digital_phantom_matches_every_reference_value() {
     assert!(misses.is_empty(), "{} reference values missed:\n{}", misses.len(), misses.join("\n"));
     assert_eq!(compared, 482);
     assert_eq!(passed + known, compared);
+    // The About page's compliance table says what this test shows, no more.
+    let claim = radlearn_engine::features::catalogue::COMPLIANCE[0];
+    assert_eq!((claim.dataset, claim.compared, claim.matched), ("Digital phantom", compared, passed), "update catalogue::COMPLIANCE");
 }
 
 #[test]

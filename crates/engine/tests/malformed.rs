@@ -63,6 +63,9 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("dicom-absurd-dims.dcm", "TooLarge", "25.8 GB"),
     ("dicom-short-pixels.dcm", "Truncated", "pixel"),
     ("dicom-fuzz-stray-item.dcm", "Invalid", "outside a sequence"),
+    // Found by cargo-fuzz: a damaged JPEG stream split over two fragments that the JPEG decoder still reads, to more
+    // than Rows x Columns; dicom-rs's JPEG adapter panicked copying it. Now refused before decoding.
+    ("dicom-fuzz-jpeg-split-frame.dcm", "Invalid", "its JPEG data has no frame header"),
     ("dicom-fuzz-misaligned-sl.dcm", "Invalid", "not a whole number of 4-byte values"),
     ("dicom-jpeg-size-mismatch.dcm", "Invalid", "16 x 16 pixels but the DICOM header says 16 x 8"),
     ("dicom-multiframe-truncated.dcm", "Truncated", "5 frames of 8 x 6 pixels"),
