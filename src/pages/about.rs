@@ -56,7 +56,7 @@ pub fn About() -> impl IntoView {
             <h3 id="ibsi">"IBSI compliance"</h3>
             <p>"Every family of the IBSI reference manual's chapter 1 is computed, in every aggregation the manual lists (2D, 2.5D and 3D for the texture families):"</p>
             <table data-testid="ibsi-families">
-                <thead><tr><th>"Family"</th><th>"IBSI code"</th><th>"Features"</th></tr></thead>
+                <thead><tr><th>"Family"</th><th>"IBSI code"</th><th>"Feature codes"</th></tr></thead>
                 <tbody>
                     {FAMILY_COUNTS.iter().map(|(name, code, n)| view! { <tr><td>{*name}</td><td><code>{*code}</code></td><td>{*n}</td></tr> }).collect_view()}
                 </tbody>
