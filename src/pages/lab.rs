@@ -453,8 +453,9 @@ pub fn Lab() -> impl IntoView {
                     <p>{t.lab_drop_here}</p>
                     <div class="actions">
                         <label class="button file-button">{t.lab_choose_files}
+                            // No `accept` filter: DICOM files often have no extension (IM0001, UIDs), and some systems'
+                            // pickers grey out every file that a filter does not list. Files are recognised by content.
                             <input type="file" multiple data-testid="pick-files"
-                                accept=".nii,.gz,.nrrd,.nhdr,.raw,.hdr,.img,.dcm,.dicom,.ima,.png,.jpg,.jpeg,application/dicom,image/png,image/jpeg,application/gzip"
                                 on:change=move |ev| if let Some(i) = input_of(&ev) { open_own(platform::take_input_files(&i)) }/>
                         </label>
                         <label class="button secondary file-button">{t.lab_choose_folder}
@@ -690,7 +691,8 @@ fn MaskPanel(lab: LabState) -> impl IntoView {
                     " "{t.lab_outline}
                 </label>
                 <label class="button secondary file-button">{t.lab_open_mask}
-                    <input type="file" data-testid="pick-mask" accept=".nii,.gz,.nrrd,.nhdr,.dcm,.dicom,application/dicom,application/gzip"
+                    // No `accept` filter, as for images: an RTSTRUCT may have no extension.
+                    <input type="file" data-testid="pick-mask"
                         on:change=move |ev| {
                             if let Some(f) = input_of(&ev).and_then(|i| platform::take_input_files(&i).into_iter().next()) {
                                 spawn_local(open_mask(lab, f));
