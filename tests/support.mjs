@@ -15,8 +15,9 @@ const TYPES = {
 
 export const distDir = () => path.resolve(process.env.RADLEARN_DIST || 'dist');
 
-/** Serves `root` on 127.0.0.1 at a free port. With `gzip`, compresses responses as a CDN would. */
-export async function serve(root = distDir(), { gzip = false } = {}) {
+/** Serves `root` on 127.0.0.1 at a free port. With `gzip`, compresses responses as a CDN would; with `maxAge`
+ * (seconds), lets browsers cache every file that long, as many hosts do, instead of `no-store`. */
+export async function serve(root = distDir(), { gzip = false, maxAge = null } = {}) {
   if (!fs.existsSync(path.join(root, 'index.html'))) throw new Error(`${root}/index.html is missing: run \`cargo xtask build\` first`);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
@@ -25,7 +26,10 @@ export async function serve(root = distDir(), { gzip = false } = {}) {
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     if (!fs.existsSync(file)) { res.writeHead(404, { 'content-type': 'text/plain' }).end('not found'); return; }
     let body = fs.readFileSync(file);
-    const headers = { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream', 'cache-control': 'no-store' };
+    const headers = {
+      'content-type': TYPES[path.extname(file)] || 'application/octet-stream',
+      'cache-control': maxAge === null ? 'no-store' : `max-age=${maxAge}`,
+    };
     if (gzip && /gzip/.test(req.headers['accept-encoding'] || '')) { body = zlib.gzipSync(body, { level: 9 }); headers['content-encoding'] = 'gzip'; }
     res.writeHead(200, headers).end(body);
   });

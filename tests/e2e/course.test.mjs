@@ -2,8 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { serve, launch, watchedPage, artifactsDir, browserSuite } from '../support.mjs';
+import { serve, launch, watchedPage, artifactsDir, browserSuite, distDir } from '../support.mjs';
 
 const ARTIFACTS = artifactsDir();
 
@@ -307,6 +308,30 @@ test('the labs module is fetched after the lesson, at low priority, and then ope
   assert.deepEqual(c.log.foreign, []);
   assert.deepEqual(c.log.errors, []);
   await c.context.close();
+});
+
+test('after a redeploy, files without a content hash are fetched fresh even from a host that lets browsers cache them', async () => {
+  // A copy of the site, served with a one-hour max-age: without revalidation, the browser would keep using its copy.
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'radlearn-redeploy-'));
+  fs.cpSync(distDir(), root, { recursive: true, filter: (f) => !f.includes(`${path.sep}data${path.sep}`) });
+  const host = await serve(root, { maxAge: 3600 });
+  const c = await watchedPage(browser, host.origin);
+  try {
+    await c.page.goto(`${host.origin}/#/lesson/what-is-a-medical-image`);
+    await c.page.locator('[data-testid=lesson] h1').waitFor();
+    await c.page.evaluate(() => navigator.serviceWorker.ready);
+    await c.page.reload(); // now controlled by the service worker
+    await c.page.locator('[data-testid=lesson] h1').waitFor();
+    const read = () => c.page.evaluate(() => fetch('./labs-loader.js').then((r) => r.text()));
+    const before = await read();
+    fs.appendFileSync(path.join(root, 'labs-loader.js'), '// redeployed\n');
+    const after = await read();
+    assert.ok(!before.includes('redeployed') && after.includes('redeployed'), 'the new labs loader is served');
+  } finally {
+    await c.context.close();
+    await host.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('when the labs module cannot be fetched, the page says so, keeps working, and tries again later', async () => {
