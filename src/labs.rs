@@ -34,6 +34,8 @@ use crate::widgets::WidgetError;
 
 /// The labs module's script (Trunk's output for the `radlearn-labs` bin), relative to the page.
 pub const SCRIPT: &str = "./radlearn-labs.js";
+/// The labs module's wasm (`static/labs-loader.js` names it too).
+pub const WASM: &str = "./radlearn-labs_bg.wasm";
 /// Starts the labs module once its script has run (see the module docs).
 pub const LOADER: &str = "./labs-loader.js";
 
@@ -150,7 +152,7 @@ async fn module() -> Result<JsValue, String> {
 /// once. Low priority: it never delays the page.
 pub fn prefetch() {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
-    for href in [SCRIPT, "./radlearn-labs_bg.wasm", LOADER] {
+    for href in [SCRIPT, WASM, LOADER] {
         if let Ok(link) = doc.create_element("link") {
             let _ = link.set_attribute("rel", "prefetch");
             let _ = link.set_attribute("href", href);

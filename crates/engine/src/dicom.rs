@@ -595,6 +595,11 @@ fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, Loa
         // BitsAllocated / 8 bytes, and panics when the stream's own header claims more (a panic cannot be caught in
         // the browser). So every frame's stream, assembled from the fragments exactly as the adapter does, must declare
         // the header's size, one component and a sample size equal to BitsAllocated before it is decoded.
+        // More than 8 bits in JPEG Baseline/Extended is 12-bit JPEG, named as such even when no stream starts where
+        // expected (the frame-header check below would only call it damaged).
+        if matches!(ts.uid(), JPEG_BASELINE | JPEG_EXTENDED) && bits > 8 && fragments.iter().all(|f| !f.starts_with(&[0xFF, 0xD8])) {
+            return Err(jpeg_precision_unsupported(ts.name(), ts.uid(), int(obj, tags::BITS_STORED).unwrap_or(12) as u8));
+        }
         let offsets = pixel.value().offset_table().unwrap_or(&[]);
         for &(k, _) in &kept {
             let stream = jpeg_frame_stream(fragments, offsets, frames, k);
@@ -621,9 +626,6 @@ fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, Loa
                     sof.components, sof.precision
                 )));
             }
-        }
-        if matches!(ts.uid(), JPEG_BASELINE | JPEG_EXTENDED) && bits > 8 && fragments.iter().all(|f| !f.starts_with(&[0xFF, 0xD8])) {
-            return Err(jpeg_precision_unsupported(ts.name(), ts.uid(), int(obj, tags::BITS_STORED).unwrap_or(12) as u8));
         }
         for &(k, (slope, intercept)) in &kept {
             let decoded = obj.decode_pixel_data_frame(k as u32).map_err(|e| {
@@ -1030,9 +1032,9 @@ fn jpeg_frame(b: &[u8]) -> Option<Sof> {
 
 /// The bytes dicom-rs's JPEG adapter decodes for frame `k`: the frame's own fragment when there is one fragment, or
 /// one per frame; otherwise the fragments from the frame's offset in the basic offset table to the next frame's.
-fn jpeg_frame_stream(fragments: &[Vec<u8>], offsets: &[u32], frames: usize, k: usize) -> Vec<u8> {
+fn jpeg_frame_stream<'a>(fragments: &'a [Vec<u8>], offsets: &[u32], frames: usize, k: usize) -> std::borrow::Cow<'a, [u8]> {
     if fragments.len() == 1 || fragments.len() == frames {
-        return fragments.get(k).cloned().unwrap_or_default();
+        return std::borrow::Cow::Borrowed(fragments.get(k).map_or(&[][..], |f| &f[..]));
     }
     let start = offsets.get(k).copied().unwrap_or(0) as usize;
     let next = offsets.get(k + 1).map(|&o| o as usize);
@@ -1047,7 +1049,7 @@ fn jpeg_frame_stream(fragments: &[Vec<u8>], offsets: &[u32], frames: usize, k: u
             break;
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
@@ -1444,7 +1446,7 @@ mod tests {
         assert_eq!(jpeg_frame(&filled).map(|s| (s.width, s.height)), Some((32, 16)));
         // A stream split over fragments is assembled as the decoder sees it.
         let parts = vec![sof[..4].to_vec(), sof[4..].to_vec()];
-        assert_eq!(jpeg_frame_stream(&parts, &[], 1, 0), sof.to_vec());
-        assert_eq!(jpeg_frame_stream(&parts, &[], 2, 1), sof[4..].to_vec());
+        assert_eq!(&*jpeg_frame_stream(&parts, &[], 1, 0), &sof[..]);
+        assert_eq!(&*jpeg_frame_stream(&parts, &[], 2, 1), &sof[4..]);
     }
 }
