@@ -30,7 +30,6 @@ use wasm_bindgen::JsCast;
 
 use crate::store::{use_store, Store};
 use crate::strings::ui;
-use crate::widgets::WidgetError;
 
 /// The labs module's script (Trunk's output for the `radlearn-labs` bin), relative to the page.
 pub const SCRIPT: &str = "./radlearn-labs.js";
@@ -232,7 +231,8 @@ pub fn LabHost(view: LabView) -> impl IntoView {
     view! {
         {move || match phase.get() {
             Phase::Loading => Some(view! { <p class="lab-loading muted" role="status">{t.labs_loading}</p> }.into_any()),
-            Phase::Failed(e) => Some(view! { <WidgetError message=format!("{} ({e})", t.labs_failed)/> }.into_any()),
+            // Not `WidgetError`: nothing stopped working, the lab was never fetched.
+            Phase::Failed(e) => Some(view! { <div class="widget-error" role="alert"><p>{t.labs_failed}</p><p class="muted">{e}</p></div> }.into_any()),
             Phase::Shown => None,
         }}
         <div class="lab-host" node_ref=host></div>
