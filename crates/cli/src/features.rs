@@ -148,7 +148,65 @@ pub(crate) fn read_image(path: &Path, opts: &LoadOptions) -> Result<Volume, Stri
 
 /// Reads the mask and picks the ROI: returns the label map and the label to use.
 pub(crate) fn read_mask(path: &Path, roi: Option<&str>, image: &Volume, opts: &LoadOptions) -> Result<(LabelMap, u8), String> {
-    // An RTSTRUCT file, or a folder holding one.
+    match read_label_image(path, roi, opts)? {
+        Some(found) => Ok(found),
+        None => read_rtstruct(path, roi, image, opts),
+    }
+}
+
+/// A mask that is a label image (NIfTI, NRRD), which needs no image to be read; `None` for a DICOM file or folder,
+/// which may be an RTSTRUCT drawn on the image (see [`read_rtstruct`]).
+fn read_label_image(path: &Path, roi: Option<&str>, opts: &LoadOptions) -> Result<Option<(LabelMap, u8)>, String> {
+    if path.is_dir() {
+        return Ok(None);
+    }
+    // The first bytes tell a DICOM file (which may be an RTSTRUCT) from a label image.
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(path)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 4096), &mut head))
+        .map_err(|e| format!("{}: cannot read the file: {e}", path.display()))?;
+    if sniff(&head, "") == Some(Format::Dicom) {
+        return Ok(None);
+    }
+    label_image(path, roi, opts).map(Some)
+}
+
+/// Reads any image as a label map: its values must be integers 0-255.
+fn label_image(path: &Path, roi: Option<&str>, opts: &LoadOptions) -> Result<(LabelMap, u8), String> {
+    let v = read_image(path, opts)?;
+    // A label is an integer 0-255: `x as u8` saturates (and maps NaN to 0), so the round trip holds for those
+    // only. The conversion and the check run without a branch per voxel (they vectorise); the offending voxel is
+    // looked for only when the check fails.
+    let data: Vec<u8> = v.data.iter().map(|&x| x as u8).collect();
+    if !v.data.iter().zip(&data).fold(true, |ok, (&x, &l)| ok & (f32::from(l) == x)) {
+        let (i, x) = v.data.iter().zip(&data).enumerate().find(|(_, (&x, &l))| f32::from(l) != x).map_or((0, 0.0), |(i, (&x, _))| (i, x));
+        return Err(format!(
+            "{}: the mask holds the value {x} (voxel {i}); a mask holds integer labels 0-255 (threshold a probability map first)",
+            path.display()
+        ));
+    }
+    let mut present = [false; 256];
+    data.iter().for_each(|&l| present[l as usize] = true);
+    let mask = LabelMap { geometry: v.geometry, data, names: Vec::new() };
+    let labels: Vec<u8> = (1..=255u8).filter(|&l| present[l as usize]).collect();
+    let label = match roi {
+        Some(r) => match r.trim().parse::<u8>() {
+            Ok(l) => l,
+            Err(_) => {
+                return Err(format!(
+                    "{}: --roi `{r}` is not a label number of this label image; its labels are {labels:?}",
+                    path.display()
+                ));
+            }
+        },
+        None if labels.len() <= 1 => labels.first().copied().unwrap_or(1),
+        None => return Err(format!("{}: the mask holds several labels {labels:?}; choose one with --roi", path.display())),
+    };
+    Ok((mask, label))
+}
+
+/// A mask given as a DICOM RTSTRUCT file, or a folder holding one, rasterised on the image's grid.
+fn read_rtstruct(path: &Path, roi: Option<&str>, image: &Volume, opts: &LoadOptions) -> Result<(LabelMap, u8), String> {
     let candidates = if path.is_dir() { folder_files(path)? } else { vec![path.to_path_buf()] };
     for p in &candidates {
         let bytes = read(p)?;
@@ -175,41 +233,19 @@ pub(crate) fn read_mask(path: &Path, roi: Option<&str>, image: &Volume, opts: &L
     if path.is_dir() {
         return Err(format!("{}: the folder holds no DICOM RTSTRUCT; give an RTSTRUCT file or a label image", path.display()));
     }
-    let v = read_image(path, opts)?;
-    if let Some(i) = v.data.iter().position(|&x| !((0.0..=255.0).contains(&x) && x.fract() == 0.0)) {
-        return Err(format!(
-            "{}: the mask holds the value {} (voxel {i}); a mask holds integer labels 0-255 (threshold a probability map first)",
-            path.display(),
-            v.data[i]
-        ));
-    }
-    let mask = LabelMap { geometry: v.geometry.clone(), data: v.data.iter().map(|&x| x as u8).collect(), names: Vec::new() };
-    let mut present = [false; 256];
-    mask.data.iter().for_each(|&l| present[l as usize] = true);
-    let labels: Vec<u8> = (1..=255u8).filter(|&l| present[l as usize]).collect();
-    let label = match roi {
-        Some(r) => match r.trim().parse::<u8>() {
-            Ok(l) => l,
-            Err(_) => match mask.names.iter().find(|n| n.1 == r) {
-                Some(n) => n.0,
-                None => {
-                    return Err(format!(
-                        "{}: --roi `{r}` is not a label number of this label image; its labels are {labels:?}",
-                        path.display()
-                    ));
-                }
-            },
-        },
-        None if labels.len() <= 1 => labels.first().copied().unwrap_or(1),
-        None => return Err(format!("{}: the mask holds several labels {labels:?}; choose one with --roi", path.display())),
-    };
-    Ok((mask, label))
+    // A DICOM file that is not a structure set: a label image stored as DICOM.
+    label_image(path, roi, opts)
 }
 
 /// Features of one case.
 fn case_features(image: &Path, mask: &Path, roi: Option<&str>, cfg: &ValidConfig, opts: &LoadOptions) -> Result<Vec<FeatureValue>, String> {
-    let img = read_image(image, opts)?;
-    let (m, label) = read_mask(mask, roi, &img, opts)?;
+    // The image and a label-image mask are read at the same time; an RTSTRUCT needs the image's grid first.
+    let (img, labels) = rayon::join(|| read_image(image, opts), || read_label_image(mask, roi, opts));
+    let img = img?;
+    let (m, label) = match labels? {
+        Some(found) => found,
+        None => read_rtstruct(mask, roi, &img, opts)?,
+    };
     extract_parallel(&img, &m, label, cfg).map_err(|e| e.to_string())
 }
 

@@ -340,15 +340,14 @@ pub fn read(bytes: &[u8], opts: &LoadOptions) -> Result<Volume, LoadError> {
         }
         let (_, _, need) = plan(&h, opts)?;
         let total = h.data_offset()?.checked_add(need).ok_or_else(|| LoadError::Invalid("NIfTI sizes overflow".into()))?;
-        let limit = opts.check_bytes(total, "the NIfTI image")?;
-        let all = samples::gunzip_prefix(bytes, limit, FORMAT)?;
-        return decode_with(&h, &all, opts, "after inflating");
+        opts.check_bytes(total, "the NIfTI image")?;
+        return decode_with(&h, Body::Gzip(bytes), opts, "after inflating");
     }
     let h = parse_header(bytes)?;
     if !h.single_file {
         return Err(pair_needed());
     }
-    decode_with(&h, bytes, opts, "")
+    decode_with(&h, Body::Plain(bytes), opts, "")
 }
 
 fn pair_needed() -> LoadError {
@@ -369,7 +368,7 @@ pub fn read_pair(hdr: &[u8], img: &[u8], opts: &LoadOptions) -> Result<Volume, L
     };
     let mut h2 = h;
     h2.single_file = false;
-    decode_with(&h2, &data, opts, "in the .img file")
+    decode_with(&h2, Body::Plain(&data), opts, "in the .img file")
 }
 
 /// Dimensions, sample type and data bytes, checked against the budget.
@@ -380,26 +379,49 @@ fn plan(h: &Header, opts: &LoadOptions) -> Result<([u64; 3], SampleType, u64), L
     Ok((dims, t, n as u64 * t.size() as u64))
 }
 
-fn decode_with(h: &Header, file: &[u8], opts: &LoadOptions, where_: &str) -> Result<Volume, LoadError> {
+/// Where the voxel bytes of a file come from.
+enum Body<'a> {
+    /// The whole file in memory.
+    Plain(&'a [u8]),
+    /// A gzip stream, decoded as it inflates (no inflated copy of the file is kept).
+    Gzip(&'a [u8]),
+}
+
+fn decode_with(h: &Header, body: Body<'_>, opts: &LoadOptions, where_: &str) -> Result<Volume, LoadError> {
     let (dims, t, need) = plan(h, opts)?;
     let off = h.data_offset()?;
-    let avail = (file.len() as u64).saturating_sub(off);
-    if avail < need {
+    let truncated = |found: u64| {
         let sep = if where_.is_empty() { "" } else { " " };
-        return Err(LoadError::Truncated {
+        LoadError::Truncated {
             format: FORMAT,
             detail: format!("the header says {}x{}x{} voxels of {}{sep}{where_}", dims[0], dims[1], dims[2], t.name()),
             expected: need,
-            found: avail,
-        });
-    }
-    let start = off as usize;
-    let body = file.get(start..start + need as usize).unwrap_or(&[]);
+            found,
+        }
+    };
     let scale = (h.scl_slope != 0.0 && h.scl_slope.is_finite() && h.scl_inter.is_finite() && !(h.scl_slope == 1.0 && h.scl_inter == 0.0))
         .then_some((h.scl_slope, h.scl_inter));
     let dims_us = dims.map(|d| d as usize);
     let geometry = h.geometry(dims_us)?;
-    let (data, bad) = samples::decode(body, t, h.big_endian, geometry.len(), scale);
+    let (data, bad) = match body {
+        Body::Plain(file) => {
+            let avail = (file.len() as u64).saturating_sub(off);
+            if avail < need {
+                return Err(truncated(avail));
+            }
+            let start = off as usize;
+            let body = file.get(start..start + need as usize).unwrap_or(&[]);
+            samples::decode(body, t, h.big_endian, geometry.len(), scale)
+        }
+        Body::Gzip(gz) => {
+            // `off + need` is within the budget (checked by the caller), so both fit a usize.
+            let s = samples::gunzip_decode(gz, off as usize, t, h.big_endian, geometry.len(), scale, FORMAT)?;
+            if s.found < need {
+                return Err(truncated(s.found));
+            }
+            (s.values, s.bad)
+        }
+    };
     if bad > 0 {
         return Err(LoadError::NonFinite { format: FORMAT, count: bad });
     }

@@ -225,6 +225,16 @@ fn decode(h: &Header, data: &[u8], opts: &LoadOptions) -> Result<Volume, LoadErr
         data = &data[nl + 1..];
     }
     let (values, bad) = match h.encoding.as_str() {
+        // The usual case: a gzip stream whose samples start at a known offset is decoded as it inflates.
+        "gzip" | "gz" if h.byte_skip >= 0 => {
+            let skip = u64::try_from(h.byte_skip).unwrap_or(u64::MAX);
+            let skip = opts.check_bytes(skip.saturating_add(need), "the NRRD image")? - need as usize;
+            let s = samples::gunzip_decode(data, skip, h.sample, h.big_endian, n, None, FORMAT)?;
+            if s.found < need {
+                return Err(LoadError::Truncated { format: FORMAT, detail: detail(), expected: need, found: s.found });
+            }
+            (s.values, s.bad)
+        }
         "raw" | "gzip" | "gz" => {
             let inflated;
             let raw: &[u8] = if h.encoding == "raw" {

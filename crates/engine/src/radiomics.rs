@@ -195,24 +195,34 @@ pub fn process(image: &Volume, mask: &LabelMap, label: u8, cfg: &ValidConfig) ->
             mask: (mask.geometry.dims, mask.geometry.spacing),
         });
     }
+    // One pass over the mask, row by row: the labels present, the ROI's bounding box and the finiteness of its
+    // intensities. Rows of background only (most of a CT) are recognised with a vectorised OR and skipped.
+    let g = &image.geometry;
+    let [nx, ny, _] = g.dims;
     let mut present = [false; 256];
-    for &l in &mask.data {
-        present[l as usize] = true;
+    let mut bbox = [[usize::MAX, 0]; 3];
+    for (r, (row, values)) in mask.data.chunks_exact(nx).zip(image.data.chunks_exact(nx)).enumerate() {
+        if row.iter().fold(0u8, |a, &l| a | l) == 0 {
+            continue;
+        }
+        row.iter().for_each(|&l| present[l as usize] = true);
+        if label == 0 {
+            continue;
+        }
+        let (Some(first), Some(last)) = (row.iter().position(|&l| l == label), row.iter().rposition(|&l| l == label)) else {
+            continue;
+        };
+        let (y, z) = (r % ny, r / ny);
+        for (a, (lo, hi)) in [(first, last), (y, y), (z, z)].into_iter().enumerate() {
+            bbox[a] = [bbox[a][0].min(lo), bbox[a][1].max(hi)];
+        }
+        if let Some(x) = (first..=last).find(|&x| row[x] == label && !values[x].is_finite()) {
+            return Err(ExtractError::NonFiniteIntensity { voxel: [x, y, z], stage: "in the image" });
+        }
     }
     if label == 0 || !present[label as usize] {
         let present = (1..=255u8).filter(|&l| present[l as usize]).collect();
         return Err(ExtractError::NoSuchLabel { label, present });
-    }
-    let g = &image.geometry;
-    // The ROI's bounding box: every later step works on its neighbourhood only (see `roi_box`).
-    let mut bbox = [[usize::MAX, 0]; 3];
-    for (i, _) in mask.data.iter().enumerate().filter(|(_, l)| **l == label) {
-        for (a, c) in coords(g.dims, i).into_iter().enumerate() {
-            bbox[a] = [bbox[a][0].min(c), bbox[a][1].max(c)];
-        }
-    }
-    if let Some(i) = mask.data.iter().zip(&image.data).position(|(&l, v)| l == label && !v.is_finite()) {
-        return Err(ExtractError::NonFiniteIntensity { voxel: coords(g.dims, i), stage: "in the image" });
     }
     let in_roi = |l: u8| u8::from(l == label);
     let names: Vec<(u8, String)> = mask.names.iter().filter(|n| n.0 == label).cloned().collect();

@@ -53,27 +53,44 @@ impl SampleType {
 /// into f32, applying `slope * v + inter` in f64 when `scale` is given. Returns the values and the number of NaN or
 /// infinite values seen.
 pub fn decode(bytes: &[u8], t: SampleType, big_endian: bool, n: usize, scale: Option<(f64, f64)>) -> (Vec<f32>, u64) {
-    let out = match (t, big_endian, scale) {
-        // The common case (float32, little endian, no rescale): a plain conversion the compiler vectorises.
-        (SampleType::F32, false, None) => bytes.chunks_exact(4).take(n).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
-        (SampleType::U8, _, _) => typed::<1>(bytes, n, big_endian, scale, |b| f64::from(b[0])),
-        (SampleType::I8, _, _) => typed::<1>(bytes, n, big_endian, scale, |b| f64::from(b[0] as i8)),
-        (SampleType::U16, _, _) => typed::<2>(bytes, n, big_endian, scale, |b| f64::from(u16::from_le_bytes(b))),
-        (SampleType::I16, _, _) => typed::<2>(bytes, n, big_endian, scale, |b| f64::from(i16::from_le_bytes(b))),
-        (SampleType::U32, _, _) => typed::<4>(bytes, n, big_endian, scale, |b| f64::from(u32::from_le_bytes(b))),
-        (SampleType::I32, _, _) => typed::<4>(bytes, n, big_endian, scale, |b| f64::from(i32::from_le_bytes(b))),
-        (SampleType::U64, _, _) => typed::<8>(bytes, n, big_endian, scale, |b| u64::from_le_bytes(b) as f64),
-        (SampleType::I64, _, _) => typed::<8>(bytes, n, big_endian, scale, |b| i64::from_le_bytes(b) as f64),
-        (SampleType::F32, _, _) => typed::<4>(bytes, n, big_endian, scale, |b| f64::from(f32::from_le_bytes(b))),
-        (SampleType::F64, _, _) => typed::<8>(bytes, n, big_endian, scale, f64::from_le_bytes),
-    };
-    let bad = out.iter().filter(|v| !v.is_finite()).count() as u64;
+    let mut out = Vec::with_capacity(n.min(bytes.len() / t.size()));
+    let bad = decode_into(&bytes[..bytes.len().min(n.saturating_mul(t.size()))], t, big_endian, scale, &mut out);
     (out, bad)
+}
+
+/// Appends the samples of `bytes` (whole samples only: a trailing partial sample is ignored) to `out`; returns the
+/// number of NaN or infinite values among them.
+fn decode_into(bytes: &[u8], t: SampleType, big_endian: bool, scale: Option<(f64, f64)>, out: &mut Vec<f32>) -> u64 {
+    let start = out.len();
+    match (t, big_endian, scale) {
+        // The common case (float32, little endian, no rescale): a plain conversion the compiler vectorises.
+        (SampleType::F32, false, None) => out.extend(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))),
+        // Integer types without rescaling convert exactly through f32 (up to 24 bits) or i64: no f64 detour.
+        (SampleType::U8, _, None) => out.extend(bytes.iter().map(|&b| f32::from(b))),
+        (SampleType::I8, _, None) => out.extend(bytes.iter().map(|&b| f32::from(b as i8))),
+        (SampleType::I16, false, None) => out.extend(bytes.chunks_exact(2).map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])))),
+        (SampleType::U16, false, None) => out.extend(bytes.chunks_exact(2).map(|c| f32::from(u16::from_le_bytes([c[0], c[1]])))),
+        (SampleType::U8, _, _) => typed::<1>(bytes, big_endian, scale, |b| f64::from(b[0]), out),
+        (SampleType::I8, _, _) => typed::<1>(bytes, big_endian, scale, |b| f64::from(b[0] as i8), out),
+        (SampleType::U16, _, _) => typed::<2>(bytes, big_endian, scale, |b| f64::from(u16::from_le_bytes(b)), out),
+        (SampleType::I16, _, _) => typed::<2>(bytes, big_endian, scale, |b| f64::from(i16::from_le_bytes(b)), out),
+        (SampleType::U32, _, _) => typed::<4>(bytes, big_endian, scale, |b| f64::from(u32::from_le_bytes(b)), out),
+        (SampleType::I32, _, _) => typed::<4>(bytes, big_endian, scale, |b| f64::from(i32::from_le_bytes(b)), out),
+        (SampleType::U64, _, _) => typed::<8>(bytes, big_endian, scale, |b| u64::from_le_bytes(b) as f64, out),
+        (SampleType::I64, _, _) => typed::<8>(bytes, big_endian, scale, |b| i64::from_le_bytes(b) as f64, out),
+        (SampleType::F32, _, _) => typed::<4>(bytes, big_endian, scale, |b| f64::from(f32::from_le_bytes(b)), out),
+        (SampleType::F64, _, _) => typed::<8>(bytes, big_endian, scale, f64::from_le_bytes, out),
+    }
+    // Integer samples without rescaling are always finite.
+    if scale.is_none() && !t.is_float() {
+        return 0;
+    }
+    out[start..].iter().filter(|v| !v.is_finite()).count() as u64
 }
 
 /// One tight loop per sample type: the type and byte order are decided once, not per voxel (this loop is most of
 /// the time spent reading an uncompressed volume). `f` reads `N` little-endian bytes.
-fn typed<const N: usize>(bytes: &[u8], n: usize, big_endian: bool, scale: Option<(f64, f64)>, f: impl Fn([u8; N]) -> f64) -> Vec<f32> {
+fn typed<const N: usize>(bytes: &[u8], big_endian: bool, scale: Option<(f64, f64)>, f: impl Fn([u8; N]) -> f64, out: &mut Vec<f32>) {
     let read = |c: &[u8]| {
         let mut b = [0u8; N];
         b.copy_from_slice(c);
@@ -82,11 +99,78 @@ fn typed<const N: usize>(bytes: &[u8], n: usize, big_endian: bool, scale: Option
         }
         f(b)
     };
-    let chunks = bytes.chunks_exact(N).take(n);
+    let chunks = bytes.chunks_exact(N);
     match scale {
-        Some((slope, inter)) => chunks.map(|c| (read(c) * slope + inter) as f32).collect(),
-        None => chunks.map(|c| read(c) as f32).collect(),
+        Some((slope, inter)) => out.extend(chunks.map(|c| (read(c) * slope + inter) as f32)),
+        None => out.extend(chunks.map(|c| read(c) as f32)),
     }
+}
+
+/// Samples decoded straight from a gzip stream, see [`gunzip_decode`].
+pub struct Streamed {
+    pub values: Vec<f32>,
+    /// NaN or infinite values among them.
+    pub bad: u64,
+    /// Bytes of sample data the stream held after the skipped ones (fewer than asked when it ends early).
+    pub found: u64,
+}
+
+/// Inflates a gzip stream and decodes its samples on the fly: skips `skip` inflated bytes, then decodes up to `n`
+/// samples. The inflated data pass through a small buffer that stays in cache, so no copy of the whole inflated
+/// file is made (on a 512 x 512 x 48 int16 CT that saves 25 MB of memory and a fifth of the reading time). A stream
+/// that holds fewer samples returns those it has (`found` says how many bytes); the caller reports the truncation.
+/// The caller has checked `skip + n * size` against the memory budget.
+pub fn gunzip_decode(
+    bytes: &[u8],
+    skip: usize,
+    t: SampleType,
+    big_endian: bool,
+    n: usize,
+    scale: Option<(f64, f64)>,
+    format: &'static str,
+) -> Result<Streamed, LoadError> {
+    const CHUNK: usize = 1 << 16;
+    let size = t.size();
+    let need = n.saturating_mul(size);
+    let mut values = Vec::new();
+    values.try_reserve_exact(n).map_err(|_| LoadError::TooLarge {
+        what: format!("the {format} data"),
+        claimed: Some(need as u64),
+        budget: need as u64,
+    })?;
+    let mut dec = flate2::bufread::MultiGzDecoder::new(bytes).take((skip as u64).saturating_add(need as u64));
+    let mut read = |buf: &mut [u8]| loop {
+        match dec.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                return Err(LoadError::TruncatedStream { format, detail: "the gzip stream ends early".into() })
+            }
+            Err(e) => return Err(LoadError::Compression { format, detail: e.to_string() }),
+            Ok(k) => return Ok(k),
+        }
+    };
+    let mut buf = vec![0u8; CHUNK];
+    let mut skipped = 0;
+    while skipped < skip {
+        match read(&mut buf[..(skip - skipped).min(CHUNK)])? {
+            0 => return Ok(Streamed { values, bad: 0, found: 0 }),
+            k => skipped += k,
+        }
+    }
+    // `fill` bytes of `buf` are inflated and not yet decoded (at most one partial sample carried over).
+    let (mut fill, mut found, mut bad) = (0usize, 0usize, 0u64);
+    loop {
+        match read(&mut buf[fill..])? {
+            0 => break,
+            k => fill += k,
+        }
+        let whole = fill - fill % size;
+        bad += decode_into(&buf[..whole], t, big_endian, scale, &mut values);
+        found += whole;
+        buf.copy_within(whole..fill, 0);
+        fill -= whole;
+    }
+    Ok(Streamed { values, bad, found: (found + fill) as u64 })
 }
 
 /// True if the bytes start with the gzip magic number.
@@ -138,6 +222,38 @@ mod tests {
         let (v, bad) = decode(&f32::NAN.to_le_bytes(), SampleType::F32, false, 1, None);
         assert!(v[0].is_nan());
         assert_eq!(bad, 1);
+    }
+
+    fn gz(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn streamed_decoding_equals_decoding_the_inflated_bytes() {
+        // 3-byte header + 100k int16 samples: samples straddle the 64 KiB chunks, and the skip is odd.
+        let mut raw = vec![9u8, 9, 9];
+        raw.extend((0..100_000i32).flat_map(|i| ((i * 37 % 65_536 - 32_768) as i16).to_le_bytes()));
+        let packed = gz(&raw);
+        for (t, be, scale) in [(SampleType::I16, false, None), (SampleType::I16, true, Some((0.5, 3.0))), (SampleType::U8, false, None)] {
+            let n = (raw.len() - 3) / t.size();
+            let s = gunzip_decode(&packed, 3, t, be, n, scale, "x").unwrap();
+            let (direct, bad) = decode(&raw[3..], t, be, n, scale);
+            assert_eq!(s.values, direct, "{t:?}");
+            assert_eq!((s.bad, s.found), (bad, (n * t.size()) as u64));
+        }
+        // Asking for more samples than the stream holds returns what it has, and says how much.
+        let s = gunzip_decode(&packed, 3, SampleType::I16, false, 150_000, None, "x").unwrap();
+        assert_eq!((s.values.len(), s.found), (100_000, 200_000));
+        // A skip beyond the end finds nothing; a cut stream is an error, not a panic.
+        assert_eq!(gunzip_decode(&packed, 300_000, SampleType::I16, false, 10, None, "x").unwrap().found, 0);
+        let e = gunzip_decode(&packed[..packed.len() / 2], 0, SampleType::I16, false, 100_000, None, "x");
+        assert!(matches!(e, Err(LoadError::TruncatedStream { .. })), "{:?}", e.map(|s| s.found));
+        let nan = gz(&[0, 0, 0xc0, 0x7f, 0, 0, 0x80, 0x3f]);
+        let s = gunzip_decode(&nan, 0, SampleType::F32, false, 2, None, "x").unwrap();
+        assert_eq!((s.bad, s.values[1]), (1, 1.0));
     }
 
     #[test]
