@@ -193,6 +193,11 @@ fn bad_inputs_give_clear_errors() {
     let o = radlearn(&["features", "--image", &image, "--mask", &image]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("several labels"), "{}", stderr(&o));
+    // A mask whose values are not labels (here a CT: negative intensities) names the first offending voxel.
+    let ct = data("ibsi-ct-phantom/nifti/image/phantom.nii.gz").display().to_string();
+    let o = radlearn(&["features", "--image", &ct, "--mask", &ct]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("(voxel 0); a mask holds integer labels 0-255"), "{}", stderr(&o));
     // Missing arguments.
     let o = radlearn(&["features", "--image", &image]);
     assert_eq!(o.status.code(), Some(2));
