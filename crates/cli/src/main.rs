@@ -10,7 +10,13 @@ use radlearn_course::compile::{compile_course, Severity};
 mod cohort;
 mod convert;
 mod features;
+#[cfg(target_os = "linux")]
+mod hugepages;
 mod model;
+
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: hugepages::Allocator = hugepages::Allocator;
 
 #[derive(Parser)]
 #[command(name = "radlearn", version, about = "RadLearn: radiomics and machine learning lessons, from the command line")]

@@ -28,7 +28,9 @@ use crate::error::{LoadError, LoadOptions};
 use crate::features::texture::{
     AGG_25D, AGG_25D_DIRECTION_MERGED, AGG_25D_MERGED, AGG_2D, AGG_2D_AVERAGED, AGG_2D_SLICE_MERGED, AGG_3D, AGG_3D_AVERAGED, AGG_3D_MERGED,
 };
-use crate::features::{compute, FeatureError, FeatureInput, FeatureSettings, FeatureValue, IvhSettings, Progress, ValidSettings};
+use crate::features::{
+    compute, Aggregations, FeatureError, FeatureInput, FeatureSettings, FeatureValue, IvhSettings, Progress, ValidSettings,
+};
 use crate::preprocess::{
     box_geometry, centred_grid, crop, discretise, partial_volume, resample_region, resegment_outliers, resegment_range, Discretisation,
     VoxelBox,
@@ -355,6 +357,11 @@ fn extract_with(
         ivh: IvhSettings { discretisation: ivh, range },
         distance: cfg.distance(),
         ngldm_alpha: cfg.ngldm_coarseness(),
+        aggregations: match (cfg.all_aggregations(), cfg.dimensions()) {
+            (true, _) => Aggregations::All,
+            (false, Dimensions::TwoD) => Aggregations::Slices,
+            (false, Dimensions::ThreeD) => Aggregations::Volume,
+        },
     }
     .check()?;
     let morph: Vec<bool> = p.morphological.data.iter().map(|&m| m != 0).collect();

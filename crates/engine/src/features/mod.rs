@@ -298,6 +298,21 @@ pub struct FeatureSettings {
     pub distance: usize,
     /// NGLDM coarseness parameter `alpha` (IBSI default 0).
     pub ngldm_alpha: u32,
+    /// Which texture aggregations to compute.
+    pub aggregations: Aggregations,
+}
+
+/// The texture aggregations to compute (IBSI 3.1.2): a 3D configuration reports the 3D ones only, a 2D configuration
+/// the 2D and 2.5D ones, so the other pass (about half of the texture work) is skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Aggregations {
+    /// 2D, 2.5D and 3D.
+    #[default]
+    All,
+    /// 2D and 2.5D: slice by slice.
+    Slices,
+    /// 3D only.
+    Volume,
 }
 
 impl Default for FeatureSettings {
@@ -309,6 +324,7 @@ impl Default for FeatureSettings {
             ivh: IvhSettings::default(),
             distance: 1,
             ngldm_alpha: 0,
+            aggregations: Aggregations::All,
         }
     }
 }

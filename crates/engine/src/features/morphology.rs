@@ -166,7 +166,7 @@ fn autocorrelation(p: &Prepared<'_>, mean: f64) -> (f64, f64) {
 /// Up to this many voxels the quadratic pair loop is faster than the FFT.
 const DIRECT_LIMIT: usize = 3000;
 
-/// The largest FFT grid for Moran's I and Geary's C (two complex f64 arrays of this many points: 256 MiB).
+/// The largest FFT grid for Moran's I and Geary's C (a complex and a real f64 array of this many points: 192 MiB).
 pub const MAX_FFT_POINTS: usize = 1 << 23;
 
 /// Mean Moran's I and Geary's C over `SUBSAMPLE_REPEATS` random subsets of `SUBSAMPLE_SIZE` voxels.
@@ -325,6 +325,51 @@ fn transpose(src: &[Complex<f64>], dst: &mut [Complex<f64>], cols: usize, rows: 
     }
 }
 
+/// In-place DFT of a real grid that is even along every axis (`k[d] = k[n - d]`), such as the distance kernel: its
+/// transform is real and even too. Two real lines go through one complex FFT, one as the real part and one as the
+/// imaginary part; as both transforms are real, they come out as the real and imaginary parts of the result. That
+/// halves the work and the memory of a complex transform. Written here because rustfft has complex transforms only,
+/// and a real-to-complex transform (the realfft crate) would still compute and store imaginary parts that are zero.
+fn real_even_dft(k: &mut [f64], dims: [usize; 3]) {
+    let mut planner = rustfft::FftPlanner::<f64>::new();
+    let [nx, ny, nz] = dims;
+    let plane = nx * ny;
+    for axis in 0..3 {
+        // Lines along `axis`: `outer` groups of `lines` lines of `len` samples; sample e of line l of group o is at
+        // o * outer_stride + l * line_stride + e * step. Groups are slabs that fit in cache.
+        let (outer, lines, len, outer_stride, line_stride, step) = match axis {
+            0 => (nz, ny, nx, plane, nx, 1),
+            1 => (nz, nx, ny, plane, 1, nx),
+            _ => (ny, nx, nz, nx, 1, plane),
+        };
+        let fft = planner.plan_fft_forward(len);
+        let mut scratch = vec![Complex::new(0.0, 0.0); fft.get_inplace_scratch_len()];
+        let pairs = lines.div_ceil(2);
+        let mut buf = vec![Complex::new(0.0, 0.0); pairs * len];
+        for o in 0..outer {
+            let base = o * outer_stride;
+            for e in 0..len {
+                for p in 0..pairs {
+                    let a = base + e * step + 2 * p * line_stride;
+                    let im = if 2 * p + 1 < lines { k[a + line_stride] } else { 0.0 };
+                    buf[p * len + e] = Complex::new(k[a], im);
+                }
+            }
+            fft.process_with_scratch(&mut buf, &mut scratch);
+            for e in 0..len {
+                for p in 0..pairs {
+                    let a = base + e * step + 2 * p * line_stride;
+                    let v = buf[p * len + e];
+                    k[a] = v.re;
+                    if 2 * p + 1 < lines {
+                        k[a + line_stride] = v.im;
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// `None` when the FFT grid would exceed [`MAX_FFT_POINTS`].
 fn pair_sums_fft(p: &Prepared<'_>, x: &[f64]) -> Option<PairSums> {
     let inp = &p.input;
@@ -353,23 +398,33 @@ fn pair_sums_fft(p: &Prepared<'_>, x: &[f64]) -> Option<PairSums> {
         let c = coord(i);
         z[at([c[0] - lo[0], c[1] - lo[1], c[2] - lo[2]])] = Complex::new(1.0, xi);
     }
-    let mut k = vec![Complex::new(0.0, 0.0); len];
+    // The weight kernel w = 1 / distance for every offset within the box, wrapped around the grid (offset -d sits at
+    // n - d, which never meets a positive offset since n >= 2b - 1). It depends on |dx|, |dy|, |dz| only: one octant
+    // is computed and mirrored, and its transform is real (see `real_even_dft`), so it is stored as reals.
+    let mut k = vec![0.0f64; len];
     let sp = inp.spacing;
-    for dz in -(b[2] as isize - 1)..b[2] as isize {
-        for dy in -(b[1] as isize - 1)..b[1] as isize {
-            for dx in -(b[0] as isize - 1)..b[0] as isize {
+    let mirror = |d: usize, m: usize| [Some(d), (d > 0).then(|| m - d)];
+    for dz in 0..b[2] {
+        for dy in 0..b[1] {
+            let (zs, ys) = (mirror(dz, n[2]), mirror(dy, n[1]));
+            for dx in 0..b[0] {
                 if (dx, dy, dz) == (0, 0, 0) {
                     continue;
                 }
-                let d = ((dx as f64 * sp[0]).powi(2) + (dy as f64 * sp[1]).powi(2) + (dz as f64 * sp[2]).powi(2)).sqrt();
-                let wrap = |o: isize, m: usize| o.rem_euclid(m as isize) as usize;
-                k[at([wrap(dx, n[0]), wrap(dy, n[1]), wrap(dz, n[2])])] = Complex::new(1.0 / d, 0.0);
+                let d2 = (dx as f64 * sp[0]).powi(2) + (dy as f64 * sp[1]).powi(2) + (dz as f64 * sp[2]).powi(2);
+                let w = 1.0 / d2.sqrt();
+                for z in zs.into_iter().flatten() {
+                    for y in ys.into_iter().flatten() {
+                        for x in mirror(dx, n[0]).into_iter().flatten() {
+                            k[at([x, y, z])] = w;
+                        }
+                    }
+                }
             }
         }
     }
-    fft3(&mut z, n, false, b);
-    fft3(&mut k, n, false, n);
-    z.iter_mut().zip(&k).for_each(|(a, b)| *a *= b);
+    super::join(|| fft3(&mut z, n, false, b), || real_even_dft(&mut k, n));
+    z.iter_mut().zip(&k).for_each(|(a, &w)| *a *= w);
     drop(k);
     fft3(&mut z, n, true, b);
     let scale = 1.0 / len as f64;

@@ -150,49 +150,53 @@ pub(crate) fn compute(
 ) -> Result<(), FeatureError> {
     let n = g.ng * g.ng;
     tick()?;
-    let (mut avg2d, mut slice_merged, mut dir_merged) = (Mean::new(25), Mean::new(25), Mean::new(25));
-    let mut per_dir = vec![vec![0.0; n]; DIRS_2D.len()];
-    let mut total = vec![0.0; n];
-    let mut m = vec![0.0; n];
-    let mut slice_sum = vec![0.0; n];
-    for z in 0..g.nz {
-        slice_sum.iter_mut().for_each(|v| *v = 0.0);
-        for (k, &dir) in DIRS_2D.iter().enumerate() {
-            m.iter_mut().for_each(|v| *v = 0.0);
-            accumulate(g, dir, d, Some(z), &mut m);
-            if let Some(f) = features(&m, g.ng) {
-                avg2d.add(&f);
+    if sink.slices() {
+        let (mut avg2d, mut slice_merged, mut dir_merged) = (Mean::new(25), Mean::new(25), Mean::new(25));
+        let mut per_dir = vec![vec![0.0; n]; DIRS_2D.len()];
+        let mut total = vec![0.0; n];
+        let mut m = vec![0.0; n];
+        let mut slice_sum = vec![0.0; n];
+        for z in 0..g.nz {
+            slice_sum.iter_mut().for_each(|v| *v = 0.0);
+            for (k, &dir) in DIRS_2D.iter().enumerate() {
+                m.iter_mut().for_each(|v| *v = 0.0);
+                accumulate(g, dir, d, Some(z), &mut m);
+                if let Some(f) = features(&m, g.ng) {
+                    avg2d.add(&f);
+                }
+                add(&mut slice_sum, &m);
+                add(&mut per_dir[k], &m);
             }
-            add(&mut slice_sum, &m);
-            add(&mut per_dir[k], &m);
+            if let Some(f) = features(&slice_sum, g.ng) {
+                slice_merged.add(&f);
+            }
+            add(&mut total, &slice_sum);
         }
-        if let Some(f) = features(&slice_sum, g.ng) {
-            slice_merged.add(&f);
+        for md in &per_dir {
+            if let Some(f) = features(md, g.ng) {
+                dir_merged.add(&f);
+            }
         }
-        add(&mut total, &slice_sum);
+        sink.push(AGG_2D_AVERAGED, &NAMES, &avg2d.get());
+        sink.push(AGG_2D_SLICE_MERGED, &NAMES, &slice_merged.get());
+        sink.push(AGG_25D_DIRECTION_MERGED, &NAMES, &dir_merged.get());
+        sink.push(AGG_25D_MERGED, &NAMES, &features(&total, g.ng).map_or(vec![f64::NAN; 25], |f| f.to_vec()));
     }
-    for md in &per_dir {
-        if let Some(f) = features(md, g.ng) {
-            dir_merged.add(&f);
-        }
-    }
-    sink.push(AGG_2D_AVERAGED, &NAMES, &avg2d.get());
-    sink.push(AGG_2D_SLICE_MERGED, &NAMES, &slice_merged.get());
-    sink.push(AGG_25D_DIRECTION_MERGED, &NAMES, &dir_merged.get());
-    sink.push(AGG_25D_MERGED, &NAMES, &features(&total, g.ng).map_or(vec![f64::NAN; 25], |f| f.to_vec()));
-
     tick()?;
-    let mut avg3d = Mean::new(25);
-    total.iter_mut().for_each(|v| *v = 0.0);
-    for &dir in &DIRS_3D {
-        m.iter_mut().for_each(|v| *v = 0.0);
-        accumulate(g, dir, d, None, &mut m);
-        if let Some(f) = features(&m, g.ng) {
-            avg3d.add(&f);
+    if sink.volume() {
+        let mut avg3d = Mean::new(25);
+        let mut total = vec![0.0; n];
+        let mut m = vec![0.0; n];
+        for &dir in &DIRS_3D {
+            m.iter_mut().for_each(|v| *v = 0.0);
+            accumulate(g, dir, d, None, &mut m);
+            if let Some(f) = features(&m, g.ng) {
+                avg3d.add(&f);
+            }
+            add(&mut total, &m);
         }
-        add(&mut total, &m);
+        sink.push(AGG_3D_AVERAGED, &NAMES, &avg3d.get());
+        sink.push(AGG_3D_MERGED, &NAMES, &features(&total, g.ng).map_or(vec![f64::NAN; 25], |f| f.to_vec()));
     }
-    sink.push(AGG_3D_AVERAGED, &NAMES, &avg3d.get());
-    sink.push(AGG_3D_MERGED, &NAMES, &features(&total, g.ng).map_or(vec![f64::NAN; 25], |f| f.to_vec()));
     Ok(())
 }

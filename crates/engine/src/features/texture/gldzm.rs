@@ -79,22 +79,26 @@ fn features(e: &mut [(u32, u32, f64)], ng: usize, nv: f64) -> Option<Vec<f64>> {
 pub(crate) fn compute(g: &Grid, sink: &mut Sink<'_>, tick: &mut dyn FnMut() -> Result<(), FeatureError>) -> Result<(), FeatureError> {
     let dims = [g.nx, g.ny, g.nz];
     tick()?;
-    let dist2 = edge_distance(&g.morph, dims, true);
-    let mut avg = Mean::new(16);
-    let (mut all, mut nv_all) = (Vec::new(), 0.0);
-    for z in 0..g.nz {
-        let (mut e, nv) = entries(g, &dist2, Some(z));
-        if let Some(f) = features(&mut e, g.ng, nv) {
-            avg.add(&f);
+    if sink.slices() {
+        let dist2 = edge_distance(&g.morph, dims, true);
+        let mut avg = Mean::new(16);
+        let (mut all, mut nv_all) = (Vec::new(), 0.0);
+        for z in 0..g.nz {
+            let (mut e, nv) = entries(g, &dist2, Some(z));
+            if let Some(f) = features(&mut e, g.ng, nv) {
+                avg.add(&f);
+            }
+            all.extend(e);
+            nv_all += nv;
         }
-        all.extend(e);
-        nv_all += nv;
+        sink.push(AGG_2D, &NAMES, &avg.get());
+        sink.push(AGG_25D, &NAMES, &features(&mut all, g.ng, nv_all).unwrap_or_else(|| vec![f64::NAN; 16]));
     }
-    sink.push(AGG_2D, &NAMES, &avg.get());
-    sink.push(AGG_25D, &NAMES, &features(&mut all, g.ng, nv_all).unwrap_or_else(|| vec![f64::NAN; 16]));
     tick()?;
-    let dist3 = edge_distance(&g.morph, dims, false);
-    let (mut e, nv) = entries(g, &dist3, None);
-    sink.push(AGG_3D, &NAMES, &features(&mut e, g.ng, nv).unwrap_or_else(|| vec![f64::NAN; 16]));
+    if sink.volume() {
+        let dist3 = edge_distance(&g.morph, dims, false);
+        let (mut e, nv) = entries(g, &dist3, None);
+        sink.push(AGG_3D, &NAMES, &features(&mut e, g.ng, nv).unwrap_or_else(|| vec![f64::NAN; 16]));
+    }
     Ok(())
 }

@@ -39,19 +39,23 @@ fn features(e: &mut [(u32, u32, f64)], ng: usize) -> Option<Vec<f64>> {
 
 pub(crate) fn compute(g: &Grid, sink: &mut Sink<'_>, tick: &mut dyn FnMut() -> Result<(), FeatureError>) -> Result<(), FeatureError> {
     tick()?;
-    let mut avg = Mean::new(16);
-    let mut all = Vec::new();
-    for z in 0..g.nz {
-        let mut e = entries(g, Some(z));
-        if let Some(f) = features(&mut e, g.ng) {
-            avg.add(&f);
+    if sink.slices() {
+        let mut avg = Mean::new(16);
+        let mut all = Vec::new();
+        for z in 0..g.nz {
+            let mut e = entries(g, Some(z));
+            if let Some(f) = features(&mut e, g.ng) {
+                avg.add(&f);
+            }
+            all.extend(e);
         }
-        all.extend(e);
+        sink.push(AGG_2D, &NAMES, &avg.get());
+        sink.push(AGG_25D, &NAMES, &features(&mut all, g.ng).unwrap_or_else(|| vec![f64::NAN; 16]));
     }
-    sink.push(AGG_2D, &NAMES, &avg.get());
-    sink.push(AGG_25D, &NAMES, &features(&mut all, g.ng).unwrap_or_else(|| vec![f64::NAN; 16]));
     tick()?;
-    let mut e = entries(g, None);
-    sink.push(AGG_3D, &NAMES, &features(&mut e, g.ng).unwrap_or_else(|| vec![f64::NAN; 16]));
+    if sink.volume() {
+        let mut e = entries(g, None);
+        sink.push(AGG_3D, &NAMES, &features(&mut e, g.ng).unwrap_or_else(|| vec![f64::NAN; 16]));
+    }
     Ok(())
 }

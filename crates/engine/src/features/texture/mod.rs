@@ -8,7 +8,7 @@
 //! NGLDM) have no directions and give three: 2D (per-slice features averaged), 2.5D (slices merged) and 3D.
 
 use super::math::entropy;
-use super::{Family, FeatureError, FeatureSettings, FeatureValue, Out, Prepared};
+use super::{Aggregations, Family, FeatureError, FeatureSettings, FeatureValue, Out, Prepared};
 
 pub mod glcm;
 pub mod gldzm;
@@ -72,26 +72,36 @@ pub(crate) struct Grid {
 impl Grid {
     fn new(p: &Prepared<'_>) -> Grid {
         let [nx, ny, _] = p.input.dims;
-        let morph = p.input.morphological_mask;
-        let mut lo = [usize::MAX; 3];
-        let mut hi = [0usize; 3];
-        let inside = (0..morph.len()).filter(|&i| morph[i]).chain(p.roi.iter().copied());
-        for i in inside {
-            let c = [i % nx, (i / nx) % ny, i / (nx * ny)];
-            for a in 0..3 {
-                lo[a] = lo[a].min(c[a]);
-                hi[a] = hi[a].max(c[a]);
+        let (morph, roi) = (p.input.morphological_mask, p.input.intensity_mask);
+        // The bounding box, row by row (no division per voxel).
+        let (mut lo, mut hi) = ([usize::MAX; 3], [0usize; 3]);
+        for (r, (m, i)) in morph.chunks_exact(nx).zip(roi.chunks_exact(nx)).enumerate() {
+            let inside = |x: &usize| m[*x] || i[*x];
+            if let (Some(first), Some(last)) = ((0..nx).find(inside), (0..nx).rfind(inside)) {
+                for (a, (l, h)) in [(first, last), (r % ny, r % ny), (r / ny, r / ny)].into_iter().enumerate() {
+                    lo[a] = lo[a].min(l);
+                    hi[a] = hi[a].max(h);
+                }
             }
         }
-        let [cx, cy, cz] = [0, 1, 2].map(|a| hi[a] + 1 - lo[a]);
-        let crop = |i: usize| (i % nx - lo[0]) + cx * ((i / nx) % ny - lo[1] + cy * (i / (nx * ny) - lo[2]));
-        let mut levels = vec![0u32; cx * cy * cz];
-        for &i in &p.roi {
-            levels[crop(i)] = p.input.texture_levels[i];
+        if lo[0] == usize::MAX {
+            // No voxel in either mask (`prepare` refuses that): an empty grid.
+            return Grid { nx: 0, ny: 0, nz: 0, levels: Vec::new(), morph: Vec::new(), ng: p.ng };
         }
+        let [cx, cy, cz] = [0, 1, 2].map(|a| hi[a] + 1 - lo[a]);
+        let mut levels = vec![0u32; cx * cy * cz];
         let mut cropped = vec![false; cx * cy * cz];
-        for (i, _) in morph.iter().enumerate().filter(|(_, &m)| m) {
-            cropped[crop(i)] = true;
+        for z in 0..cz {
+            for y in 0..cy {
+                let src = lo[0] + nx * (lo[1] + y + ny * (lo[2] + z));
+                let dst = cx * (y + cy * z);
+                for x in 0..cx {
+                    if roi[src + x] {
+                        levels[dst + x] = p.input.texture_levels[src + x];
+                    }
+                    cropped[dst + x] = morph[src + x];
+                }
+            }
         }
         Grid { nx: cx, ny: cy, nz: cz, levels, morph: cropped, ng: p.ng }
     }
@@ -157,7 +167,7 @@ pub(crate) fn compute(
     tick: &mut dyn FnMut() -> Result<(), FeatureError>,
 ) -> Result<(), FeatureError> {
     let grid = Grid::new(p);
-    let mut sink = Sink { values, family };
+    let mut sink = Sink { values, family, aggregations: s.aggregations };
     match family {
         Family::Glcm => glcm::compute(&grid, s.distance, &mut sink, tick),
         Family::Glrlm => glrlm::compute(&grid, &mut sink, tick),
@@ -173,9 +183,20 @@ pub(crate) fn compute(
 pub(crate) struct Sink<'v> {
     values: &'v mut Vec<FeatureValue>,
     family: Family,
+    aggregations: Aggregations,
 }
 
 impl Sink<'_> {
+    /// Whether the 2D and 2.5D aggregations (slice by slice) are wanted.
+    pub(crate) fn slices(&self) -> bool {
+        self.aggregations != Aggregations::Volume
+    }
+
+    /// Whether the 3D aggregations are wanted.
+    pub(crate) fn volume(&self) -> bool {
+        self.aggregations != Aggregations::Slices
+    }
+
     /// Pushes `vals` named by `names` (code, name) under `aggregation`.
     pub(crate) fn push(&mut self, aggregation: &'static str, names: &[(&'static str, &'static str)], vals: &[f64]) {
         let mut out = Out { values: self.values, family: self.family, aggregation: Some(aggregation) };
@@ -291,32 +312,41 @@ pub(crate) struct Zones {
 /// Labels the zones of the ROI: 26-connected in 3D, or 8-connected within slice `z` when `slice` is given.
 pub(crate) fn zones(g: &Grid, slice: Option<usize>) -> Zones {
     let (z0, z1) = slice.map_or((0, g.nz), |z| (z, z + 1));
-    let offs = Grid::neighbourhood(1, slice.is_some());
-    let plane = g.nx * g.ny;
-    let mut seen = vec![false; plane * (z1 - z0)];
+    // The levels with a border of 0 on every side, so that every neighbour is a fixed offset away and needs no
+    // bounds check (a 0 is never part of a zone); `index` maps a padded position back to the grid. A voxel is
+    // marked as seen by setting its padded level to 0.
+    let (px, py) = (g.nx + 2, g.ny + 2);
+    let pz = z1 - z0 + 2;
+    let mut pad = vec![0u32; px * py * pz];
+    let mut index = vec![0usize; px * py * pz];
+    for z in z0..z1 {
+        for y in 0..g.ny {
+            let src = g.nx * (y + g.ny * z);
+            let dst = 1 + px * (y + 1 + py * (z - z0 + 1));
+            pad[dst..dst + g.nx].copy_from_slice(&g.levels[src..src + g.nx]);
+            index[dst..dst + g.nx].iter_mut().zip(src..).for_each(|(d, s)| *d = s);
+        }
+    }
+    let offs: Vec<isize> =
+        Grid::neighbourhood(1, slice.is_some()).iter().map(|o| o[0] + px as isize * (o[1] + py as isize * o[2])).collect();
     let mut out = Zones { zones: Vec::new(), members: Vec::new() };
-    for start in z0 * plane..z1 * plane {
-        let level = g.levels[start];
-        if level == 0 || seen[start - z0 * plane] {
+    let mut queue: Vec<usize> = Vec::new();
+    for start in 0..pad.len() {
+        let level = pad[start];
+        if level == 0 {
             continue;
         }
         let first = out.members.len();
-        seen[start - z0 * plane] = true;
-        out.members.push(start);
-        let mut head = first;
-        while head < out.members.len() {
-            let i = out.members[head];
-            head += 1;
-            let (x, y, z) = (i % g.nx, (i / g.nx) % g.ny, i / plane);
-            for o in &offs {
-                let (a, b, c) = (x as isize + o[0], y as isize + o[1], z as isize + o[2]);
-                if a < 0 || b < 0 || c < z0 as isize || a as usize >= g.nx || b as usize >= g.ny || c as usize >= z1 {
-                    continue;
-                }
-                let j = a as usize + g.nx * (b as usize + g.ny * c as usize);
-                if g.levels[j] == level && !seen[j - z0 * plane] {
-                    seen[j - z0 * plane] = true;
-                    out.members.push(j);
+        pad[start] = 0;
+        queue.clear();
+        queue.push(start);
+        while let Some(i) = queue.pop() {
+            out.members.push(index[i]);
+            for &o in &offs {
+                let j = i.wrapping_add_signed(o);
+                if pad[j] == level {
+                    pad[j] = 0;
+                    queue.push(j);
                 }
             }
         }

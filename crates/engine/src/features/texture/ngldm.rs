@@ -57,26 +57,30 @@ pub(crate) fn compute(
     tick: &mut dyn FnMut() -> Result<(), FeatureError>,
 ) -> Result<(), FeatureError> {
     tick()?;
-    let offs = Grid::neighbourhood(d, true);
-    let nk = offs.len() + 1;
-    let mut avg = Mean::new(17);
-    let mut total = vec![0.0; g.ng * nk];
-    let mut m = vec![0.0; g.ng * nk];
-    for z in 0..g.nz {
-        m.iter_mut().for_each(|v| *v = 0.0);
-        accumulate(g, &offs, alpha, Some(z), nk, &mut m);
-        if let Some(f) = features(&m, g.ng, nk) {
-            avg.add(&f);
+    if sink.slices() {
+        let offs = Grid::neighbourhood(d, true);
+        let nk = offs.len() + 1;
+        let mut avg = Mean::new(17);
+        let mut total = vec![0.0; g.ng * nk];
+        let mut m = vec![0.0; g.ng * nk];
+        for z in 0..g.nz {
+            m.iter_mut().for_each(|v| *v = 0.0);
+            accumulate(g, &offs, alpha, Some(z), nk, &mut m);
+            if let Some(f) = features(&m, g.ng, nk) {
+                avg.add(&f);
+            }
+            total.iter_mut().zip(&m).for_each(|(a, b)| *a += b);
         }
-        total.iter_mut().zip(&m).for_each(|(a, b)| *a += b);
+        sink.push(AGG_2D, &NAMES, &avg.get());
+        sink.push(AGG_25D, &NAMES, &features(&total, g.ng, nk).unwrap_or_else(|| vec![f64::NAN; 17]));
     }
-    sink.push(AGG_2D, &NAMES, &avg.get());
-    sink.push(AGG_25D, &NAMES, &features(&total, g.ng, nk).unwrap_or_else(|| vec![f64::NAN; 17]));
     tick()?;
-    let offs = Grid::neighbourhood(d, false);
-    let nk = offs.len() + 1;
-    let mut m = vec![0.0; g.ng * nk];
-    accumulate(g, &offs, alpha, None, nk, &mut m);
-    sink.push(AGG_3D, &NAMES, &features(&m, g.ng, nk).unwrap_or_else(|| vec![f64::NAN; 17]));
+    if sink.volume() {
+        let offs = Grid::neighbourhood(d, false);
+        let nk = offs.len() + 1;
+        let mut m = vec![0.0; g.ng * nk];
+        accumulate(g, &offs, alpha, None, nk, &mut m);
+        sink.push(AGG_3D, &NAMES, &features(&m, g.ng, nk).unwrap_or_else(|| vec![f64::NAN; 17]));
+    }
     Ok(())
 }

@@ -68,27 +68,30 @@ pub(crate) fn compute(
 ) -> Result<(), FeatureError> {
     let nan = [f64::NAN; 5];
     tick()?;
-    let offs = Grid::neighbourhood(d, true);
-    let mut avg = Mean::new(5);
-    let (mut s_all, mut n_all) = (vec![0.0; g.ng], vec![0.0; g.ng]);
-    let (mut s, mut n) = (vec![0.0; g.ng], vec![0.0; g.ng]);
-    for z in 0..g.nz {
-        s.iter_mut().for_each(|v| *v = 0.0);
-        n.iter_mut().for_each(|v| *v = 0.0);
-        accumulate(g, &offs, Some(z), &mut s, &mut n);
-        if let Some(f) = features(&s, &n) {
-            avg.add(&f);
+    if sink.slices() {
+        let offs = Grid::neighbourhood(d, true);
+        let mut avg = Mean::new(5);
+        let (mut s_all, mut n_all) = (vec![0.0; g.ng], vec![0.0; g.ng]);
+        let (mut s, mut n) = (vec![0.0; g.ng], vec![0.0; g.ng]);
+        for z in 0..g.nz {
+            s.iter_mut().for_each(|v| *v = 0.0);
+            n.iter_mut().for_each(|v| *v = 0.0);
+            accumulate(g, &offs, Some(z), &mut s, &mut n);
+            if let Some(f) = features(&s, &n) {
+                avg.add(&f);
+            }
+            s_all.iter_mut().zip(&s).for_each(|(a, b)| *a += b);
+            n_all.iter_mut().zip(&n).for_each(|(a, b)| *a += b);
         }
-        s_all.iter_mut().zip(&s).for_each(|(a, b)| *a += b);
-        n_all.iter_mut().zip(&n).for_each(|(a, b)| *a += b);
+        sink.push(AGG_2D, &NAMES, &avg.get());
+        sink.push(AGG_25D, &NAMES, &features(&s_all, &n_all).unwrap_or(nan));
     }
-    sink.push(AGG_2D, &NAMES, &avg.get());
-    sink.push(AGG_25D, &NAMES, &features(&s_all, &n_all).unwrap_or(nan));
     tick()?;
-    let offs = Grid::neighbourhood(d, false);
-    s.iter_mut().for_each(|v| *v = 0.0);
-    n.iter_mut().for_each(|v| *v = 0.0);
-    accumulate(g, &offs, None, &mut s, &mut n);
-    sink.push(AGG_3D, &NAMES, &features(&s, &n).unwrap_or(nan));
+    if sink.volume() {
+        let offs = Grid::neighbourhood(d, false);
+        let (mut s, mut n) = (vec![0.0; g.ng], vec![0.0; g.ng]);
+        accumulate(g, &offs, None, &mut s, &mut n);
+        sink.push(AGG_3D, &NAMES, &features(&s, &n).unwrap_or(nan));
+    }
     Ok(())
 }
