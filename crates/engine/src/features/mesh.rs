@@ -296,31 +296,48 @@ pub(crate) fn convex_hull(pts: &[[i64; 3]]) -> Option<Vec<[usize; 3]>> {
         return None;
     }
     let simplex = [i0, i1, i2, i3];
-    let mut faces: Vec<[usize; 3]> = Vec::new();
+    // Each face carries its plane, normal n = (b - a) x (c - a) and offset n . a: q sees the face when n . q > n . a,
+    // which is orient(a, b, c, q) > 0, exactly in i128; the plane is computed once per face, not once per test.
+    let face = |f: [usize; 3]| -> Face {
+        let (a, b, c) = (p(f[0]), p(f[1]), p(f[2]));
+        let u = [0, 1, 2].map(|k| (b[k] - a[k]) as i128);
+        let v = [0, 1, 2].map(|k| (c[k] - a[k]) as i128);
+        let n = [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
+        (f, n, n[0] * a[0] as i128 + n[1] * a[1] as i128 + n[2] * a[2] as i128)
+    };
+    let sees = |f: &Face, q: [i64; 3]| f.1[0] * q[0] as i128 + f.1[1] * q[1] as i128 + f.1[2] * q[2] as i128 > f.2;
+    let mut faces: Vec<Face> = Vec::new();
     for (f, opposite) in [([i0, i1, i2], i3), ([i0, i3, i1], i2), ([i1, i3, i2], i0), ([i2, i3, i0], i1)] {
         // Outward: the opposite vertex lies on the negative side.
         if orient(p(f[0]), p(f[1]), p(f[2]), p(opposite)) > 0 {
-            faces.push([f[0], f[2], f[1]]);
+            faces.push(face([f[0], f[2], f[1]]));
         } else {
-            faces.push(f);
+            faces.push(face(f));
         }
     }
+    // Farthest points first (from the simplex's centre, in exact integers): the hull then soon reaches its final
+    // size, and most later points are found inside it with one scan of the faces.
+    let centre4 = [0, 1, 2].map(|k| simplex.iter().map(|&i| p(i)[k] as i128).sum::<i128>());
+    let far = |i: usize| (0..3).map(|k| (4 * p(i)[k] as i128 - centre4[k]).pow(2)).sum::<i128>();
+    let mut order = cand;
+    order.sort_unstable_by_key(|&i| (std::cmp::Reverse(far(i)), i));
     let mut edges: HashSet<(usize, usize)> = HashSet::new();
-    let mut keep: Vec<[usize; 3]> = Vec::new();
+    let mut keep: Vec<Face> = Vec::new();
     let mut horizon: Vec<(usize, usize)> = Vec::new();
-    for &i in &cand {
+    for &i in &order {
         if simplex.contains(&i) {
             continue;
         }
         let q = p(i);
-        if !faces.iter().any(|f| orient(p(f[0]), p(f[1]), p(f[2]), q) > 0) {
+        if !faces.iter().any(|f| sees(f, q)) {
             continue;
         }
         edges.clear();
         keep.clear();
         for f in &faces {
-            if orient(p(f[0]), p(f[1]), p(f[2]), q) > 0 {
-                edges.extend([(f[0], f[1]), (f[1], f[2]), (f[2], f[0])]);
+            if sees(f, q) {
+                let [a, b, c] = f.0;
+                edges.extend([(a, b), (b, c), (c, a)]);
             } else {
                 keep.push(*f);
             }
@@ -331,10 +348,13 @@ pub(crate) fn convex_hull(pts: &[[i64; 3]]) -> Option<Vec<[usize; 3]>> {
         // every run and hull features are reproducible to the last bit.
         horizon.sort_unstable();
         std::mem::swap(&mut faces, &mut keep);
-        faces.extend(horizon.iter().map(|&(a, b)| [a, b, i]));
+        faces.extend(horizon.iter().map(|&(a, b)| face([a, b, i])));
     }
-    Some(faces)
+    Some(faces.into_iter().map(|f| f.0).collect())
 }
+
+/// A hull face: its vertices, its plane's normal and offset.
+type Face = ([usize; 3], [i128; 3], i128);
 
 #[cfg(test)]
 mod tests {
