@@ -166,7 +166,7 @@ fn autocorrelation(p: &Prepared<'_>, mean: f64) -> (f64, f64) {
 /// Up to this many voxels the quadratic pair loop is faster than the FFT.
 const DIRECT_LIMIT: usize = 3000;
 
-/// The largest FFT grid for Moran's I and Geary's C (a complex and a real f64 array of this many points: 192 MiB).
+/// The largest FFT grid for Moran's I and Geary's C (a complex f64 array of this many points: 128 MiB).
 pub const MAX_FFT_POINTS: usize = 1 << 23;
 
 /// Mean Moran's I and Geary's C over `SUBSAMPLE_REPEATS` random subsets of `SUBSAMPLE_SIZE` voxels.
@@ -325,22 +325,38 @@ fn transpose(src: &[Complex<f64>], dst: &mut [Complex<f64>], cols: usize, rows: 
     }
 }
 
-/// In-place DFT of a real grid that is even along every axis (`k[d] = k[n - d]`), such as the distance kernel: its
-/// transform is real and even too. Two real lines go through one complex FFT, one as the real part and one as the
-/// imaginary part; as both transforms are real, they come out as the real and imaginary parts of the result. That
-/// halves the work and the memory of a complex transform. Written here because rustfft has complex transforms only,
-/// and a real-to-complex transform (the realfft crate) would still compute and store imaginary parts that are zero.
-fn real_even_dft(k: &mut [f64], dims: [usize; 3]) {
+/// The DFT, on the grid of size `n`, of the weight kernel w = 1 / distance for every offset within a box `b` (offset
+/// -d wraps to n - d; n >= 2b - 1, so the two never meet). The kernel is real and even along every axis, so its
+/// transform is too: only the octant of offsets, and then of frequencies, 0 ..= n / 2 is stored (an eighth of the
+/// grid), and returned with its dimensions. Each pass along an axis rebuilds whole lines from their half by
+/// symmetry and transforms two lines per complex FFT, one as the real and one as the imaginary part; both
+/// transforms being real, they come out as the real and imaginary parts of the result. Against a complex transform
+/// of the whole grid, a sixteenth of the work. Written here because rustfft has complex transforms only, and a
+/// cosine transform crate (rustdct) would need even sizes and one call per line.
+fn kernel_spectrum(b: [usize; 3], n: [usize; 3], sp: [f64; 3]) -> (Vec<f64>, [usize; 3]) {
+    let h = n.map(|m| m / 2 + 1);
+    let mut k = vec![0.0f64; h[0] * h[1] * h[2]];
+    for dz in 0..b[2].min(h[2]) {
+        for dy in 0..b[1].min(h[1]) {
+            let row = &mut k[h[0] * (dy + h[1] * dz)..][..h[0]];
+            for (dx, w) in row.iter_mut().enumerate().take(b[0]) {
+                if (dx, dy, dz) != (0, 0, 0) {
+                    let d2 = (dx as f64 * sp[0]).powi(2) + (dy as f64 * sp[1]).powi(2) + (dz as f64 * sp[2]).powi(2);
+                    *w = 1.0 / d2.sqrt();
+                }
+            }
+        }
+    }
     let mut planner = rustfft::FftPlanner::<f64>::new();
-    let [nx, ny, nz] = dims;
-    let plane = nx * ny;
+    let plane = h[0] * h[1];
     for axis in 0..3 {
-        // Lines along `axis`: `outer` groups of `lines` lines of `len` samples; sample e of line l of group o is at
-        // o * outer_stride + l * line_stride + e * step. Groups are slabs that fit in cache.
-        let (outer, lines, len, outer_stride, line_stride, step) = match axis {
-            0 => (nz, ny, nx, plane, nx, 1),
-            1 => (nz, nx, ny, plane, 1, nx),
-            _ => (ny, nx, nz, nx, 1, plane),
+        // Lines along `axis`: `outer` groups of `lines` lines; sample e of line l of group o is stored at
+        // o * outer_stride + l * line_stride + e * step, for e < half.
+        let (len, half) = (n[axis], h[axis]);
+        let (outer, lines, outer_stride, line_stride, step) = match axis {
+            0 => (h[2], h[1], plane, h[0], 1),
+            1 => (h[2], h[0], plane, 1, h[0]),
+            _ => (h[1], h[0], h[0], 1, plane),
         };
         let fft = planner.plan_fft_forward(len);
         let mut scratch = vec![Complex::new(0.0, 0.0); fft.get_inplace_scratch_len()];
@@ -348,17 +364,21 @@ fn real_even_dft(k: &mut [f64], dims: [usize; 3]) {
         let mut buf = vec![Complex::new(0.0, 0.0); pairs * len];
         for o in 0..outer {
             let base = o * outer_stride;
-            for e in 0..len {
+            for e in 0..half {
                 for p in 0..pairs {
-                    let a = base + e * step + 2 * p * line_stride;
+                    let a = base + 2 * p * line_stride + e * step;
                     let im = if 2 * p + 1 < lines { k[a + line_stride] } else { 0.0 };
-                    buf[p * len + e] = Complex::new(k[a], im);
+                    let v = Complex::new(k[a], im);
+                    buf[p * len + e] = v;
+                    if e > 0 {
+                        buf[p * len + len - e] = v;
+                    }
                 }
             }
             fft.process_with_scratch(&mut buf, &mut scratch);
-            for e in 0..len {
+            for e in 0..half {
                 for p in 0..pairs {
-                    let a = base + e * step + 2 * p * line_stride;
+                    let a = base + 2 * p * line_stride + e * step;
                     let v = buf[p * len + e];
                     k[a] = v.re;
                     if 2 * p + 1 < lines {
@@ -368,6 +388,7 @@ fn real_even_dft(k: &mut [f64], dims: [usize; 3]) {
             }
         }
     }
+    (k, h)
 }
 
 /// `None` when the FFT grid would exceed [`MAX_FFT_POINTS`].
@@ -398,34 +419,15 @@ fn pair_sums_fft(p: &Prepared<'_>, x: &[f64]) -> Option<PairSums> {
         let c = coord(i);
         z[at([c[0] - lo[0], c[1] - lo[1], c[2] - lo[2]])] = Complex::new(1.0, xi);
     }
-    // The weight kernel w = 1 / distance for every offset within the box, wrapped around the grid (offset -d sits at
-    // n - d, which never meets a positive offset since n >= 2b - 1). It depends on |dx|, |dy|, |dz| only: one octant
-    // is computed and mirrored, and its transform is real (see `real_even_dft`), so it is stored as reals.
-    let mut k = vec![0.0f64; len];
-    let sp = inp.spacing;
-    let mirror = |d: usize, m: usize| [Some(d), (d > 0).then(|| m - d)];
-    for dz in 0..b[2] {
-        for dy in 0..b[1] {
-            let (zs, ys) = (mirror(dz, n[2]), mirror(dy, n[1]));
-            for dx in 0..b[0] {
-                if (dx, dy, dz) == (0, 0, 0) {
-                    continue;
-                }
-                let d2 = (dx as f64 * sp[0]).powi(2) + (dy as f64 * sp[1]).powi(2) + (dz as f64 * sp[2]).powi(2);
-                let w = 1.0 / d2.sqrt();
-                for z in zs.into_iter().flatten() {
-                    for y in ys.into_iter().flatten() {
-                        for x in mirror(dx, n[0]).into_iter().flatten() {
-                            k[at([x, y, z])] = w;
-                        }
-                    }
-                }
-            }
-        }
+    let (kernel, h) = super::join(|| fft3(&mut z, n, false, b), || kernel_spectrum(b, n, inp.spacing)).1;
+    // K is even along every axis: frequency f reads the stored octant at min(f, n - f).
+    let fold = |m: usize| -> Vec<usize> { (0..m).map(|f| f.min(m - f)).collect() };
+    let (fx, fy, fz) = (fold(n[0]), fold(n[1]), fold(n[2]));
+    for (r, row) in z.chunks_exact_mut(n[0]).enumerate() {
+        let krow = &kernel[h[0] * (fy[r % n[1]] + h[1] * fz[r / n[1]])..][..h[0]];
+        row.iter_mut().zip(&fx).for_each(|(a, &f)| *a *= krow[f]);
     }
-    super::join(|| fft3(&mut z, n, false, b), || real_even_dft(&mut k, n));
-    z.iter_mut().zip(&k).for_each(|(a, &w)| *a *= w);
-    drop(k);
+    drop(kernel);
     fft3(&mut z, n, true, b);
     let scale = 1.0 / len as f64;
     Some(
