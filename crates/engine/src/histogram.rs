@@ -49,6 +49,7 @@ impl Histogram {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Test code: a panic is a failed test.
 mod tests {
     use super::*;
 
