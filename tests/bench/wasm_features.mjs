@@ -4,7 +4,8 @@
 //   cargo build --release -p radlearn-bench
 //   cargo build --release -p radlearn-bench --lib --target wasm32-unknown-unknown
 //   wasm-bindgen --target web --out-dir target/wasm-bench target/wasm32-unknown-unknown/release/radlearn_bench.wasm
-//   node tests/bench/wasm_features.mjs [--runs 5]
+//   node tests/bench/wasm_features.mjs [--runs 5] [--families]
+// With --families, also prints where the time goes on each side (one run each, after the timed ones).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,10 @@ const arg = (name, fallback) => {
   return i > 0 ? process.argv[i + 1] : fallback;
 };
 const RUNS = Number(arg('--runs', 5));
+const FAMILIES = process.argv.includes('--families');
+// The browser build runs on one thread: so does the native side (the engine's few internal joins would otherwise
+// use a second core).
+const ONE_THREAD = { encoding: 'utf8', env: { ...process.env, RAYON_NUM_THREADS: '1' } };
 const PKG = path.resolve(arg('--pkg', 'target/wasm-bench'));
 const NATIVE = path.resolve(arg('--native', 'target/release/radlearn-bench'));
 const CT = 'crates/engine/tests/data/ibsi-ct-phantom/nifti';
@@ -44,8 +49,9 @@ try {
   console.log(`Feature extraction, one thread, median of ${RUNS} runs after one warm-up (${os.cpus().length} cores)`);
   console.log('| case | values | native (ms) | wasm32 in Chromium (ms) | wasm / native |');
   console.log('|---|---|---|---|---|');
+  const steps = [];
   for (const [label, image, mask, config] of cases) {
-    const native = JSON.parse(execFileSync(NATIVE, ['features', '--runs', String(RUNS), image, mask, config], { encoding: 'utf8' }));
+    const native = JSON.parse(execFileSync(NATIVE, ['features', '--runs', String(RUNS), image, mask, config], ONE_THREAD));
     const wasm = await page.evaluate(async ({ image, mask, config, runs }) => {
       const mod = await import('./radlearn_bench.js');
       await mod.default();
@@ -64,6 +70,22 @@ try {
     }, { image: files.get(image), mask: files.get(mask), config: files.get(config), runs: RUNS });
     if (wasm.values !== native.values) throw new Error(`${label}: wasm gave ${wasm.values} values, native ${native.values}`);
     console.log(`| ${label} | ${native.values} | ${native.median_ms.toFixed(0)} | ${wasm.median_ms.toFixed(0)} | ${(wasm.median_ms / native.median_ms).toFixed(2)}x |`);
+    if (FAMILIES) steps.push([label, image, mask, config]);
+  }
+  for (const [label, image, mask, config] of steps) {
+    const native = execFileSync(NATIVE, ['families', image, mask, config], ONE_THREAD).trim().split('\n')
+      .map((line) => [line.slice(line.indexOf('ms') + 2).trim(), Number(line.trim().split(/\s+/)[0])]);
+    const wasm = JSON.parse(await page.evaluate(async ({ image, mask, config }) => {
+      const mod = await import('./radlearn_bench.js');
+      await mod.default();
+      const bytes = async (f) => new Uint8Array(await (await fetch(f)).arrayBuffer());
+      return mod.familyTimes(await bytes(image), image, await bytes(mask), mask, await (await fetch(config)).text());
+    }, { image: files.get(image), mask: files.get(mask), config: files.get(config) }));
+    console.log(`\n${label}: where the time goes (one run each)\n| step | native (ms) | wasm32 (ms) | wasm / native |\n|---|---|---|---|`);
+    for (const [i, [step, ms]] of wasm.entries()) {
+      const n = native[i] ? native[i][1] : NaN;
+      console.log(`| ${step} | ${n.toFixed(1)} | ${ms.toFixed(1)} | ${(ms / n).toFixed(2)}x |`);
+    }
   }
 } finally {
   await browser.close();

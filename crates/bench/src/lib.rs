@@ -30,25 +30,54 @@ pub fn features_from_bytes(image: &[u8], image_name: &str, mask: &[u8], mask_nam
 /// measured between progress reports on one thread: where the time goes.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn family_times(image: &[u8], image_name: &str, mask: &[u8], mask_name: &str, config: &str) -> Result<Vec<(String, f64)>, String> {
-    use std::time::Instant;
+    let start = std::time::Instant::now();
+    family_times_with(&|| start.elapsed().as_secs_f64() * 1000.0, image, image_name, mask, mask_name, config)
+}
+
+/// [`family_times`] with a clock in milliseconds (`performance.now()` in the browser).
+pub fn family_times_with(
+    now: &dyn Fn() -> f64,
+    image: &[u8],
+    image_name: &str,
+    mask: &[u8],
+    mask_name: &str,
+    config: &str,
+) -> Result<Vec<(String, f64)>, String> {
     let opts = LoadOptions::default();
-    let t = Instant::now();
+    let t = now();
     let img = load(image, image_name, &opts).map_err(|e| format!("{image_name}: {e}"))?;
     let m = LabelMap::from_volume(&load(mask, mask_name, &opts).map_err(|e| format!("{mask_name}: {e}"))?);
-    let mut steps = vec![("reading".to_string(), t.elapsed().as_secs_f64() * 1000.0)];
+    let mut steps = vec![("reading".to_string(), now() - t)];
     let label = m.data.iter().copied().filter(|&l| l != 0).min().ok_or_else(|| format!("{mask_name}: the mask is empty"))?;
     let cfg = FeatureConfig::from_toml(config).and_then(FeatureConfig::check).map_err(|e| e.to_string())?;
-    let mut last = (String::from("processing and discretisation"), Instant::now());
+    let mut last = (String::from("processing and discretisation"), now());
     extract(&img, &m, label, &cfg, &mut |p| {
         let name = p.family.name().to_string();
         if name != last.0 || p.done == p.total {
-            steps.push((std::mem::replace(&mut last.0, name), last.1.elapsed().as_secs_f64() * 1000.0));
-            last.1 = Instant::now();
+            let t = now();
+            steps.push((std::mem::replace(&mut last.0, name), t - last.1));
+            last.1 = t;
         }
         ControlFlow::Continue(())
     })
     .map_err(|e| e.to_string())?;
     Ok(steps)
+}
+
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
+
+/// [`family_times_with`] for JavaScript, timed with `performance.now()`: a JSON array of [step, milliseconds].
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = familyTimes)]
+pub fn family_times_js(image: &[u8], image_name: &str, mask: &[u8], mask_name: &str, config: &str) -> Result<String, String> {
+    let steps = family_times_with(&performance_now, image, image_name, mask, mask_name, config)?;
+    let items: Vec<String> = steps.iter().map(|(s, ms)| format!("[\"{s}\",{ms:.3}]")).collect();
+    Ok(format!("[{}]", items.join(",")))
 }
 
 /// [`features_from_bytes`] for JavaScript.

@@ -296,35 +296,48 @@ pub(crate) fn convex_hull(pts: &[[i64; 3]]) -> Option<Vec<[usize; 3]>> {
         return None;
     }
     let simplex = [i0, i1, i2, i3];
-    // Each face carries its plane, normal n = (b - a) x (c - a) and offset n . a: q sees the face when n . q > n . a,
-    // which is orient(a, b, c, q) > 0, exactly in i128; the plane is computed once per face, not once per test.
-    let face = |f: [usize; 3]| -> Face {
-        let (a, b, c) = (p(f[0]), p(f[1]), p(f[2]));
-        let u = [0, 1, 2].map(|k| (b[k] - a[k]) as i128);
-        let v = [0, 1, 2].map(|k| (c[k] - a[k]) as i128);
-        let n = [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
-        (f, n, n[0] * a[0] as i128 + n[1] * a[1] as i128 + n[2] * a[2] as i128)
-    };
-    let sees = |f: &Face, q: [i64; 3]| f.1[0] * q[0] as i128 + f.1[1] * q[1] as i128 + f.1[2] * q[2] as i128 > f.2;
-    let mut faces: Vec<Face> = Vec::new();
-    for (f, opposite) in [([i0, i1, i2], i3), ([i0, i3, i1], i2), ([i1, i3, i2], i0), ([i2, i3, i0], i1)] {
+    let initial = [([i0, i1, i2], i3), ([i0, i3, i1], i2), ([i1, i3, i2], i0), ([i2, i3, i0], i1)].map(|(f, opposite)| {
         // Outward: the opposite vertex lies on the negative side.
         if orient(p(f[0]), p(f[1]), p(f[2]), p(opposite)) > 0 {
-            faces.push(face([f[0], f[2], f[1]]));
+            [f[0], f[2], f[1]]
         } else {
-            faces.push(face(f));
+            f
         }
-    }
+    });
     // Farthest points first (from the simplex's centre, in exact integers): the hull then soon reaches its final
     // size, and most later points are found inside it with one scan of the faces.
     let centre4 = [0, 1, 2].map(|k| simplex.iter().map(|&i| p(i)[k] as i128).sum::<i128>());
     let far = |i: usize| (0..3).map(|k| (4 * p(i)[k] as i128 - centre4[k]).pow(2)).sum::<i128>();
     let mut order = cand;
     order.sort_unstable_by_key(|&i| (std::cmp::Reverse(far(i)), i));
+    // Below 2^19 (half-voxel lattices of 262 000 voxels a side), planes and tests fit in i64 exactly; i128
+    // arithmetic is several times slower, in WebAssembly most of all.
+    let small = order.iter().all(|&i| pts[i].iter().all(|v| v.abs() < 1 << 19));
+    Some(if small { grow::<i64>(pts, simplex, initial, &order) } else { grow::<i128>(pts, simplex, initial, &order) })
+}
+
+/// Grows the hull from the simplex's outward `initial` faces by inserting the points of `order` one by one. Each
+/// face carries its plane, normal n = (b - a) x (c - a) and offset n . a: q sees the face when n . q > n . a, which
+/// is orient(a, b, c, q) > 0, computed exactly in `T`; the plane is computed once per face, not once per test.
+fn grow<T>(pts: &[[i64; 3]], simplex: [usize; 4], initial: [[usize; 3]; 4], order: &[usize]) -> Vec<[usize; 3]>
+where
+    T: Copy + PartialOrd + From<i64> + std::ops::Mul<Output = T> + std::ops::Add<Output = T> + std::ops::Sub<Output = T>,
+{
+    let p = |i: usize| pts[i].map(T::from);
+    let dot = |n: [T; 3], q: [T; 3]| n[0] * q[0] + n[1] * q[1] + n[2] * q[2];
+    let face = |f: [usize; 3]| -> ([usize; 3], [T; 3], T) {
+        let (a, b, c) = (p(f[0]), p(f[1]), p(f[2]));
+        let u = [0, 1, 2].map(|k| b[k] - a[k]);
+        let v = [0, 1, 2].map(|k| c[k] - a[k]);
+        let n = [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
+        (f, n, dot(n, a))
+    };
+    let sees = |f: &([usize; 3], [T; 3], T), q: [T; 3]| dot(f.1, q) > f.2;
+    let mut faces: Vec<([usize; 3], [T; 3], T)> = initial.iter().map(|&f| face(f)).collect();
     let mut edges: HashSet<(usize, usize)> = HashSet::new();
-    let mut keep: Vec<Face> = Vec::new();
+    let mut keep = Vec::new();
     let mut horizon: Vec<(usize, usize)> = Vec::new();
-    for &i in &order {
+    for &i in order {
         if simplex.contains(&i) {
             continue;
         }
@@ -350,11 +363,8 @@ pub(crate) fn convex_hull(pts: &[[i64; 3]]) -> Option<Vec<[usize; 3]>> {
         std::mem::swap(&mut faces, &mut keep);
         faces.extend(horizon.iter().map(|&(a, b)| face([a, b, i])));
     }
-    Some(faces.into_iter().map(|f| f.0).collect())
+    faces.into_iter().map(|f| f.0).collect()
 }
-
-/// A hull face: its vertices, its plane's normal and offset.
-type Face = ([usize; 3], [i128; 3], i128);
 
 #[cfg(test)]
 mod tests {
@@ -378,6 +388,29 @@ mod tests {
         assert!((a - 8.0 * 3f64.sqrt() / 8.0).abs() < 1e-12, "{a}");
         let hull = convex_hull(&m.lattice).expect("3D");
         assert_eq!(hull.len(), 8);
+    }
+
+    #[test]
+    fn hull_is_exact_with_small_and_huge_coordinates() {
+        // A cube's corners with points inside and on its faces: 12 triangles whatever the offset, whether the planes
+        // fit in i64 (small coordinates) or need i128 (beyond 2^19).
+        for offset in [0i64, 1 << 40] {
+            let mut pts = Vec::new();
+            for x in 0..=4 {
+                for y in 0..=4 {
+                    for z in 0..=4 {
+                        pts.push([x * 3 + offset, y * 3 - offset, z * 3 + 7]);
+                    }
+                }
+            }
+            let hull = convex_hull(&pts).expect("3D");
+            assert_eq!(hull.len(), 12, "offset {offset}");
+            let mut corners: Vec<usize> = hull.iter().flatten().copied().collect();
+            corners.sort_unstable();
+            corners.dedup();
+            assert_eq!(corners.len(), 8, "offset {offset}");
+            assert!(corners.iter().all(|&i| pts[i][0] - offset == 0 || pts[i][0] - offset == 12));
+        }
     }
 
     #[test]
