@@ -29,6 +29,7 @@ const cases = [
   ['IBSI CT phantom, GTV-1, PyRadiomics-like settings', `${CT}/image/phantom.nii.gz`, `${CT}/mask/mask.nii.gz`, 'tests/bench/pyradiomics-default.toml'],
   ['IBSI CT phantom, GTV-1, IBSI configuration C (1 mm resampling)', `${CT}/image/phantom.nii.gz`, `${CT}/mask/mask.nii.gz`, 'crates/engine/configs/ibsi-C.toml'],
   ['PyRadiomics sample brain1', `${SAMPLES}/brain1_image.nrrd`, `${SAMPLES}/brain1_label.nrrd`, 'tests/bench/pyradiomics-default.toml'],
+  ['PyRadiomics sample lung1', `${SAMPLES}/lung1_image.nrrd`, `${SAMPLES}/lung1_label.nrrd`, 'tests/bench/pyradiomics-default.toml'],
 ].filter(([, image]) => fs.existsSync(image));
 
 // A folder for the static server: the wasm package, the page and the inputs.

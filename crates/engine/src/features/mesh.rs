@@ -157,7 +157,6 @@ pub(crate) fn marching_cubes(mask: &[bool], dims: [usize; 3], spacing: [f64; 3])
         x >= 0 && y >= 0 && z >= 0 && x < nx && y < ny && z < nz && mask[(x + nx * (y + ny * z)) as usize]
     };
     let mut mesh = Mesh { vertices: Vec::new(), lattice: Vec::new(), triangles: Vec::new() };
-    let mut ids: HashMap<(i64, i64, i64, u8), u32> = HashMap::new();
     let mut tri: Vec<u32> = Vec::with_capacity(3);
     // Only cubes touching the mask's bounding box can cross the surface.
     let mut lo = [i64::MAX; 3];
@@ -170,6 +169,15 @@ pub(crate) fn marching_cubes(mask: &[bool], dims: [usize; 3], spacing: [f64; 3])
             hi[a] = hi[a].max(c[a]);
         }
     }
+    if lo[0] > hi[0] {
+        return mesh;
+    }
+    // A vertex sits on the edge from a cube corner along an axis. Corners span lo ..= hi + 1; the vertex ids of the
+    // corner planes z and z + 1 (the only ones the cubes of layer z touch) are kept in two rolling arrays, so a
+    // lookup is an index, not a hash, and memory grows with a slice, not the volume.
+    let (sx, sy) = ((hi[0] - lo[0] + 2) as usize, (hi[1] - lo[1] + 2) as usize);
+    let mut this_plane = vec![u32::MAX; sx * sy * 3];
+    let mut next_plane = vec![u32::MAX; sx * sy * 3];
     for z in lo[2]..=hi[2] {
         for y in lo[1]..=hi[1] {
             for x in lo[0]..=hi[0] {
@@ -186,19 +194,23 @@ pub(crate) fn marching_cubes(mask: &[bool], dims: [usize; 3], spacing: [f64; 3])
                     tri.clear();
                     for &(corner, axis) in edges {
                         let (cx, cy, cz) = (x + (corner & 1) as i64, y + (corner >> 1 & 1) as i64, z + (corner >> 2 & 1) as i64);
-                        let id = *ids.entry((cx, cy, cz, axis)).or_insert_with(|| {
+                        let slot = (((cy - lo[1]) as usize) * sx + (cx - lo[0]) as usize) * 3 + axis as usize;
+                        let ids = if cz == z { &mut this_plane } else { &mut next_plane };
+                        if ids[slot] == u32::MAX {
                             let mut l = [2 * cx, 2 * cy, 2 * cz];
                             l[axis as usize] += 1;
                             mesh.lattice.push(l);
                             mesh.vertices.push([0, 1, 2].map(|a| l[a] as f64 * 0.5 * spacing[a]));
-                            (mesh.vertices.len() - 1) as u32
-                        });
-                        tri.push(id);
+                            ids[slot] = (mesh.vertices.len() - 1) as u32;
+                        }
+                        tri.push(ids[slot]);
                     }
                     mesh.triangles.push([tri[0], tri[1], tri[2]]);
                 }
             }
         }
+        std::mem::swap(&mut this_plane, &mut next_plane);
+        next_plane.fill(u32::MAX);
     }
     mesh
 }
