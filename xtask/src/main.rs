@@ -242,7 +242,7 @@ fn bench() -> Result {
         "target/wasm-bench",
         "target/wasm32-unknown-unknown/release/radlearn_bench.wasm",
     ]))?;
-    run(Command::new("node").args(["tests/bench/wasm_features.mjs", "--runs", "5"]))?;
+    run(Command::new("node").args(["tests/bench/wasm_features.mjs", "--runs", "9"]))?;
 
     step("Benchmarks: the Model Lab's 100-lesion synthetic cohort in wasm32 (headless Chromium) against native, 1 thread and all cores");
     run(Command::new("node").args(["tests/bench/wasm_cohort.mjs", "--runs", "3", "--cases", "100"]))?;
