@@ -65,7 +65,7 @@ fn decode_into(bytes: &[u8], t: SampleType, big_endian: bool, scale: Option<(f64
     match (t, big_endian, scale) {
         // The common case (float32, little endian, no rescale): a plain conversion the compiler vectorises.
         (SampleType::F32, false, None) => out.extend(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))),
-        // Integer types without rescaling convert exactly through f32 (up to 24 bits) or i64: no f64 detour.
+        // 8- and 16-bit integers without rescaling convert to f32 exactly: no f64 detour.
         (SampleType::U8, _, None) => out.extend(bytes.iter().map(|&b| f32::from(b))),
         (SampleType::I8, _, None) => out.extend(bytes.iter().map(|&b| f32::from(b as i8))),
         (SampleType::I16, false, None) => out.extend(bytes.chunks_exact(2).map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])))),
@@ -132,8 +132,11 @@ pub fn gunzip_decode(
     const CHUNK: usize = 1 << 16;
     let size = t.size();
     let need = n.saturating_mul(size);
+    // Deflate expands data at most 1032-fold, so a short stream cannot hold what a forged header claims: memory is
+    // reserved for what the stream can hold (all of it for a genuine file), not for the claim.
+    let possible = bytes.len().saturating_mul(1032) / size + 1;
     let mut values = Vec::new();
-    values.try_reserve_exact(n).map_err(|_| LoadError::TooLarge {
+    values.try_reserve_exact(n.min(possible)).map_err(|_| LoadError::TooLarge {
         what: format!("the {format} data"),
         claimed: Some(need as u64),
         budget: need as u64,
@@ -247,6 +250,11 @@ mod tests {
         // Asking for more samples than the stream holds returns what it has, and says how much.
         let s = gunzip_decode(&packed, 3, SampleType::I16, false, 150_000, None, "x").unwrap();
         assert_eq!((s.values.len(), s.found), (100_000, 200_000));
+        // A forged claim of 400 million samples reserves only what the stream could hold (deflate expands at most
+        // 1032-fold).
+        let s = gunzip_decode(&packed, 3, SampleType::I16, false, 400_000_000, None, "x").unwrap();
+        assert_eq!(s.values.len(), 100_000);
+        assert!(s.values.capacity() <= packed.len() * 1032 / 2 + 1, "{}", s.values.capacity());
         // A skip beyond the end finds nothing; a cut stream is an error, not a panic.
         assert_eq!(gunzip_decode(&packed, 300_000, SampleType::I16, false, 10, None, "x").unwrap().found, 0);
         let e = gunzip_decode(&packed[..packed.len() / 2], 0, SampleType::I16, false, 100_000, None, "x");
