@@ -166,7 +166,8 @@ fn autocorrelation(p: &Prepared<'_>, mean: f64) -> (f64, f64) {
 /// Up to this many voxels the quadratic pair loop is faster than the FFT.
 const DIRECT_LIMIT: usize = 3000;
 
-/// The largest FFT grid for Moran's I and Geary's C (a complex f64 array of this many points: 128 MiB).
+/// The largest FFT grid for Moran's I and Geary's C (a complex f64 array of this many points, 128 MiB, and the kernel's
+/// spectrum on an eighth of them).
 pub const MAX_FFT_POINTS: usize = 1 << 23;
 
 /// Mean Moran's I and Geary's C over `SUBSAMPLE_REPEATS` random subsets of `SUBSAMPLE_SIZE` voxels.
