@@ -465,6 +465,24 @@ mod tests {
     }
 
     #[test]
+    fn texture_families_compute_only_the_aggregations_asked_for() {
+        let (image, mask) = cube(6);
+        let roi: Vec<bool> = mask.data.iter().map(|&m| m != 0).collect();
+        let d = discretise(&image.data, &mask.data, Discretisation::FixedBinNumber(8)).unwrap();
+        let input = FeatureInput::new(image.geometry.dims, image.geometry.spacing, &image.data, &roi, &d.levels);
+        let run = |aggregations| {
+            let settings = FeatureSettings { aggregations, ..FeatureSettings::default() }.check().unwrap();
+            let values = compute(&input, &settings, &mut go()).unwrap();
+            values.iter().filter_map(|v| v.aggregation_code.and_then(aggregation_dimensions)).collect::<Vec<_>>()
+        };
+        let (all, slices, volume) = (run(Aggregations::All), run(Aggregations::Slices), run(Aggregations::Volume));
+        assert!(all.contains(&Dimensions::TwoD) && all.contains(&Dimensions::ThreeD));
+        assert!(!slices.is_empty() && slices.iter().all(|&d| d == Dimensions::TwoD));
+        assert!(!volume.is_empty() && volume.iter().all(|&d| d == Dimensions::ThreeD));
+        assert_eq!(slices.len() + volume.len(), all.len());
+    }
+
+    #[test]
     fn empty_roi_and_labels() {
         let (image, mask) = cube(5);
         let c = cfg("default");
