@@ -1,8 +1,7 @@
 //! Grey level co-occurrence matrix features (IBSI 3.6): symmetric matrices at Chebyshev distance `d`.
 
 use super::super::math::entropy;
-use super::{Grid, Mean, Sink, DIRS_2D, DIRS_3D};
-use super::{AGG_25D_DIRECTION_MERGED, AGG_25D_MERGED, AGG_2D_AVERAGED, AGG_2D_SLICE_MERGED, AGG_3D_AVERAGED, AGG_3D_MERGED};
+use super::{directional, Grid, Sink};
 use crate::features::FeatureError;
 
 /// Feature codes and names, in IBSI order.
@@ -138,65 +137,12 @@ pub(crate) fn features(m: &[f64], ng: usize) -> Option<[f64; 25]> {
     Some(f)
 }
 
-fn add(acc: &mut [f64], m: &[f64]) {
-    acc.iter_mut().zip(m).for_each(|(a, b)| *a += b);
-}
-
 pub(crate) fn compute(
     g: &Grid,
     d: usize,
     sink: &mut Sink<'_>,
     tick: &mut dyn FnMut() -> Result<(), FeatureError>,
 ) -> Result<(), FeatureError> {
-    let n = g.ng * g.ng;
-    tick()?;
-    if sink.slices() {
-        let (mut avg2d, mut slice_merged, mut dir_merged) = (Mean::new(25), Mean::new(25), Mean::new(25));
-        let mut per_dir = vec![vec![0.0; n]; DIRS_2D.len()];
-        let mut total = vec![0.0; n];
-        let mut m = vec![0.0; n];
-        let mut slice_sum = vec![0.0; n];
-        for z in 0..g.nz {
-            slice_sum.iter_mut().for_each(|v| *v = 0.0);
-            for (k, &dir) in DIRS_2D.iter().enumerate() {
-                m.iter_mut().for_each(|v| *v = 0.0);
-                accumulate(g, dir, d, Some(z), &mut m);
-                if let Some(f) = features(&m, g.ng) {
-                    avg2d.add(&f);
-                }
-                add(&mut slice_sum, &m);
-                add(&mut per_dir[k], &m);
-            }
-            if let Some(f) = features(&slice_sum, g.ng) {
-                slice_merged.add(&f);
-            }
-            add(&mut total, &slice_sum);
-        }
-        for md in &per_dir {
-            if let Some(f) = features(md, g.ng) {
-                dir_merged.add(&f);
-            }
-        }
-        sink.push(AGG_2D_AVERAGED, &NAMES, &avg2d.get());
-        sink.push(AGG_2D_SLICE_MERGED, &NAMES, &slice_merged.get());
-        sink.push(AGG_25D_DIRECTION_MERGED, &NAMES, &dir_merged.get());
-        sink.push(AGG_25D_MERGED, &NAMES, &features(&total, g.ng).map_or(vec![f64::NAN; 25], |f| f.to_vec()));
-    }
-    tick()?;
-    if sink.volume() {
-        let mut avg3d = Mean::new(25);
-        let mut total = vec![0.0; n];
-        let mut m = vec![0.0; n];
-        for &dir in &DIRS_3D {
-            m.iter_mut().for_each(|v| *v = 0.0);
-            accumulate(g, dir, d, None, &mut m);
-            if let Some(f) = features(&m, g.ng) {
-                avg3d.add(&f);
-            }
-            add(&mut total, &m);
-        }
-        sink.push(AGG_3D_AVERAGED, &NAMES, &avg3d.get());
-        sink.push(AGG_3D_MERGED, &NAMES, &features(&total, g.ng).map_or(vec![f64::NAN; 25], |f| f.to_vec()));
-    }
-    Ok(())
+    let cells = |_| g.ng * g.ng;
+    directional(g, sink, &NAMES, tick, cells, |dir, slice, m| accumulate(g, dir, d, slice, m), |m| features(m, g.ng).map(|f| f.to_vec()))
 }

@@ -1,7 +1,6 @@
 //! Grey level run length matrix features (IBSI 3.7).
 
-use super::{matrix_features, Grid, Mean, Sink, DIRS_2D, DIRS_3D};
-use super::{AGG_25D_DIRECTION_MERGED, AGG_25D_MERGED, AGG_2D_AVERAGED, AGG_2D_SLICE_MERGED, AGG_3D_AVERAGED, AGG_3D_MERGED};
+use super::{directional, matrix_features, Grid, Sink};
 use crate::features::FeatureError;
 
 /// Feature codes and names, in IBSI order.
@@ -54,64 +53,9 @@ fn features(m: &[f64], g: &Grid, nr: usize) -> Option<Vec<f64>> {
     Some(matrix_features(&mut entries, g.ng, nv)[..16].to_vec())
 }
 
-fn add(acc: &mut [f64], m: &[f64]) {
-    acc.iter_mut().zip(m).for_each(|(a, b)| *a += b);
-}
-
 pub(crate) fn compute(g: &Grid, sink: &mut Sink<'_>, tick: &mut dyn FnMut() -> Result<(), FeatureError>) -> Result<(), FeatureError> {
-    let nan = vec![f64::NAN; 16];
-    tick()?;
-    if sink.slices() {
-        let nr2 = g.nx.max(g.ny);
-        let n = g.ng * nr2;
-        let (mut avg2d, mut slice_merged, mut dir_merged) = (Mean::new(16), Mean::new(16), Mean::new(16));
-        let mut per_dir = vec![vec![0.0; n]; DIRS_2D.len()];
-        let mut total = vec![0.0; n];
-        let mut m = vec![0.0; n];
-        let mut slice_sum = vec![0.0; n];
-        for z in 0..g.nz {
-            slice_sum.iter_mut().for_each(|v| *v = 0.0);
-            for (k, &dir) in DIRS_2D.iter().enumerate() {
-                m.iter_mut().for_each(|v| *v = 0.0);
-                accumulate(g, dir, Some(z), nr2, &mut m);
-                if let Some(f) = features(&m, g, nr2) {
-                    avg2d.add(&f);
-                }
-                add(&mut slice_sum, &m);
-                add(&mut per_dir[k], &m);
-            }
-            if let Some(f) = features(&slice_sum, g, nr2) {
-                slice_merged.add(&f);
-            }
-            add(&mut total, &slice_sum);
-        }
-        for md in &per_dir {
-            if let Some(f) = features(md, g, nr2) {
-                dir_merged.add(&f);
-            }
-        }
-        sink.push(AGG_2D_AVERAGED, &NAMES, &avg2d.get());
-        sink.push(AGG_2D_SLICE_MERGED, &NAMES, &slice_merged.get());
-        sink.push(AGG_25D_DIRECTION_MERGED, &NAMES, &dir_merged.get());
-        sink.push(AGG_25D_MERGED, &NAMES, &features(&total, g, nr2).unwrap_or_else(|| nan.clone()));
-    }
-    tick()?;
-    if sink.volume() {
-        let nr3 = g.nx.max(g.ny).max(g.nz);
-        let n = g.ng * nr3;
-        let mut avg3d = Mean::new(16);
-        let mut total = vec![0.0; n];
-        let mut m = vec![0.0; n];
-        for &dir in &DIRS_3D {
-            m.iter_mut().for_each(|v| *v = 0.0);
-            accumulate(g, dir, None, nr3, &mut m);
-            if let Some(f) = features(&m, g, nr3) {
-                avg3d.add(&f);
-            }
-            add(&mut total, &m);
-        }
-        sink.push(AGG_3D_AVERAGED, &NAMES, &avg3d.get());
-        sink.push(AGG_3D_MERGED, &NAMES, &features(&total, g, nr3).unwrap_or(nan));
-    }
-    Ok(())
+    // Runs are at most as long as the grid's largest side (in-plane for 2D): `nr` columns per grey level.
+    let cells = |planar: bool| g.ng * if planar { g.nx.max(g.ny) } else { g.nx.max(g.ny).max(g.nz) };
+    let nr = |m: &[f64]| m.len() / g.ng.max(1);
+    directional(g, sink, &NAMES, tick, cells, |dir, slice, m| accumulate(g, dir, slice, nr(m), m), |m| features(m, g, nr(m)))
 }

@@ -179,6 +179,77 @@ pub(crate) fn compute(
     }
 }
 
+/// The six aggregations of a family with directions (GLCM, GLRLM), those the sink wants. `cells(planar)` is the size
+/// of one direction's matrix (in-plane or 3D), `accumulate(direction, slice, matrix)` adds a direction's counts
+/// (in slice z, or over the grid for `None`), and `features(matrix)` gives the family's `names.len()` features, or
+/// `None` for an empty matrix. 2D: per slice and direction (averaged), per slice with directions merged; 2.5D: per
+/// direction with slices merged, everything merged; 3D: per direction (averaged), directions merged.
+pub(crate) fn directional(
+    g: &Grid,
+    sink: &mut Sink<'_>,
+    names: &[(&'static str, &'static str)],
+    tick: &mut dyn FnMut() -> Result<(), FeatureError>,
+    cells: impl Fn(bool) -> usize,
+    mut accumulate: impl FnMut([isize; 3], Option<usize>, &mut [f64]),
+    features: impl Fn(&[f64]) -> Option<Vec<f64>>,
+) -> Result<(), FeatureError> {
+    let k = names.len();
+    let add = |acc: &mut [f64], m: &[f64]| acc.iter_mut().zip(m).for_each(|(a, b)| *a += b);
+    let merged = |m: &[f64]| features(m).unwrap_or_else(|| vec![f64::NAN; k]);
+    tick()?;
+    if sink.slices() {
+        let n = cells(true);
+        let (mut avg2d, mut slice_merged, mut dir_merged) = (Mean::new(k), Mean::new(k), Mean::new(k));
+        let mut per_dir = vec![vec![0.0; n]; DIRS_2D.len()];
+        let mut total = vec![0.0; n];
+        let mut m = vec![0.0; n];
+        let mut slice_sum = vec![0.0; n];
+        for z in 0..g.nz {
+            slice_sum.fill(0.0);
+            for (d, &dir) in DIRS_2D.iter().enumerate() {
+                m.fill(0.0);
+                accumulate(dir, Some(z), &mut m);
+                if let Some(f) = features(&m) {
+                    avg2d.add(&f);
+                }
+                add(&mut slice_sum, &m);
+                add(&mut per_dir[d], &m);
+            }
+            if let Some(f) = features(&slice_sum) {
+                slice_merged.add(&f);
+            }
+            add(&mut total, &slice_sum);
+        }
+        for md in &per_dir {
+            if let Some(f) = features(md) {
+                dir_merged.add(&f);
+            }
+        }
+        sink.push(AGG_2D_AVERAGED, names, &avg2d.get());
+        sink.push(AGG_2D_SLICE_MERGED, names, &slice_merged.get());
+        sink.push(AGG_25D_DIRECTION_MERGED, names, &dir_merged.get());
+        sink.push(AGG_25D_MERGED, names, &merged(&total));
+    }
+    tick()?;
+    if sink.volume() {
+        let n = cells(false);
+        let mut avg3d = Mean::new(k);
+        let mut total = vec![0.0; n];
+        let mut m = vec![0.0; n];
+        for &dir in &DIRS_3D {
+            m.fill(0.0);
+            accumulate(dir, None, &mut m);
+            if let Some(f) = features(&m) {
+                avg3d.add(&f);
+            }
+            add(&mut total, &m);
+        }
+        sink.push(AGG_3D_AVERAGED, names, &avg3d.get());
+        sink.push(AGG_3D_MERGED, names, &merged(&total));
+    }
+    Ok(())
+}
+
 /// Where a texture family writes its features, one aggregation at a time.
 pub(crate) struct Sink<'v> {
     values: &'v mut Vec<FeatureValue>,
