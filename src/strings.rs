@@ -846,7 +846,7 @@ pub const MODEL_EN: ModelUi = ModelUi {
     supervised_title: "Models and evaluation",
     synthetic_cohort: "Synthetic cohort of",
     test_auc: "Cross-validated AUC",
-    too_few_components: "PCA needs at least two features.",
+    too_few_components: "The PCA scatter needs two components, so at least two features and three cases.",
     train_auc: "Training AUC",
     train_size: "Training cases",
     trees: "Trees",

@@ -781,7 +781,8 @@ fn evaluate(
 /// PCA, k-means and correlations of a dataset.
 fn explore(dataset: &Dataset, settings: &ExploreSettings) -> Result<Exploration, String> {
     let x = dataset.x.view();
-    let components = settings.components.clamp(1, x.ncols().min(x.nrows()).max(1));
+    // At most min(cases - 1, features) components exist; the panels show as many as there are.
+    let components = settings.components.clamp(1, unsupervised::max_components(x.nrows(), x.ncols()).max(1));
     let pca = unsupervised::pca(x, components, settings.standardise).map_err(|e| e.to_string())?;
     let kmeans = unsupervised::kmeans(x, settings.clusters, settings.seed, settings.standardise).map_err(|e| e.to_string())?;
     let labels: Vec<usize> = dataset.y.iter().map(|&y| usize::from(y)).collect();

@@ -11,7 +11,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use radlearn_engine::ml::eval::{cross_validate, CvOptions, CvReport};
 use radlearn_engine::ml::model::{scale_gamma, Kernel, ModelSpec, Penalty};
 use radlearn_engine::ml::table::{display_name, read_csv};
-use radlearn_engine::ml::unsupervised::pca;
+use radlearn_engine::ml::unsupervised::{max_components, pca, PcaReport};
 use radlearn_engine::ml::Dataset;
 
 /// Arguments of `radlearn model`.
@@ -119,12 +119,16 @@ struct CvArgs {
 struct PcaArgs {
     #[command(flatten)]
     table: TableArgs,
-    /// Number of components (default: up to 10).
+    /// Number of components, 1 to min(cases - 1, features) (default: 10, or fewer if the table has fewer).
     #[arg(long)]
     components: Option<usize>,
     /// z-score the features first (population standard deviation, as scikit-learn's StandardScaler).
     #[arg(long)]
     standardise: bool,
+    /// Write the components (loadings) to this CSV file: one row per component (`component`, then one column per
+    /// feature), each a unit vector signed so that its largest entry is positive.
+    #[arg(long)]
+    components_out: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -324,10 +328,30 @@ fn cv(a: &CvArgs) -> Result<String, Failure> {
     })
 }
 
+fn write_components(path: &Path, ds: &Dataset, r: &PcaReport) -> Result<(), Failure> {
+    let mut out = String::from("component");
+    for name in &ds.feature_names {
+        out.push(',');
+        out.push_str(&csv_field(name));
+    }
+    out.push('\n');
+    for (k, row) in r.loadings.rows().into_iter().enumerate() {
+        let _ = write!(out, "PC{}", k + 1);
+        for v in row {
+            let _ = write!(out, ",{v:?}");
+        }
+        out.push('\n');
+    }
+    std::fs::write(path, out).map_err(|e| (1, format!("{}: cannot write the components: {e}", path.display())))
+}
+
 fn run_pca(a: &PcaArgs) -> Result<String, Failure> {
     let ds = load(&a.table)?;
-    let k = a.components.unwrap_or_else(|| ds.x.ncols().min(ds.len()).min(10));
+    let k = a.components.unwrap_or_else(|| max_components(ds.len(), ds.x.ncols()).clamp(1, 10));
     let r = pca(ds.x.view(), k, a.standardise).map_err(|e| (2, e.to_string()))?;
+    if let Some(path) = &a.components_out {
+        write_components(path, &ds, &r)?;
+    }
     Ok(match a.format {
         Format::Json => {
             let mut o = JsonObject::default();

@@ -409,10 +409,8 @@ impl Prep {
     fn fit(x: ArrayView2<f64>, y: &[bool], opts: &CvOptions) -> Prep {
         let p = x.ncols();
         let (mean, scale) = if opts.standardise && x.nrows() > 0 {
-            let mean = x.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(p));
             // Population standard deviation, as scikit-learn's StandardScaler; a constant column keeps scale 1.
-            let sd = x.std_axis(Axis(0), 0.0).mapv(|s| if s > 0.0 && s.is_finite() { s } else { 1.0 });
-            (mean, sd)
+            super::unsupervised::mean_and_scale(x)
         } else {
             (Array1::zeros(p), Array1::ones(p))
         };

@@ -308,6 +308,8 @@ struct ScoredTree {
     prior: f64,
     /// Impurity importance of each feature (sums to 1, or all 0 for a tree without splits).
     importance: Vec<f64>,
+    /// The power of two each feature was divided by before fitting (see [`ScoredTree::fit`]).
+    scales: Vec<f64>,
 }
 
 impl ScoredTree {
@@ -316,7 +318,23 @@ impl ScoredTree {
         // predicts positive: linfa breaks such ties in HashMap order, which changes from run to run, and the pruned
         // tree (so the leaf fractions) would change with it.
         let weights: Array1<f32> = y.iter().map(|&v| if v { 1.001 } else { 1.0 }).collect();
-        let ds = linfa::Dataset::new(x.to_owned(), Array1::from(y.to_vec())).with_weights(weights);
+        // linfa-trees takes values closer than 1e-5 for equal, whatever their scale, so a feature measured in tiny
+        // units could never be split on: a feature whose values are all below 1 in size is multiplied by a power
+        // of two (exact, and a tree only compares values) that brings its largest into [1, 2).
+        let scales: Vec<f64> = x
+            .columns()
+            .into_iter()
+            .map(|c| {
+                let max_abs = c.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+                if max_abs < 1.0 && max_abs > 0.0 {
+                    2f64.powi(max_abs.log2().floor() as i32)
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        let scaled = Array2::from_shape_fn(x.raw_dim(), |(i, j)| x[[i, j]] / scales[j]);
+        let ds = linfa::Dataset::new(scaled, Array1::from(y.to_vec())).with_weights(weights);
         let tree = DecisionTree::params()
             .split_quality(SplitQuality::Gini)
             .max_depth(Some(max_depth))
@@ -331,7 +349,7 @@ impl ScoredTree {
         let mut importance = vec![0.0; x.ncols()];
         let share = 1.0 / y.len().max(1) as f64;
         for (row, &yi) in x.rows().into_iter().zip(y) {
-            let path = leaf_path(tree.root_node(), row, &mut |feature, decrease| {
+            let path = leaf_path(tree.root_node(), row, &scales, &mut |feature, decrease| {
                 if let Some(v) = importance.get_mut(feature) {
                     *v += decrease * share;
                 }
@@ -346,23 +364,24 @@ impl ScoredTree {
         }
         let leaf_fraction = counts.into_iter().map(|(k, (pos, n))| (k, pos as f64 / n as f64)).collect();
         let prior = y.iter().filter(|&&v| v).count() as f64 / y.len().max(1) as f64;
-        Ok(ScoredTree { tree, leaf_fraction, prior, importance })
+        Ok(ScoredTree { tree, leaf_fraction, prior, importance, scales })
     }
 
     fn score(&self, row: ArrayView1<f64>) -> f64 {
-        self.leaf_fraction.get(&leaf_path(self.tree.root_node(), row, &mut |_, _| {})).copied().unwrap_or(self.prior)
+        self.leaf_fraction.get(&leaf_path(self.tree.root_node(), row, &self.scales, &mut |_, _| {})).copied().unwrap_or(self.prior)
     }
 }
 
-/// The path to the leaf that `row` falls in; the same rule as linfa's prediction (left when below the split).
+/// The path to the leaf that `row` falls in (its features divided by `scales`, as the tree was fitted); the same
+/// rule as linfa's prediction (left when below the split).
 /// `visit(feature, impurity decrease)` is called at each split on the way.
-fn leaf_path(root: &TreeNode<f64, bool>, row: ArrayView1<f64>, visit: &mut dyn FnMut(usize, f64)) -> Vec<bool> {
+fn leaf_path(root: &TreeNode<f64, bool>, row: ArrayView1<f64>, scales: &[f64], visit: &mut dyn FnMut(usize, f64)) -> Vec<bool> {
     let mut node = root;
     let mut path = Vec::new();
     while !node.is_leaf() {
         let (feature, split, decrease) = node.split();
         visit(feature, decrease);
-        let right = row.get(feature).is_some_and(|&v| v >= split);
+        let right = row.get(feature).is_some_and(|&v| v / scales.get(feature).copied().unwrap_or(1.0) >= split);
         let children = node.children();
         match children.get(right as usize).and_then(|c| c.as_deref()) {
             Some(next) => node = next,
@@ -399,6 +418,15 @@ pub(crate) fn check_data(x: ArrayView2<f64>, y: &[bool]) -> Result<(), MlError> 
             return Err(MlError::TooFewCases { class: class.into(), have, need: 1, purpose: "fitting a classifier".into() });
         }
     }
+    // Without a single varying feature every model could only guess the majority class; naive Bayes would divide
+    // by a zero variance. Say so instead.
+    if x.columns().into_iter().all(|c| c.iter().all(|&v| v == c[0])) {
+        return Err(MlError::Data(format!(
+            "every feature has the same value in all {} training cases, so there is nothing to learn from; check that \
+             the table holds the features you meant (or that the cases are not all copies of one)",
+            y.len()
+        )));
+    }
     Ok(())
 }
 
@@ -410,8 +438,8 @@ pub fn fit(spec: &ModelSpec, x: ArrayView2<f64>, y: &[bool], seed: u64) -> Resul
     let n_features = x.ncols();
     let inner = match *spec {
         ModelSpec::Logistic { c, penalty: Penalty::L2 } => fit_logistic_l2(x, y, c)?,
-        ModelSpec::Logistic { c, penalty: Penalty::L1 } => fit_logistic_prox(x, y, c, 1.0),
-        ModelSpec::Logistic { c, penalty: Penalty::ElasticNet { l1_ratio } } => fit_logistic_prox(x, y, c, l1_ratio),
+        ModelSpec::Logistic { c, penalty: Penalty::L1 } => fit_logistic_prox(x, y, c, 1.0)?,
+        ModelSpec::Logistic { c, penalty: Penalty::ElasticNet { l1_ratio } } => fit_logistic_prox(x, y, c, l1_ratio)?,
         ModelSpec::Svm { c, kernel } => fit_svm(x, y, c, kernel)?,
         ModelSpec::Tree { max_depth, min_samples_leaf } => Inner::Tree(ScoredTree::fit(x, y, max_depth, min_samples_leaf)?),
         ModelSpec::Forest { trees, max_depth } => fit_forest(x, y, trees, max_depth, seed)?,
@@ -427,8 +455,14 @@ pub fn fit(spec: &ModelSpec, x: ArrayView2<f64>, y: &[bool], seed: u64) -> Resul
             Inner::Bayes(nb)
         }
     };
-    Ok(Fitted { n_features, inner })
+    let fitted = Fitted { n_features, inner };
+    fitted.check_finite(spec, x)?;
+    Ok(fitted)
 }
+
+/// The message of a model whose numbers overflowed: what to do about it.
+const NOT_FINITE: &str = "its coefficients or scores are not finite numbers, because some feature values are too large or too \
+     small for the computation; standardise the features (or rescale the extreme ones) and try again";
 
 /// L2 logistic regression with linfa-logistic (L-BFGS). linfa minimises `Σ log-loss + alpha/2 ||w||²` (a sum over
 /// cases, not a mean, and the intercept is not penalised), and scikit-learn `C Σ log-loss + ||w||²/2`: dividing
@@ -445,14 +479,31 @@ fn fit_logistic_l2(x: ArrayView2<f64>, y: &[bool], c: f64) -> Result<Inner, MlEr
         .map_err(|e| MlError::Fit { model: "Logistic regression", message: e.to_string() })?;
     // linfa labels the more frequent class as its "positive" one: turn the model round when that is `false`.
     let sign = if model.labels().pos.class { 1.0 } else { -1.0 };
-    Ok(Inner::Logistic { w: model.params() * sign, b: model.intercept() * sign })
+    let (w, b) = (model.params() * sign, model.intercept() * sign);
+    // linfa returns L-BFGS's best point even when it stopped at the iteration limit, without saying so: check the
+    // gradient of the objective (C Σ log-loss + ||w||²/2, over C) at that point. 1e-3 per case is a thousand times
+    // looser than the tolerance asked for, so only a fit that truly did not get there is refused.
+    let z = x.dot(&w) + b;
+    let r: Array1<f64> = z.iter().zip(y).map(|(&zi, &yi)| sigmoid(zi) - if yi { 1.0 } else { 0.0 }).collect();
+    let grad = x.t().dot(&r) + &(&w / c);
+    let norm = (grad.dot(&grad) + r.sum().powi(2)).sqrt();
+    if !(norm <= 1e-3 * n) {
+        return Err(MlError::Fit {
+            model: "Logistic regression",
+            message: format!(
+                "the solver did not converge in 500 iterations (gradient {norm:.2e}); standardise the features, or use a \
+                 smaller C"
+            ),
+        });
+    }
+    Ok(Inner::Logistic { w, b })
 }
 
 /// Logistic regression with an L1 or elastic-net penalty, by accelerated proximal gradient (FISTA with restarts).
 /// Written here because linfa has no L1 logistic regression (linfa-logistic is L2 only; linfa-elasticnet fits a
 /// squared-error loss). The objective is scikit-learn's (`saga` solver): `C Σ log-loss + r ||w||₁ + (1 - r)/2
 /// ||w||²`, divided by `C n` here so that the step size does not depend on the number of cases.
-fn fit_logistic_prox(x: ArrayView2<f64>, y: &[bool], c: f64, l1_ratio: f64) -> Inner {
+fn fit_logistic_prox(x: ArrayView2<f64>, y: &[bool], c: f64, l1_ratio: f64) -> Result<Inner, MlError> {
     let (n, p) = x.dim();
     let nf = n as f64;
     let l1 = l1_ratio / (c * nf);
@@ -484,7 +535,8 @@ fn fit_logistic_prox(x: ArrayView2<f64>, y: &[bool], c: f64, l1_ratio: f64) -> I
     let (mut w, mut b) = (Array1::<f64>::zeros(p), 0.0);
     let (mut yw, mut yb) = (w.clone(), b);
     let mut t = 1.0_f64;
-    for _ in 0..20_000 {
+    let mut converged = false;
+    for _ in 0..PROX_ITERATIONS {
         let (g, gb) = objective_grad(&yw, yb);
         let w_new: Array1<f64> = (&yw - &(&g * step)).mapv(prox);
         let b_new = yb - step * gb;
@@ -500,11 +552,29 @@ fn fit_logistic_prox(x: ArrayView2<f64>, y: &[bool], c: f64, l1_ratio: f64) -> I
         b = b_new;
         t = t_new;
         if change <= 1e-8 * (1.0 + scale) {
+            converged = true;
+            break;
+        }
+        if !change.is_finite() {
             break;
         }
     }
-    Inner::Logistic { w, b }
+    if !converged {
+        let model =
+            ModelSpec::Logistic { c, penalty: if l1_ratio == 1.0 { Penalty::L1 } else { Penalty::ElasticNet { l1_ratio } } }.label();
+        return Err(MlError::Fit {
+            model,
+            message: format!(
+                "the proximal gradient solver did not converge in {PROX_ITERATIONS} iterations; standardise the features, or \
+                 use a smaller C"
+            ),
+        });
+    }
+    Ok(Inner::Logistic { w, b })
 }
+
+/// The most steps of the L1 / elastic-net solver.
+const PROX_ITERATIONS: usize = 20_000;
 
 /// A C-SVC with linfa-svm (libsvm's dual problem; linfa's Gaussian kernel is `exp(-||x - x'||² / eps)`, so `eps
 /// = 1 / gamma`), with Platt's sigmoid fitted on the training decision values by linfa's Newton method.
@@ -521,7 +591,12 @@ fn fit_svm(x: ArrayView2<f64>, y: &[bool], c: f64, kernel: Kernel) -> Result<Inn
     let decision: Array1<f64> = x.rows().into_iter().map(|r| svm.weighted_sum(&r) - svm.rho).collect();
     let platt_params = PlattParams::<f64, ()>::default().check().map_err(|e| fail(e.to_string()))?;
     let labels = Array1::from(y.to_vec());
-    let platt = platt_newton_method(decision.view(), labels.view(), &platt_params).map_err(|e| fail(e.to_string()))?;
+    let platt = platt_newton_method(decision.view(), labels.view(), &platt_params).map_err(|e| {
+        fail(format!(
+            "its decision values could not be turned into scores (Platt scaling: {e}), because they are all alike or \
+             extreme; standardise the features (or rescale the extreme ones), or try another C"
+        ))
+    })?;
     Ok(match kernel {
         Kernel::Linear => {
             // The hyperplane: the decision value of each unit vector is that feature's weight.
@@ -570,6 +645,37 @@ fn fit_forest(x: ArrayView2<f64>, y: &[bool], trees: usize, max_depth: usize, se
 }
 
 impl Fitted {
+    /// Refuses a model whose numbers overflowed (features beyond about 1e150, or below 1e-150, can do that to the
+    /// linear models and naive Bayes): its parameters, and its scores on the training cases, must be finite.
+    fn check_finite(&self, spec: &ModelSpec, x: ArrayView2<f64>) -> Result<(), MlError> {
+        let fail = || Err(MlError::Fit { model: spec.label(), message: NOT_FINITE.into() });
+        let finite = |v: &[f64]| v.iter().all(|v| v.is_finite());
+        match &self.inner {
+            Inner::Logistic { w, b } => {
+                if !(w.iter().all(|v| v.is_finite()) && b.is_finite()) {
+                    return fail();
+                }
+            }
+            Inner::LinearSvm { w, b, platt } => {
+                if !(w.iter().all(|v| v.is_finite()) && b.is_finite() && platt.0.is_finite() && platt.1.is_finite()) {
+                    return fail();
+                }
+            }
+            Inner::KernelSvm { svm, platt } => {
+                if !(finite(&svm.alpha) && svm.rho.is_finite() && platt.0.is_finite() && platt.1.is_finite()) {
+                    return fail();
+                }
+            }
+            // Leaf fractions and neighbour counts are finite by construction.
+            Inner::Tree(_) | Inner::Forest(_) | Inner::Knn { .. } => {}
+            Inner::Bayes(_) => {}
+        }
+        if matches!(self.inner, Inner::Bayes(_) | Inner::KernelSvm { .. }) && !finite(&self.scores(x)) {
+            return fail();
+        }
+        Ok(())
+    }
+
     /// The number of features the model was fitted on.
     pub fn n_features(&self) -> usize {
         self.n_features
@@ -598,14 +704,36 @@ impl Fitted {
                 s.iter().map(|v| v / trees.len().max(1) as f64).collect()
             }
             Inner::Knn { x: train, y, k } => {
-                let Ok(index) = LinearSearch::new().from_batch(train, L2Dist) else {
+                // linfa-nn panics on an infinite distance, and squared differences of tiny values vanish: values
+                // beyond 1e100, or all below 1e-100, are searched divided by a power of two, which keeps every
+                // distance's order.
+                let max_abs = train.iter().chain(x.iter()).filter(|v| v.is_finite()).fold(0.0_f64, |m, v| m.max(v.abs()));
+                let scale = if max_abs > 1e100 || (max_abs < 1e-100 && max_abs > 0.0) {
+                    super::unsupervised::power_of_two_scale(max_abs)
+                } else {
+                    1.0
+                };
+                let scaled;
+                let (train, x) = if scale == 1.0 {
+                    (train.view(), x.view())
+                } else {
+                    scaled = (train.mapv(|v| v / scale), x.mapv(|v| v / scale));
+                    (scaled.0.view(), scaled.1.view())
+                };
+                let Ok(index) = LinearSearch::new().from_batch(&train, L2Dist) else {
                     return vec![f64::NAN; x.nrows()];
                 };
                 x.rows()
                     .into_iter()
-                    .map(|r| match index.k_nearest(r, *k) {
-                        Ok(near) => near.iter().filter(|(_, i)| y[*i]).count() as f64 / near.len().max(1) as f64,
-                        Err(_) => f64::NAN,
+                    .map(|r| {
+                        // A row with a missing value has no distance to anything.
+                        if r.iter().any(|v| !v.is_finite()) {
+                            return f64::NAN;
+                        }
+                        match index.k_nearest(r, *k) {
+                            Ok(near) => near.iter().filter(|(_, i)| y[*i]).count() as f64 / near.len().max(1) as f64,
+                            Err(_) => f64::NAN,
+                        }
                     })
                     .collect()
             }
