@@ -11,9 +11,11 @@ scikit-learn's PCA explained_variance_ and explained_variance_ratio_ within 1e-6
 PCA is also swept on two real tables nobody in the project wrote, scikit-learn's bundled breast-cancer (569 x 30) and
 wine (178 x 13, class 0 against the rest) tables, exported to CSV here: for EVERY number of components k from 1 to
 min(n - 1, p), raw and standardised, `radlearn model pca --components k --components-out` must give scikit-learn's
-exact PCA (`svd_solver="full"`, LAPACK's SVD): explained-variance ratios within 1e-9, variances within 1e-9
-relative, and components equal up to sign within 1e-6 (and with scikit-learn's sign where its largest loading is
-unambiguous). Asking for more components than min(n - 1, p) must fail with a message that says how many there are.
+exact PCA (`svd_solver="full"`, LAPACK's SVD): explained-variance ratios within 1e-9, components equal up to sign
+within 1e-6 (and with scikit-learn's sign where its largest loading is unambiguous), variances within 1e-6 relative
+(a tiny trailing variance is only known to about 1e-16 of the first, so relative to itself it cannot be held to
+1e-9). Asking for more components than min(n - 1, p) must fail with a message that says how many there are. The
+same on RadLearn's cohort (seed 1, the issue's example) for a few k.
 Run by `cargo xtask test`:
     python tests/interop/sklearn_parity.py --radlearn target/debug/radlearn
 """
@@ -159,7 +161,7 @@ def pca_sweep(exe, tmp, table, x, names, tag, check, ks=None):
                 if top[0] - top[1] > 1e-6 and np.max(np.abs(a - b)) > np.max(np.abs(a + b)):
                     sign_differs += 1
             worst = [max(worst[0], dr), max(worst[1], dv), max(worst[2], dc)]
-            if not (dr <= 1e-9 and dv <= 1e-9 and dc <= 1e-6):
+            if not (dr <= 1e-9 and dv <= 1e-6 and dc <= 1e-6):
                 failed.append(f"k = {k}: ratio {dr:.1e}, variance {dv:.1e} (relative), component {dc:.1e}")
         swept = f"k = {min(ks)}..{max(ks)} ({len(ks)} values)" if ks else f"every k = 1..{kmax}"
         check(not failed, f"{tag}, PCA ({what}), {swept}: explained-variance ratios within 1e-9 and components "
