@@ -59,7 +59,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("dicom-no-dicm.dcm", "BadMagic", "DICM"),
     ("dicom-preamble-only.dcm", "Truncated", "truncated"),
     ("dicom-huge-element.dcm", "Truncated", "claims more bytes"),
-    ("dicom-jpeg2000.dcm", "Unsupported", "JPEG 2000"),
+    ("dicom-jpeg2000.dcm", "Invalid", "the JPEG 2000 image of frame 1 is 0 x 0 pixels but the DICOM header says 16 x 16"),
     ("dicom-absurd-dims.dcm", "TooLarge", "25.8 GB"),
     ("dicom-short-pixels.dcm", "Truncated", "pixel"),
     ("dicom-fuzz-stray-item.dcm", "Invalid", "outside a sequence"),
