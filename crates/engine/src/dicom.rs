@@ -366,6 +366,10 @@ fn parse_plain(bytes: &[u8], opts: &LoadOptions) -> Result<DefaultDicomObject, L
             if image || rtstruct {
                 return Ok(obj);
             }
+            // A complete data set (every length checked to the end of the file) that holds no image: say what it is.
+            if obj.get(tags::PIXEL_DATA).is_none() && (text(&obj, tags::SOP_CLASS_UID).is_some() || text(&obj, tags::MODALITY).is_some()) {
+                return Err(not_an_image(&obj));
+            }
         }
     }
     parse_part10(bytes, opts)
@@ -673,7 +677,7 @@ fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, Loa
             } else if ts.uid() == RLE_LOSSLESS {
                 decode_rle(&fragments[k], n, bytes_per, 3)?.chunks_exact(bytes_per).map(|b| px.value(b) as f64).collect()
             } else if j2k {
-                j2k_frame(&jpeg_frame_stream(fragments, offsets, frames, k), k, (rows, columns), 3)?
+                j2k_frame(&jpeg_frame_stream(fragments, offsets, frames, k), k, (rows, columns), 3, px.signed)?
             } else {
                 let decoded = obj.decode_pixel_data_frame(k as u32).map_err(|e| {
                     LoadError::Dicom(format!("the pixel data (transfer syntax {}, {ts_uid}) could not be decoded: {e}", ts.name()))
@@ -700,7 +704,7 @@ fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, Loa
     } else if j2k {
         check_compressed_headers(obj, &ts_uid, ts.name(), fragments, offsets, frames, &kept, (rows, columns), bits, 1)?;
         for &(k, (slope, intercept)) in &kept {
-            let stored = j2k_frame(&jpeg_frame_stream(fragments, offsets, frames, k), k, (rows, columns), 1)?;
+            let stored = j2k_frame(&jpeg_frame_stream(fragments, offsets, frames, k), k, (rows, columns), 1, px.signed)?;
             data.extend(stored.iter().map(|&v| (v * slope + intercept) as f32));
         }
     } else {
@@ -1270,8 +1274,10 @@ fn j2k_check(stream: &[u8], k: usize, (rows, columns): (i64, i64), spp: u8) -> R
 }
 
 /// Decodes one JPEG 2000 frame (checked by [`j2k_check`]) with openjp2 into stored values, `spp` samples per pixel
-/// interleaved. The decoder's own sizes are checked again before its buffers are read.
-fn j2k_frame(stream: &[u8], k: usize, (rows, columns): (i64, i64), spp: u8) -> Result<Vec<f64>, LoadError> {
+/// interleaved. The decoder's own sizes are checked again before its buffers are read. When the codestream's
+/// signedness disagrees with PixelRepresentation (`signed`), the DICOM header wins, as in pydicom and GDCM: the
+/// component's bits are reinterpreted in two's complement (or as unsigned) at the component's precision.
+fn j2k_frame(stream: &[u8], k: usize, (rows, columns): (i64, i64), spp: u8, signed: bool) -> Result<Vec<f64>, LoadError> {
     let image = jpeg2k::Image::from_bytes(stream)
         .map_err(|e| LoadError::Invalid(format!("the JPEG 2000 data of frame {} could not be decoded ({e})", k + 1)))?;
     let comps = image.components();
@@ -1287,19 +1293,30 @@ fn j2k_frame(stream: &[u8], k: usize, (rows, columns): (i64, i64), spp: u8) -> R
     }
     let mut out = vec![0.0; n * comps.len()];
     for (c, comp) in comps.iter().enumerate() {
+        let full = i64::from(1u32 << comp.precision().max(1));
+        let reinterpret = |v: i64| match (signed, comp.is_signed()) {
+            (true, false) if v >= full / 2 => v - full,
+            (false, true) if v < 0 => v + full,
+            _ => v,
+        };
         for (p, &v) in comp.data().iter().take(n).enumerate() {
-            out[p * comps.len() + c] = f64::from(v);
+            out[p * comps.len() + c] = reinterpret(i64::from(v)) as f64;
         }
     }
     Ok(out)
 }
+
+/// Storage SOP classes of images (after "1.2.840.10008.5.1.4.1.1."), each followed by "." or the end: CR, DX/MG/IO,
+/// CT, US, MR, NM, secondary capture, XA/RF, PET, enhanced PET.
+const IMAGE_CLASSES: [&str; 10] = ["1.", "2.", "3.", "4.", "6.", "7.", "12.", "20", "128", "130"];
 
 /// The refusal for a DICOM object without pixel data: what it is, from its SOP Class UID (0008,0016) or, failing
 /// that, its Modality, and what to open instead.
 fn not_an_image(obj: &DefaultDicomObject) -> LoadError {
     let sop = text(obj, tags::SOP_CLASS_UID).unwrap_or_else(|| obj.meta().media_storage_sop_class_uid().trim_end_matches('\0').to_string());
     let modality = text(obj, tags::MODALITY).unwrap_or_default();
-    let storage = |suffix: &str| sop.strip_prefix("1.2.840.10008.5.1.4.1.1.").is_some_and(|s| s.starts_with(suffix));
+    // Compared with a trailing "." so that "1." matches CR (…1.1) and its variants but not …1.104 (documents).
+    let storage = |suffix: &str| sop.strip_prefix("1.2.840.10008.5.1.4.1.1.").is_some_and(|s| format!("{s}.").starts_with(suffix));
     let series = "open the image series it refers to instead";
     let (what, instead) = if sop == "1.2.840.10008.1.3.10" {
         ("a DICOMDIR, the index of a DICOM disc or folder", "open the image files it lists (in the folders beside it) instead")
@@ -1317,6 +1334,16 @@ fn not_an_image(obj: &DefaultDicomObject) -> LoadError {
         ("an encapsulated document (PDF or CDA)", "open it with a PDF or document reader; RadLearn reads images")
     } else if storage("66") || modality == "REG" {
         ("raw data or a registration (no pixels)", series)
+    } else if obj.get(tags::ROWS).is_some() || obj.get(tags::IMAGE_TYPE).is_some() || IMAGE_CLASSES.iter().any(|c| storage(c)) {
+        return LoadError::NotAnImage {
+            what: format!(
+                "an image's header without its pixel data (modality {})",
+                if modality.is_empty() { "unknown" } else { &modality }
+            ),
+            instead: "the pixels were left out (a header-only export, or a tool that strips them): export the series again with its \
+                      images"
+                .into(),
+        };
     } else {
         return LoadError::NotAnImage {
             what: format!(
@@ -1595,15 +1622,19 @@ pub fn read_set(files: &[&[u8]], opts: &LoadOptions) -> Result<DicomSet, LoadErr
 }
 
 /// Reads every series in a set of DICOM files, grouped by SeriesInstanceUID (e.g. a study folder), in UID order.
-/// RTSTRUCTs are skipped.
+/// RTSTRUCTs and objects that hold no image (reports, plans...) are skipped.
 pub fn read_all_series(files: &[&[u8]], opts: &LoadOptions) -> Result<Vec<Volume>, LoadError> {
     let mut groups: BTreeMap<String, Vec<Slice>> = BTreeMap::new();
     let mut used = 0u64;
     for bytes in files {
-        if let DicomFile::Image(s) = read_file(bytes, &LoadOptions::with_max_bytes(opts.max_bytes.saturating_sub(used)))? {
-            used = used.saturating_add(s.data.len() as u64 * 8);
-            opts.check_bytes(used, "the DICOM series")?;
-            groups.entry(s.series_uid.clone()).or_default().push(*s);
+        match read_file(bytes, &LoadOptions::with_max_bytes(opts.max_bytes.saturating_sub(used))) {
+            Ok(DicomFile::Image(s)) => {
+                used = used.saturating_add(s.data.len() as u64 * 8);
+                opts.check_bytes(used, "the DICOM series")?;
+                groups.entry(s.series_uid.clone()).or_default().push(*s);
+            }
+            Ok(DicomFile::RtStruct(_)) | Err(LoadError::NotAnImage { .. }) => {}
+            Err(e) => return Err(e),
         }
     }
     groups.into_values().map(volume_from_slices).collect()
