@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use radlearn_engine::view::{auto_window, blend_overlay, compose, LabelStyle, Overlay, Placement, Plane, SliceLayout, ViewTransform};
+use radlearn_engine::view::{
+    auto_window, blend_overlay, compose, compose_colour, LabelStyle, Overlay, Placement, Plane, SliceLayout, ViewTransform,
+};
 use radlearn_engine::window::{Preset, Window};
 use radlearn_engine::{LabelMap, Volume};
 use wasm_bindgen::{Clamped, JsCast};
@@ -129,6 +131,8 @@ struct Drag {
 #[derive(Default)]
 struct Buffers {
     values: Vec<f32>,
+    /// The slice's display colours, for a colour image.
+    colours: Vec<[u8; 3]>,
     labels: Vec<u8>,
     layer_labels: Vec<u8>,
     rgba: Vec<u8>,
@@ -189,7 +193,7 @@ fn draw(el: &web_sys::HtmlCanvasElement, buf: &mut Buffers, f: &Frame) -> Result
     let size = fit_canvas(el);
     let layout = f.layout;
     let (col, row, slice) = layout.pixel(f.cursor);
-    let Buffers { values, labels, layer_labels, rgba, offscreen } = buf;
+    let Buffers { values, colours, labels, layer_labels, rgba, offscreen } = buf;
     if !layout.extract(&f.volume.data, slice, values) {
         return Err("the slice is outside the image".into());
     }
@@ -200,7 +204,11 @@ fn draw(el: &web_sys::HtmlCanvasElement, buf: &mut Buffers, f: &Frame) -> Result
     // The student's mask (or a preview), filled, goes under the reference so that an outlined reference stays visible.
     let layer = f.layer.filter(|(m, _)| m.data.len() == f.volume.data.len() && layout.extract(&m.data, slice, layer_labels));
     let under = if layer.is_some() { None } else { overlay.as_ref() };
-    if !compose(values, layout.width, &f.window, under, rgba) {
+    // A colour image is shown in its colours (the window applies to the luminance readout only).
+    let colour = f.volume.meta.rgb.as_ref().is_some_and(|c| c.len() == f.volume.data.len() && layout.extract(c, slice, colours));
+    let composed =
+        if colour { compose_colour(colours, layout.width, under, rgba) } else { compose(values, layout.width, &f.window, under, rgba) };
+    if !composed {
         return Err("the slice could not be composed".into());
     }
     if let Some((_, style)) = layer {

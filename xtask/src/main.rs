@@ -188,6 +188,9 @@ fn test(root: &Path) -> Result {
     step("Model Lab: cross-validated AUC and PCA agree with scikit-learn on the same folds");
     run(Command::new(&python).args(["tests/interop/sklearn_parity.py", "--radlearn", "target/debug/radlearn"]))?;
 
+    step("DICOM: every test file of the pydicom wheel is read as pydicom reads it, or refused by name");
+    run(Command::new(&python).args(["tests/interop/pydicom_files.py", "--radlearn", "target/debug/radlearn"]))?;
+
     // These builds also prove that the engine and the course crate (without its native-only `render` feature) build
     // unchanged for wasm32: the engine's own tests and the web app's components compile them for that target.
     step("Component tests and the engine in headless Chromium (wasm-bindgen-test)");

@@ -41,6 +41,10 @@ enum Command {
         /// Memory budget for one image, in MiB.
         #[arg(long, default_value_t = 1024)]
         max_mib: u64,
+        /// Read each file on its own and print one JSON line per file, for scripts and tests: the dimensions and
+        /// intensity statistics, or the error's kind (e.g. "Unsupported") and message.
+        #[arg(long)]
+        json: bool,
     },
     /// Compute IBSI radiomics features of a region of interest (or of a cohort with --cases), one row per value.
     Features(features::FeaturesArgs),
@@ -70,7 +74,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Lessons { action: LessonsAction::Check { dir, deny_warnings } } => lessons_check(dir, deny_warnings),
-        Command::Info { files, max_mib } => info::run(&files, max_mib),
+        Command::Info { files, max_mib, json: false } => info::run(&files, max_mib),
+        Command::Info { files, max_mib, json: true } => info::run_json(&files, max_mib),
         Command::Features(args) => features::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Model(args) => model::run(args),
@@ -187,6 +192,60 @@ mod info {
         } else {
             ExitCode::SUCCESS
         }
+    }
+
+    /// `radlearn info --json FILE...`: each file read on its own (a DICOM file as a one-file series), one JSON object
+    /// per line. Exit code 0 even when files are refused: the refusal is the answer.
+    pub fn run_json(paths: &[PathBuf], max_mib: u64) -> ExitCode {
+        use radlearn_engine::export::json_string;
+        let opts = LoadOptions::with_max_bytes(max_mib.saturating_mul(1 << 20));
+        let number = |v: f64| if v.is_finite() { format!("{v}") } else { "null".into() };
+        for p in paths {
+            let file = json_string(&p.display().to_string());
+            let bytes = match std::fs::read(p) {
+                Ok(b) => b,
+                Err(e) => {
+                    println!("{{\"file\": {file}, \"ok\": false, \"kind\": \"Io\", \"message\": {}}}", json_string(&e.to_string()));
+                    continue;
+                }
+            };
+            let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let result = if sniff(&bytes, &name) == Some(Format::Dicom) {
+                dicom::read_file(&bytes, &opts).and_then(|f| match f {
+                    DicomFile::Image(s) => dicom::volume_from_slices(vec![*s]).map(Ok),
+                    DicomFile::RtStruct(r) => Ok(Err(r.rois.len())),
+                })
+            } else {
+                radlearn_engine::load(&bytes, &name, &opts).map(Ok)
+            };
+            match result {
+                Ok(Ok(v)) => {
+                    let d = &v.data;
+                    let (lo, hi) = v.range().map_or((f64::NAN, f64::NAN), |(lo, hi)| (f64::from(lo), f64::from(hi)));
+                    let mean = d.iter().map(|&x| f64::from(x)).sum::<f64>() / d.len().max(1) as f64;
+                    let row: Vec<String> = d.iter().take(v.geometry.dims[0].min(32)).map(|&x| number(f64::from(x))).collect();
+                    let [x, y, z] = v.geometry.dims;
+                    println!(
+                        "{{\"file\": {file}, \"ok\": true, \"format\": {}, \"dims\": [{x}, {y}, {z}], \"colour\": {}, \"min\": {}, \
+                         \"max\": {}, \"mean\": {}, \"row0\": [{}], \"warnings\": [{}]}}",
+                        json_string(&v.meta.format),
+                        v.meta.rgb.as_ref().is_some_and(|c| c.len() == d.len()),
+                        number(lo),
+                        number(hi),
+                        number(mean),
+                        row.join(", "),
+                        v.meta.warnings.iter().map(|w| json_string(w)).collect::<Vec<_>>().join(", ")
+                    );
+                }
+                Ok(Err(rois)) => println!("{{\"file\": {file}, \"ok\": true, \"format\": \"DICOM RTSTRUCT\", \"rois\": {rois}}}"),
+                Err(e) => println!(
+                    "{{\"file\": {file}, \"ok\": false, \"kind\": {}, \"message\": {}}}",
+                    json_string(e.kind()),
+                    json_string(&e.to_string())
+                ),
+            }
+        }
+        ExitCode::SUCCESS
     }
 
     /// Reads a non-DICOM file; detached NRRD data files and NIfTI `.img` files are read with their header and skipped

@@ -44,6 +44,10 @@ const DEFLATED_LE: &str = "1.2.840.10008.1.2.1.99";
 const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
 const JPEG_BASELINE: &str = "1.2.840.10008.1.2.4.50";
 const JPEG_EXTENDED: &str = "1.2.840.10008.1.2.4.51";
+const JPEG2000_LOSSLESS: &str = "1.2.840.10008.1.2.4.90";
+const JPEG2000: &str = "1.2.840.10008.1.2.4.91";
+/// Luminance of an RGB colour (ITU-R BT.601, the weights of DICOM's YBR_FULL), for features of colour images.
+const LUMA: [f64; 3] = [0.299, 0.587, 0.114];
 const MAX_DEPTH: usize = 32;
 
 fn truncated(detail: &str, expected: u64, found: u64) -> LoadError {
@@ -325,7 +329,33 @@ fn element_end(b: &[u8], pos: usize) -> Result<usize, LoadError> {
 
 /// Parses a DICOM file from bytes after validating it: a Part 10 file, or a bare data set without the 128-byte
 /// preamble and "DICM" marker (see [`bare_dataset`]), which is accepted only when it holds an image or a structure set.
+/// A gzip-compressed DICOM file (`.dcm.gz`, as some archives send) is inflated first, within the memory budget.
 pub fn parse(bytes: &[u8], opts: &LoadOptions) -> Result<DefaultDicomObject, LoadError> {
+    if crate::samples::is_gzip(bytes) {
+        let limit = opts.check_bytes(opts.max_bytes, "the inflated DICOM file")?;
+        let inflated = crate::samples::gunzip_prefix(bytes, limit.saturating_add(1), FORMAT)?;
+        if inflated.len() > limit {
+            return Err(LoadError::TooLarge { what: "the inflated DICOM file".into(), claimed: None, budget: opts.max_bytes });
+        }
+        if !is_dicom(&inflated) {
+            return Err(LoadError::BadMagic { format: FORMAT, detail: "this gzip file does not hold a DICOM file".into() });
+        }
+        return parse_plain(&inflated, opts);
+    }
+    parse_plain(bytes, opts)
+}
+
+/// Whether bytes start like a DICOM file: the "DICM" marker at byte 128, or a data set without preamble.
+fn is_dicom(bytes: &[u8]) -> bool {
+    bytes.get(128..132) == Some(b"DICM") || is_bare_dataset(bytes)
+}
+
+/// Whether a gzip stream holds a DICOM file, judged from its first inflated bytes (for [`crate::load::sniff`]).
+pub fn is_gzipped_dicom(bytes: &[u8]) -> bool {
+    crate::samples::is_gzip(bytes) && crate::samples::gunzip_prefix(bytes, 1024, FORMAT).is_ok_and(|head| is_dicom(&head))
+}
+
+fn parse_plain(bytes: &[u8], opts: &LoadOptions) -> Result<DefaultDicomObject, LoadError> {
     if bytes.get(128..132) != Some(b"DICM") {
         if let Some(syntax) = bare_dataset(bytes)? {
             opts.check_bytes(bytes.len() as u64, "the DICOM file")?;
@@ -335,6 +365,10 @@ pub fn parse(bytes: &[u8], opts: &LoadOptions) -> Result<DefaultDicomObject, Loa
             let rtstruct = text(&obj, tags::MODALITY).as_deref() == Some("RTSTRUCT") || obj.get(tags::STRUCTURE_SET_ROI_SEQUENCE).is_some();
             if image || rtstruct {
                 return Ok(obj);
+            }
+            // A complete data set (every length checked to the end of the file) that holds no image: say what it is.
+            if obj.get(tags::PIXEL_DATA).is_none() && (text(&obj, tags::SOP_CLASS_UID).is_some() || text(&obj, tags::MODALITY).is_some()) {
+                return Err(not_an_image(&obj));
             }
         }
     }
@@ -489,8 +523,10 @@ pub struct Slice {
     pub frame_positions: Vec<[f64; 3]>,
     /// What the reader guessed or left out (e.g. a slice spacing guessed for frames without positions).
     pub warnings: Vec<String>,
-    /// Rescaled values, row by row (frame after frame for a multi-frame file).
+    /// Rescaled values, row by row (frame after frame for a multi-frame file); the luminance of a colour image.
     pub data: Vec<f32>,
+    /// A colour image's colours for display, in the order of `data` (empty for a grey-level image).
+    pub rgb: Vec<[u8; 3]>,
 }
 
 /// What a DICOM file holds.
@@ -513,10 +549,7 @@ pub fn read_file(bytes: &[u8], opts: &LoadOptions) -> Result<DicomFile, LoadErro
 fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, LoadError> {
     let missing = |what: &str| LoadError::Invalid(format!("the DICOM file has no {what}"));
     let Some(pixel) = obj.get(tags::PIXEL_DATA) else {
-        return Err(LoadError::Invalid(format!(
-            "this DICOM file holds no image (modality {}); pick the image files of the series",
-            text(obj, tags::MODALITY).unwrap_or_else(|| "unknown".into())
-        )));
+        return Err(not_an_image(obj));
     };
     let rows = int(obj, tags::ROWS).ok_or_else(|| missing("Rows"))?;
     let columns = int(obj, tags::COLUMNS).ok_or_else(|| missing("Columns"))?;
@@ -529,9 +562,26 @@ fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, Loa
         return Err(LoadError::Invalid(format!("NumberOfFrames (0028,0008) is {frames}")));
     }
     let spp = int(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1);
-    if spp != 1 {
-        return Err(LoadError::Unsupported { format: FORMAT, what: format!("colour ({spp} samples per pixel) instead of grey levels") });
-    }
+    let photometric = text(obj, tags::PHOTOMETRIC_INTERPRETATION)
+        .map_or_else(|| if spp == 3 { "RGB" } else { "MONOCHROME2" }.to_string(), |p| p.to_ascii_uppercase());
+    let colour = match (spp, photometric.as_str()) {
+        (1, "PALETTE COLOR") => {
+            return Err(LoadError::Unsupported {
+                format: FORMAT,
+                what: "palette colour (PALETTE COLOR: grey-level indices into a colour table)".into(),
+            })
+        }
+        (1, _) => None,
+        (3, "RGB" | "YBR_FULL" | "YBR_FULL_422" | "YBR_ICT" | "YBR_RCT") => Some(photometric.clone()),
+        (3, p) => return Err(LoadError::Unsupported { format: FORMAT, what: format!("the colour encoding {p}") }),
+        _ => {
+            return Err(LoadError::Unsupported {
+                format: FORMAT,
+                what: format!("{spp} samples per pixel ({photometric}): RadLearn reads grey-level (1) and colour (3) images"),
+            })
+        }
+    };
+    let spp = if colour.is_some() { 3 } else { 1 };
     let bits = int(obj, tags::BITS_ALLOCATED).unwrap_or(16).clamp(1, 64) as u64;
     if !matches!(bits, 8 | 16 | 32) {
         return Err(LoadError::Unsupported {
@@ -540,13 +590,16 @@ fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, Loa
         });
     }
     let bytes_per = bits / 8;
-    // Every frame counts against the budget, before any frame table or pixel buffer is built.
-    opts.check_voxels([columns as u64, rows as u64, frames as u64], bytes_per, "the DICOM image")?;
+    // Every frame counts against the budget, before any frame table or pixel buffer is built; a colour image also
+    // keeps 3 bytes per pixel for display.
+    let kept_bytes = if colour.is_some() { 3 * bytes_per + 3 } else { bytes_per };
+    opts.check_voxels([columns as u64, rows as u64, frames as u64], kept_bytes, "the DICOM image")?;
     let (n, frames, bytes_per) = ((rows * columns) as usize, frames as usize, bytes_per as usize);
     let ts_uid = obj.meta().transfer_syntax().trim_end_matches('\0').to_string();
     let ts = match TransferSyntaxRegistry.get(&ts_uid) {
         None => return Err(LoadError::Unsupported { format: FORMAT, what: format!("the unknown transfer syntax {ts_uid}") }),
-        Some(ts) if !ts.can_decode_all() => {
+        // JPEG 2000 is decoded here (`j2k_frame`), not by the registry's adapter.
+        Some(ts) if !ts.can_decode_all() && !matches!(ts.uid(), JPEG2000_LOSSLESS | JPEG2000) => {
             return Err(LoadError::Unsupported {
                 format: FORMAT,
                 what: format!("the transfer syntax {} ({}), for which no pure-Rust decoder is available", ts.name(), ts.uid()),
@@ -555,6 +608,13 @@ fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, Loa
         Some(ts) => ts,
     };
     let encapsulated = ts.is_encapsulated_pixel_data();
+    let j2k = matches!(ts.uid(), JPEG2000_LOSSLESS | JPEG2000);
+    // Native YBR_FULL_422 stores two luminance samples and one pair of chrominance samples per two pixels.
+    let ybr422_native = !encapsulated && colour.as_deref() == Some("YBR_FULL_422");
+    if ybr422_native && columns % 2 == 1 {
+        return Err(LoadError::Invalid(format!("YBR_FULL_422 pixel data needs an even number of columns, not {columns}")));
+    }
+    let samples_per_frame = if ybr422_native { 2 * n } else { n * spp };
     let fragments: &[Vec<u8>] = if encapsulated { pixel.value().fragments().unwrap_or(&[]) } else { &[] };
     // The pixel data must hold every frame it claims (this also bounds the frame count by the file size).
     if encapsulated {
@@ -565,7 +625,7 @@ fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, Loa
             });
         }
     } else {
-        let need = (n * frames * bytes_per) as u64;
+        let need = (samples_per_frame * frames * bytes_per) as u64;
         let have = pixel.header().len.get().map_or(0, u64::from);
         if have < need {
             let what = if frames == 1 { String::new() } else { format!("{frames} frames of ") };
@@ -581,52 +641,74 @@ fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, Loa
         claimed: Some((n * kept.len() * 4) as u64),
         budget: opts.max_bytes,
     })?;
-    if !encapsulated {
+    let mut rgb: Vec<[u8; 3]> = Vec::new();
+    let mut warnings = layout.warnings;
+    let offsets = pixel.value().offset_table().unwrap_or(&[]);
+    if let Some(photometric) = &colour {
+        check_compressed_headers(obj, &ts_uid, ts.name(), fragments, offsets, frames, &kept, (rows, columns), bits, 3)?;
+        // The decoders of JPEG and (with a multi-component transform) JPEG 2000 give RGB whatever the header's YBR.
+        let decoded_rgb = matches!(ts.uid(), JPEG_BASELINE | JPEG_EXTENDED)
+            || (j2k && matches!(photometric.as_str(), "YBR_ICT" | "YBR_RCT"))
+            || (encapsulated && !j2k && ts.uid() != RLE_LOSSLESS);
+        let space = match photometric.as_str() {
+            _ if decoded_rgb => Space::Rgb,
+            "YBR_FULL_422" if ybr422_native => Space::Ybr422,
+            "YBR_FULL" | "YBR_FULL_422" => Space::Ybr,
+            _ => Space::Rgb,
+        };
+        let planar = !encapsulated && int(obj, tags::PLANAR_CONFIGURATION) == Some(1);
+        let raw = if encapsulated {
+            Vec::new()
+        } else {
+            pixel.value().to_bytes().map_err(|e| LoadError::Dicom(format!("the pixel data is not a byte array: {e}")))?.into_owned()
+        };
+        rgb.try_reserve_exact(n * kept.len()).map_err(|_| LoadError::TooLarge {
+            what: "the DICOM colour image".into(),
+            claimed: Some((n * kept.len() * 3) as u64),
+            budget: opts.max_bytes,
+        })?;
+        for &(k, _) in &kept {
+            let samples: Vec<f64> = if !encapsulated {
+                let frame_bytes = samples_per_frame * bytes_per;
+                let frame = raw.get(k * frame_bytes..(k + 1) * frame_bytes).ok_or_else(|| {
+                    truncated(&format!("frame {} of the pixel data is cut off", k + 1), frame_bytes as u64, raw.len() as u64)
+                })?;
+                frame.chunks_exact(bytes_per).map(|b| px.value(b) as f64).collect()
+            } else if ts.uid() == RLE_LOSSLESS {
+                decode_rle(&fragments[k], n, bytes_per, 3)?.chunks_exact(bytes_per).map(|b| px.value(b) as f64).collect()
+            } else if j2k {
+                j2k_frame(&jpeg_frame_stream(fragments, offsets, frames, k), k, (rows, columns), 3, px.signed)?
+            } else {
+                let decoded = obj.decode_pixel_data_frame(k as u32).map_err(|e| {
+                    LoadError::Dicom(format!("the pixel data (transfer syntax {}, {ts_uid}) could not be decoded: {e}", ts.name()))
+                })?;
+                decoded.data().iter().map(|&v| f64::from(v)).collect()
+            };
+            let max = ((1u64 << px.bits_stored.min(32)) - 1) as f64;
+            colour_frame(&samples, n, space, planar, max, &mut data, &mut rgb)?;
+        }
+        let via = if space == Space::Rgb { String::new() } else { format!(" (converted from {photometric} to RGB)") };
+        warnings.push(format!(
+            "this is a colour image{via}: the viewer shows its colours, and features use its luminance, converted from RGB as \
+             Y = 0.299 R + 0.587 G + 0.114 B"
+        ));
+    } else if !encapsulated {
         let raw = pixel.value().to_bytes().map_err(|e| LoadError::Dicom(format!("the pixel data is not a byte array: {e}")))?;
         native_frames(&raw, n, px, &kept, &mut data)?;
     } else if ts.uid() == RLE_LOSSLESS {
         // RLE: one fragment per frame (PS3.5 A.4.2).
         for &(k, rescale) in &kept {
-            let raw = decode_rle(&fragments[k], n, bytes_per)?;
+            let raw = decode_rle(&fragments[k], n, bytes_per, 1)?;
             native_frames(&raw, n, px, &[(0, rescale)], &mut data)?;
         }
+    } else if j2k {
+        check_compressed_headers(obj, &ts_uid, ts.name(), fragments, offsets, frames, &kept, (rows, columns), bits, 1)?;
+        for &(k, (slope, intercept)) in &kept {
+            let stored = j2k_frame(&jpeg_frame_stream(fragments, offsets, frames, k), k, (rows, columns), 1, px.signed)?;
+            data.extend(stored.iter().map(|&v| (v * slope + intercept) as f32));
+        }
     } else {
-        // dicom-rs's JPEG adapter copies what the JPEG stream decodes to into a buffer of Rows x Columns x
-        // BitsAllocated / 8 bytes, and panics when the stream's own header claims more (a panic cannot be caught in
-        // the browser). So every frame's stream, assembled from the fragments exactly as the adapter does, must declare
-        // the header's size, one component and a sample size equal to BitsAllocated before it is decoded.
-        // More than 8 bits in JPEG Baseline/Extended is 12-bit JPEG, named as such even when no stream starts where
-        // expected (the frame-header check below would only call it damaged).
-        if matches!(ts.uid(), JPEG_BASELINE | JPEG_EXTENDED) && bits > 8 && fragments.iter().all(|f| !f.starts_with(&[0xFF, 0xD8])) {
-            return Err(jpeg_precision_unsupported(ts.name(), ts.uid(), int(obj, tags::BITS_STORED).unwrap_or(12) as u8));
-        }
-        let offsets = pixel.value().offset_table().unwrap_or(&[]);
-        for &(k, _) in &kept {
-            let stream = jpeg_frame_stream(fragments, offsets, frames, k);
-            let Some(sof) = jpeg_frame(&stream) else {
-                return Err(LoadError::Invalid(format!(
-                    "the compressed image of frame {} is damaged: its JPEG data has no frame header",
-                    k + 1
-                )));
-            };
-            if (i64::from(sof.height), i64::from(sof.width)) != (rows, columns) {
-                return Err(LoadError::Invalid(format!(
-                    "the compressed image is {} x {} pixels but the DICOM header says {columns} x {rows}",
-                    sof.width, sof.height
-                )));
-            }
-            // Baseline, extended and progressive (SOF0-2) with more than 8 bits: JPEG Extended 12-bit.
-            if matches!(sof.marker, 0xC0..=0xC2) && sof.precision > 8 {
-                return Err(jpeg_precision_unsupported(ts.name(), ts.uid(), sof.precision));
-            }
-            let sample_bytes = if sof.precision > 8 { 2 } else { 1 };
-            if sof.components != 1 || sample_bytes != bytes_per {
-                return Err(LoadError::Invalid(format!(
-                    "the compressed image has {} component(s) of {} bits but the DICOM header says one of {bits} bits",
-                    sof.components, sof.precision
-                )));
-            }
-        }
+        check_compressed_headers(obj, &ts_uid, ts.name(), fragments, offsets, frames, &kept, (rows, columns), bits, 1)?;
         for &(k, (slope, intercept)) in &kept {
             let decoded = obj.decode_pixel_data_frame(k as u32).map_err(|e| {
                 LoadError::Dicom(format!("the pixel data (transfer syntax {}, {ts_uid}) could not be decoded: {e}", ts.name()))
@@ -663,9 +745,75 @@ fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, Loa
         series_description: text(obj, tags::SERIES_DESCRIPTION),
         identifying: identifying_tags(obj),
         frame_positions: if layout.multi { layout.frames.iter().map(|f| f.position).collect() } else { Vec::new() },
-        warnings: layout.warnings,
+        warnings,
         data,
+        rgb,
     })
+}
+
+/// Checks the header of every kept frame's compressed stream against the DICOM header before it is decoded (JPEG and
+/// JPEG 2000; nothing to check for other syntaxes): size, components (`spp`) and sample size.
+///
+/// dicom-rs's JPEG adapter copies what the JPEG stream decodes to into a buffer of Rows x Columns x SamplesPerPixel x
+/// BitsAllocated / 8 bytes, and panics when the stream's own header claims more (a panic cannot be caught in the
+/// browser). So every frame's stream, assembled from the fragments exactly as the adapter does, must declare the
+/// header's size, its number of components and a sample size equal to BitsAllocated before it is decoded. More than 8
+/// bits in JPEG Baseline/Extended is 12-bit JPEG, named as such even when no stream starts where expected (the
+/// frame-header check would only call it damaged).
+#[allow(clippy::too_many_arguments)] // One call per decoding path; a struct would only rename these.
+fn check_compressed_headers(
+    obj: &InMemDicomObject,
+    ts_uid: &str,
+    ts_name: &str,
+    fragments: &[Vec<u8>],
+    offsets: &[u32],
+    frames: usize,
+    kept: &[(usize, (f64, f64))],
+    (rows, columns): (i64, i64),
+    bits: u64,
+    spp: u8,
+) -> Result<(), LoadError> {
+    let bytes_per = bits / 8;
+    if matches!(ts_uid, JPEG2000_LOSSLESS | JPEG2000) {
+        for &(k, _) in kept {
+            j2k_check(&jpeg_frame_stream(fragments, offsets, frames, k), k, (rows, columns), spp)?;
+        }
+        return Ok(());
+    }
+    if !ts_uid.starts_with("1.2.840.10008.1.2.4.") {
+        return Ok(());
+    }
+    if matches!(ts_uid, JPEG_BASELINE | JPEG_EXTENDED) && bits > 8 && fragments.iter().all(|f| !f.starts_with(&[0xFF, 0xD8])) {
+        return Err(jpeg_precision_unsupported(ts_name, ts_uid, int(obj, tags::BITS_STORED).unwrap_or(12) as u8));
+    }
+    for &(k, _) in kept {
+        let stream = jpeg_frame_stream(fragments, offsets, frames, k);
+        let Some(sof) = jpeg_frame(&stream) else {
+            return Err(LoadError::Invalid(format!(
+                "the compressed image of frame {} is damaged: its JPEG data has no frame header",
+                k + 1
+            )));
+        };
+        if (i64::from(sof.height), i64::from(sof.width)) != (rows, columns) {
+            return Err(LoadError::Invalid(format!(
+                "the compressed image is {} x {} pixels but the DICOM header says {columns} x {rows}",
+                sof.width, sof.height
+            )));
+        }
+        // Baseline, extended and progressive (SOF0-2) with more than 8 bits: JPEG Extended 12-bit.
+        if matches!(sof.marker, 0xC0..=0xC2) && sof.precision > 8 {
+            return Err(jpeg_precision_unsupported(ts_name, ts_uid, sof.precision));
+        }
+        let sample_bytes = if sof.precision > 8 { 2 } else { 1 };
+        // Colour is read from 8-bit streams only: the adapter's 16-bit colour output has no documented layout.
+        if sof.components != spp || sample_bytes != bytes_per || (spp > 1 && sample_bytes > 1) {
+            return Err(LoadError::Invalid(format!(
+                "the compressed image has {} component(s) of {} bits but the DICOM header says {spp} of {bits} bits",
+                sof.components, sof.precision
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn jpeg_precision_unsupported(name: &str, uid: &str, precision: u8) -> LoadError {
@@ -924,11 +1072,13 @@ fn native_frames(raw: &[u8], n: usize, px: PixelFormat, frames: &[(usize, (f64, 
     Ok(())
 }
 
-/// Decodes one RLE Lossless frame (DICOM PS3.5 annex G) into native little-endian samples of `segments` bytes: the
-/// header lists one segment per byte of a sample (the most significant byte first), each a PackBits stream of one
-/// byte per pixel. Hand-written: dicom-rs's RLE decoder panics on short or malformed segments (a panic cannot be
-/// caught in the browser) and does not read 32-bit samples; this loop checks every run against its segment.
-fn decode_rle(frag: &[u8], pixels: usize, segments: usize) -> Result<Vec<u8>, LoadError> {
+/// Decodes one RLE Lossless frame (DICOM PS3.5 annex G) into native little-endian samples of `bytes` bytes, `spp`
+/// samples per pixel interleaved: the header lists one segment per byte of a sample (sample by sample, the most
+/// significant byte first), each a PackBits stream of one byte per pixel. Hand-written: dicom-rs's RLE decoder panics
+/// on short or malformed segments (a panic cannot be caught in the browser) and does not read 32-bit samples; this
+/// loop checks every run against its segment.
+fn decode_rle(frag: &[u8], pixels: usize, bytes: usize, spp: usize) -> Result<Vec<u8>, LoadError> {
+    let segments = bytes * spp;
     let bad = |m: String| LoadError::Invalid(format!("the RLE-compressed pixel data is damaged: {m}"));
     if frag.len() < 64 {
         return Err(LoadError::TruncatedStream { format: FORMAT, detail: "the RLE header (64 bytes) is cut off".into() });
@@ -947,7 +1097,8 @@ fn decode_rle(frag: &[u8], pixels: usize, segments: usize) -> Result<Vec<u8>, Lo
         let Some(seg) = frag.get(w[0]..w[1]) else {
             return Err(bad(format!("a segment ({}..{}) lies outside the {} bytes of the frame", w[0], w[1], frag.len())));
         };
-        let byte = segments - 1 - s;
+        // Segment s holds byte `bytes - 1 - s % bytes` (little-endian position) of sample `s / bytes`.
+        let byte = (s / bytes) * bytes + bytes - 1 - s % bytes;
         let (mut i, mut p) = (0usize, 0usize);
         while p < pixels {
             let Some(&h) = seg.get(i) else {
@@ -979,6 +1130,231 @@ fn decode_rle(frag: &[u8], pixels: usize, segments: usize) -> Result<Vec<u8>, Lo
         }
     }
     Ok(out)
+}
+
+/// How the three samples of a colour pixel are stored once decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Space {
+    Rgb,
+    /// YBR_FULL (and YBR_FULL_422 once decoded): luminance and two chrominance samples.
+    Ybr,
+    /// Native YBR_FULL_422: Y1 Y2 Cb Cr for each pair of pixels along a row.
+    Ybr422,
+}
+
+/// Appends the luminance (to `lum`) and the 8-bit display colours (to `rgb`) of one colour frame of `n` pixels whose
+/// stored samples (0 to `max`) are `s`: pixel by pixel (R G B...), plane by plane when `planar`, or per pair of
+/// pixels for native YBR_FULL_422. YBR is converted to RGB with the equations of DICOM PS3.3 C.7.6.3.1.2; the
+/// luminance of the unrounded RGB is [`LUMA`]'s weighted sum (for YBR it equals the stored Y). Hand-written because
+/// dicom-pixeldata 0.10's conversion rounds to 8 bits and reads neither 32-bit samples nor RLE's segment layout.
+fn colour_frame(
+    s: &[f64],
+    n: usize,
+    space: Space,
+    planar: bool,
+    max: f64,
+    lum: &mut Vec<f32>,
+    rgb: &mut Vec<[u8; 3]>,
+) -> Result<(), LoadError> {
+    let need = if space == Space::Ybr422 { 2 * n } else { 3 * n };
+    if s.len() < need {
+        return Err(truncated("a colour frame of the pixel data is shorter than Rows x Columns x 3", need as u64, s.len() as u64));
+    }
+    let half = (max + 1.0) / 2.0;
+    let scale = if max > 0.0 { 255.0 / max } else { 0.0 };
+    for p in 0..n {
+        let [a, b, c] = match space {
+            Space::Ybr422 => {
+                let q = (p / 2) * 4;
+                [s[q + p % 2], s[q + 2], s[q + 3]]
+            }
+            _ if planar => [s[p], s[n + p], s[2 * n + p]],
+            _ => [s[3 * p], s[3 * p + 1], s[3 * p + 2]],
+        };
+        let colour = if space == Space::Rgb {
+            [a, b, c]
+        } else {
+            let (cb, cr) = (b - half, c - half);
+            [a + 1.402 * cr, a - 0.344_136 * cb - 0.714_136 * cr, a + 1.772 * cb]
+        };
+        lum.push((LUMA[0] * colour[0] + LUMA[1] * colour[1] + LUMA[2] * colour[2]) as f32);
+        rgb.push(colour.map(|v| (v.clamp(0.0, max) * scale).round() as u8));
+    }
+    Ok(())
+}
+
+/// The JPEG 2000 codestream of a frame: the bytes themselves, or the contiguous codestream box (`jp2c`) of a JP2 file.
+fn j2k_codestream(b: &[u8]) -> Option<&[u8]> {
+    if b.starts_with(&[0xFF, 0x4F, 0xFF, 0x51]) {
+        return Some(b);
+    }
+    // JP2 boxes: a 4-byte length (0: to the end; 1: an 8-byte length follows) and a 4-byte type.
+    let mut pos = 0usize;
+    while pos + 8 <= b.len() {
+        let len = u32::from_be_bytes([b[pos], b[pos + 1], b[pos + 2], b[pos + 3]]) as u64;
+        let (len, header) = match len {
+            0 => ((b.len() - pos) as u64, 8),
+            1 => (u64::from_be_bytes(b.get(pos + 8..pos + 16)?.try_into().ok()?), 16),
+            l => (l, 8),
+        };
+        if &b[pos + 4..pos + 8] == b"jp2c" {
+            return b.get(pos + header..).filter(|c| c.starts_with(&[0xFF, 0x4F, 0xFF, 0x51]));
+        }
+        if len < header as u64 {
+            return None;
+        }
+        pos = pos.checked_add(usize::try_from(len).ok()?)?;
+    }
+    None
+}
+
+/// Largest number of tiles x components accepted in a JPEG 2000 frame. openjp2 allocates its tile and component
+/// coding structures (about 2 kB each) for every tile the SIZ segment declares, before reading any of them; DICOM
+/// images use one tile or a few dozen.
+const MAX_J2K_TILE_COMPONENTS: u64 = 1 << 14;
+
+/// Checks a JPEG 2000 frame's SIZ segment against the DICOM header before openjp2 sees it: the image size, the
+/// number of components (`spp`), full-resolution components of at most 16 bits, and a bounded tile count, so that
+/// the decoder's allocations are bounded by the memory budget already checked for Rows x Columns. Hand-written: no
+/// crate reads a J2K header without decoding, and the SIZ segment is a fixed table (ISO 15444-1 A.5.1).
+fn j2k_check(stream: &[u8], k: usize, (rows, columns): (i64, i64), spp: u8) -> Result<(), LoadError> {
+    let damaged = |m: &str| LoadError::Invalid(format!("the JPEG 2000 data of frame {} is damaged: {m}", k + 1));
+    let Some(cs) = j2k_codestream(stream) else {
+        return Err(damaged("it does not start with a JPEG 2000 codestream (SOC and SIZ markers)"));
+    };
+    let u32_be = |p: usize| cs.get(p..p + 4).map(|v| u32::from_be_bytes([v[0], v[1], v[2], v[3]]));
+    let u16_be = |p: usize| cs.get(p..p + 2).map(|v| u16::from_be_bytes([v[0], v[1]]));
+    // After SOC (2 bytes) and the SIZ marker (2): Lsiz, Rsiz, Xsiz, Ysiz, XOsiz, YOsiz, XTsiz, YTsiz, XTOsiz, YTOsiz, Csiz.
+    let field = |i: usize| u32_be(8 + 4 * i);
+    let (Some(x), Some(y), Some(xo), Some(yo), Some(xt), Some(yt), Some(xto), Some(yto), Some(c)) =
+        (field(0), field(1), field(2), field(3), field(4), field(5), field(6), field(7), u16_be(40))
+    else {
+        return Err(damaged("its SIZ header is cut off"));
+    };
+    let (w, h) = (i64::from(x) - i64::from(xo), i64::from(y) - i64::from(yo));
+    if (h, w) != (rows, columns) {
+        return Err(LoadError::Invalid(format!(
+            "the JPEG 2000 image of frame {} is {w} x {h} pixels but the DICOM header says {columns} x {rows}",
+            k + 1
+        )));
+    }
+    if c != u16::from(spp) {
+        return Err(LoadError::Invalid(format!(
+            "the JPEG 2000 image of frame {} has {c} component(s) but the DICOM header says {spp} (SamplesPerPixel)",
+            k + 1
+        )));
+    }
+    for i in 0..usize::from(c) {
+        let Some(comp) = cs.get(42 + 3 * i..45 + 3 * i) else { return Err(damaged("its SIZ header is cut off")) };
+        let precision = (comp[0] & 0x7F) + 1;
+        if precision > 16 {
+            return Err(LoadError::Unsupported {
+                format: FORMAT,
+                what: format!("JPEG 2000 samples of {precision} bits (at most 16 are read)"),
+            });
+        }
+        if comp[1] != 1 || comp[2] != 1 {
+            return Err(LoadError::Unsupported {
+                format: FORMAT,
+                what: format!("JPEG 2000 with a subsampled component ({} x {})", comp[1], comp[2]),
+            });
+        }
+    }
+    if xt == 0 || yt == 0 || xto > xo || yto > yo {
+        return Err(damaged("its tile grid is impossible"));
+    }
+    let tiles = (u64::from(x - xto)).div_ceil(u64::from(xt)) * (u64::from(y - yto)).div_ceil(u64::from(yt));
+    if tiles * u64::from(c) > MAX_J2K_TILE_COMPONENTS {
+        return Err(LoadError::Unsupported {
+            format: FORMAT,
+            what: format!("JPEG 2000 cut into {tiles} tiles (RadLearn reads up to {MAX_J2K_TILE_COMPONENTS} tiles per component)"),
+        });
+    }
+    Ok(())
+}
+
+/// Decodes one JPEG 2000 frame (checked by [`j2k_check`]) with openjp2 into stored values, `spp` samples per pixel
+/// interleaved. The decoder's own sizes are checked again before its buffers are read. When the codestream's
+/// signedness disagrees with PixelRepresentation (`signed`), the DICOM header wins, as in pydicom and GDCM: the
+/// component's bits are reinterpreted in two's complement (or as unsigned) at the component's precision.
+fn j2k_frame(stream: &[u8], k: usize, (rows, columns): (i64, i64), spp: u8, signed: bool) -> Result<Vec<f64>, LoadError> {
+    let image = jpeg2k::Image::from_bytes(stream)
+        .map_err(|e| LoadError::Invalid(format!("the JPEG 2000 data of frame {} could not be decoded ({e})", k + 1)))?;
+    let comps = image.components();
+    let n = (rows * columns) as usize;
+    if comps.len() != usize::from(spp)
+        || comps.iter().any(|c| (i64::from(c.height()), i64::from(c.width())) != (rows, columns) || c.precision() > 16)
+    {
+        return Err(LoadError::Invalid(format!(
+            "the JPEG 2000 data of frame {} decoded to {} component(s) of another size than {columns} x {rows}",
+            k + 1,
+            comps.len()
+        )));
+    }
+    let mut out = vec![0.0; n * comps.len()];
+    for (c, comp) in comps.iter().enumerate() {
+        let full = i64::from(1u32 << comp.precision().max(1));
+        let reinterpret = |v: i64| match (signed, comp.is_signed()) {
+            (true, false) if v >= full / 2 => v - full,
+            (false, true) if v < 0 => v + full,
+            _ => v,
+        };
+        for (p, &v) in comp.data().iter().take(n).enumerate() {
+            out[p * comps.len() + c] = reinterpret(i64::from(v)) as f64;
+        }
+    }
+    Ok(out)
+}
+
+/// Storage SOP classes of images (after "1.2.840.10008.5.1.4.1.1."), each followed by "." or the end: CR, DX/MG/IO,
+/// CT, US, MR, NM, secondary capture, XA/RF, PET, enhanced PET.
+const IMAGE_CLASSES: [&str; 10] = ["1.", "2.", "3.", "4.", "6.", "7.", "12.", "20", "128", "130"];
+
+/// The refusal for a DICOM object without pixel data: what it is, from its SOP Class UID (0008,0016) or, failing
+/// that, its Modality, and what to open instead.
+fn not_an_image(obj: &DefaultDicomObject) -> LoadError {
+    let sop = text(obj, tags::SOP_CLASS_UID).unwrap_or_else(|| obj.meta().media_storage_sop_class_uid().trim_end_matches('\0').to_string());
+    let modality = text(obj, tags::MODALITY).unwrap_or_default();
+    // Compared with a trailing "." so that "1." matches CR (…1.1) and its variants but not …1.104 (documents).
+    let storage = |suffix: &str| sop.strip_prefix("1.2.840.10008.5.1.4.1.1.").is_some_and(|s| format!("{s}.").starts_with(suffix));
+    let series = "open the image series it refers to instead";
+    let (what, instead) = if sop == "1.2.840.10008.1.3.10" {
+        ("a DICOMDIR, the index of a DICOM disc or folder", "open the image files it lists (in the folders beside it) instead")
+    } else if storage("88.59") || modality == "KO" {
+        ("a Key Object Selection (a list of chosen images)", series)
+    } else if storage("88.") || modality == "SR" {
+        ("a Structured Report (SR: text and measurements)", series)
+    } else if storage("481.") || matches!(modality.as_str(), "RTPLAN" | "RTRECORD") {
+        ("an RT Plan or treatment record (beams and doses, no image)", "open the planning CT, its RTSTRUCT or the RT Dose instead")
+    } else if storage("9.") || matches!(modality.as_str(), "ECG" | "HD" | "EPS" | "RESP") {
+        ("a waveform (an ECG or another signal, not an image)", "open it in a DICOM waveform viewer; RadLearn reads images")
+    } else if storage("11.") || modality == "PR" {
+        ("a Presentation State (display settings for other images)", series)
+    } else if storage("104.") || modality == "DOC" {
+        ("an encapsulated document (PDF or CDA)", "open it with a PDF or document reader; RadLearn reads images")
+    } else if storage("66") || modality == "REG" {
+        ("raw data or a registration (no pixels)", series)
+    } else if obj.get(tags::ROWS).is_some() || obj.get(tags::IMAGE_TYPE).is_some() || IMAGE_CLASSES.iter().any(|c| storage(c)) {
+        return LoadError::NotAnImage {
+            what: format!(
+                "an image's header without its pixel data (modality {})",
+                if modality.is_empty() { "unknown" } else { &modality }
+            ),
+            instead: "the pixels were left out (a header-only export, or a tool that strips them): export the series again with its \
+                      images"
+                .into(),
+        };
+    } else {
+        return LoadError::NotAnImage {
+            what: format!(
+                "an object without pixel data (SOP Class {}, modality {})",
+                if sop.is_empty() { "unknown" } else { &sop },
+                if modality.is_empty() { "unknown" } else { &modality }
+            ),
+            instead: "pick the image files of the series".into(),
+        };
+    };
+    LoadError::NotAnImage { what: what.into(), instead: instead.into() }
 }
 
 /// The first start-of-frame segment of a JPEG stream.
@@ -1070,6 +1446,7 @@ fn meta_of(s: &Slice, warnings: Vec<String>) -> Meta {
         series_uid: Some(s.series_uid.clone()),
         description: None,
         warnings,
+        rgb: None,
     }
 }
 
@@ -1189,6 +1566,10 @@ pub fn volume_from_slices(slices: Vec<Slice>) -> Result<Volume, LoadError> {
     for &(i, k, _) in &planes {
         data.extend_from_slice(&slices[i].data[k * n..(k + 1) * n]);
     }
+    let mut meta = meta;
+    if slices.iter().all(|s| s.rgb.len() == s.data.len()) {
+        meta.rgb = Some(planes.iter().flat_map(|&(i, k, _)| slices[i].rgb[k * n..(k + 1) * n].iter().copied()).collect());
+    }
     Ok(Volume { geometry, data, meta })
 }
 
@@ -1200,13 +1581,22 @@ pub struct DicomSet {
 }
 
 /// Reads a set of DICOM files (e.g. a folder dropped by a student): image slices become one volume, RTSTRUCTs are
-/// kept aside. The memory budget covers all slices together.
+/// kept aside, and objects that hold no image (reports, presentation states, as PACS exports put beside a series)
+/// are skipped with a warning. The memory budget covers all slices together.
 pub fn read_set(files: &[&[u8]], opts: &LoadOptions) -> Result<DicomSet, LoadError> {
     let mut slices = Vec::new();
     let mut rtstructs = Vec::new();
     let mut used = 0u64;
+    let mut skipped: Vec<LoadError> = Vec::new();
     for bytes in files {
-        match read_file(bytes, &LoadOptions::with_max_bytes(opts.max_bytes.saturating_sub(used)))? {
+        let file = match read_file(bytes, &LoadOptions::with_max_bytes(opts.max_bytes.saturating_sub(used))) {
+            Err(e @ LoadError::NotAnImage { .. }) if files.len() > 1 => {
+                skipped.push(e);
+                continue;
+            }
+            other => other?,
+        };
+        match file {
             DicomFile::Image(s) => {
                 used = used.saturating_add(s.data.len() as u64 * 8);
                 opts.check_bytes(used, "the DICOM series")?;
@@ -1216,21 +1606,35 @@ pub fn read_set(files: &[&[u8]], opts: &LoadOptions) -> Result<DicomSet, LoadErr
         }
     }
     if slices.is_empty() {
+        if let Some(e) = skipped.into_iter().next() {
+            return Err(e);
+        }
         return Err(LoadError::Invalid("none of the DICOM files holds an image; add the image series".into()));
     }
-    Ok(DicomSet { volume: volume_from_slices(slices)?, rtstructs })
+    let mut volume = volume_from_slices(slices)?;
+    if !skipped.is_empty() {
+        let mut what: Vec<String> =
+            skipped.iter().filter_map(|e| if let LoadError::NotAnImage { what, .. } = e { Some(what.clone()) } else { None }).collect();
+        what.dedup();
+        volume.meta.warnings.push(format!("{} file(s) that hold no image were left out: {}", skipped.len(), what.join("; ")));
+    }
+    Ok(DicomSet { volume, rtstructs })
 }
 
 /// Reads every series in a set of DICOM files, grouped by SeriesInstanceUID (e.g. a study folder), in UID order.
-/// RTSTRUCTs are skipped.
+/// RTSTRUCTs and objects that hold no image (reports, plans...) are skipped.
 pub fn read_all_series(files: &[&[u8]], opts: &LoadOptions) -> Result<Vec<Volume>, LoadError> {
     let mut groups: BTreeMap<String, Vec<Slice>> = BTreeMap::new();
     let mut used = 0u64;
     for bytes in files {
-        if let DicomFile::Image(s) = read_file(bytes, &LoadOptions::with_max_bytes(opts.max_bytes.saturating_sub(used)))? {
-            used = used.saturating_add(s.data.len() as u64 * 8);
-            opts.check_bytes(used, "the DICOM series")?;
-            groups.entry(s.series_uid.clone()).or_default().push(*s);
+        match read_file(bytes, &LoadOptions::with_max_bytes(opts.max_bytes.saturating_sub(used))) {
+            Ok(DicomFile::Image(s)) => {
+                used = used.saturating_add(s.data.len() as u64 * 8);
+                opts.check_bytes(used, "the DICOM series")?;
+                groups.entry(s.series_uid.clone()).or_default().push(*s);
+            }
+            Ok(DicomFile::RtStruct(_)) | Err(LoadError::NotAnImage { .. }) => {}
+            Err(e) => return Err(e),
         }
     }
     groups.into_values().map(volume_from_slices).collect()
@@ -1427,17 +1831,19 @@ mod tests {
         frag[0] = 1;
         frag[4] = 64;
         frag.extend_from_slice(&[1, 10, 20, 0xFF, 30]);
-        assert_eq!(decode_rle(&frag, 4, 1).unwrap(), vec![10, 20, 30, 30]);
-        assert!(decode_rle(&frag, 5, 1).is_err(), "decodes to only 4 bytes");
-        assert!(decode_rle(&frag, 4, 2).is_err(), "wrong segment count");
-        assert!(decode_rle(&frag[..66], 4, 1).is_err(), "literal run cut off");
+        assert_eq!(decode_rle(&frag, 4, 1, 1).unwrap(), vec![10, 20, 30, 30]);
+        assert!(decode_rle(&frag, 5, 1, 1).is_err(), "decodes to only 4 bytes");
+        assert!(decode_rle(&frag, 4, 2, 1).is_err(), "wrong segment count");
+        assert!(decode_rle(&frag[..66], 4, 1, 1).is_err(), "literal run cut off");
         // Two segments (16-bit samples): the first holds the high bytes.
         let mut two = vec![0u8; 64];
         two[0] = 2;
         two[4] = 64;
         two[8] = 66;
         two.extend_from_slice(&[0xFF, 1, 1, 7, 9]);
-        assert_eq!(decode_rle(&two, 2, 2).unwrap(), vec![7, 1, 9, 1]);
+        assert_eq!(decode_rle(&two, 2, 2, 1).unwrap(), vec![7, 1, 9, 1]);
+        // Two 8-bit samples per pixel: one segment per sample, interleaved in the output.
+        assert_eq!(decode_rle(&two, 2, 1, 2).unwrap(), vec![1, 7, 1, 9]);
         let sof = [0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 16, 0, 32, 1, 1, 0x11, 0];
         assert_eq!(jpeg_frame(&sof), Some(Sof { marker: 0xC0, precision: 8, height: 16, width: 32, components: 1 }));
         assert_eq!(jpeg_frame(&sof[..6]), None);

@@ -104,8 +104,36 @@ pub enum LoadError {
     Dicom(String),
     /// Compressed data could not be inflated.
     Compression { format: &'static str, detail: String },
+    /// A valid DICOM object that is not an image (a report, a plan, a waveform...): `what` it is and what to open
+    /// `instead`.
+    NotAnImage { what: String, instead: String },
     /// Nothing was given.
     Empty,
+}
+
+impl LoadError {
+    /// The variant's name, for scripts and tests that check which refusal a file gets (`radlearn info --json`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LoadError::UnknownFormat { .. } => "UnknownFormat",
+            LoadError::BadMagic { .. } => "BadMagic",
+            LoadError::TruncatedStream { .. } => "TruncatedStream",
+            LoadError::MissingCompanion { .. } => "MissingCompanion",
+            LoadError::Truncated { .. } => "Truncated",
+            LoadError::TooLarge { .. } => "TooLarge",
+            LoadError::Invalid(_) => "Invalid",
+            LoadError::NonFinite { .. } => "NonFinite",
+            LoadError::Unsupported { .. } => "Unsupported",
+            LoadError::MixedSeries { .. } => "MixedSeries",
+            LoadError::MissingSlices { .. } => "MissingSlices",
+            LoadError::ReferencedSeriesAbsent { .. } => "ReferencedSeriesAbsent",
+            LoadError::NoSuchRoi { .. } => "NoSuchRoi",
+            LoadError::Dicom(_) => "Dicom",
+            LoadError::Compression { .. } => "Compression",
+            LoadError::NotAnImage { .. } => "NotAnImage",
+            LoadError::Empty => "Empty",
+        }
+    }
 }
 
 impl fmt::Display for LoadError {
@@ -152,7 +180,7 @@ impl fmt::Display for LoadError {
             LoadError::Unsupported { format, what } => write!(
                 f,
                 "RadLearn cannot read this {format} file: it uses {what}; convert it to a format RadLearn reads (uncompressed \
-                 DICOM, NIfTI or NRRD, one grey-level 3D volume) and load it again"
+                 DICOM, NIfTI or NRRD, one 3D volume) and load it again"
             ),
             LoadError::MixedSeries { series } => {
                 write!(f, "the DICOM files belong to {} different series ({}); load one series at a time", series.len(), series.join(", "))
@@ -174,6 +202,9 @@ impl fmt::Display for LoadError {
             ),
             LoadError::Compression { format, detail } => {
                 write!(f, "the compressed {format} data is damaged ({detail}); re-download or re-export the file")
+            }
+            LoadError::NotAnImage { what, instead } => {
+                write!(f, "this DICOM file is {what}: a valid DICOM object, but it holds no image; {instead}")
             }
             LoadError::Empty => write!(f, "no file was given, or the file is empty"),
         }

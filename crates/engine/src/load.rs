@@ -16,7 +16,8 @@ pub enum Format {
 }
 
 /// Recognises a format from the first bytes (NIfTI header size 348/540, gzip 1f 8b, `DICM` at byte 128, `NRRD000`,
-/// PNG and JPEG signatures, a DICOM data set without preamble), falling back on the file name's extension.
+/// PNG and JPEG signatures, a DICOM data set without preamble), falling back on the file name's extension. A gzip
+/// stream is a NIfTI unless its first inflated bytes are a DICOM file's (which [`dicom::parse`] inflates).
 pub fn sniff(bytes: &[u8], name_hint: &str) -> Option<Format> {
     let name = name_hint.to_ascii_lowercase();
     if bytes.get(128..132) == Some(b"DICM") {
@@ -32,7 +33,7 @@ pub fn sniff(bytes: &[u8], name_hint: &str) -> Option<Format> {
         return Some(Format::Jpeg);
     }
     if samples::is_gzip(bytes) {
-        return Some(Format::NiftiGz);
+        return Some(if dicom::is_gzipped_dicom(bytes) { Format::Dicom } else { Format::NiftiGz });
     }
     if let Some(h) = bytes.get(0..4) {
         let le = i32::from_le_bytes([h[0], h[1], h[2], h[3]]);

@@ -291,6 +291,22 @@ pub fn compose(values: &[f32], width: usize, window: &Window, overlay: Option<&O
     true
 }
 
+/// Composes opaque RGBA pixels of a colour slice (a colour image's display colours, `Meta::rgb`), with the overlay
+/// blended on top as [`compose`] does; the window does not apply to colours. `out` must hold `4 * colours.len()`
+/// bytes; returns `false` (and writes nothing) otherwise.
+pub fn compose_colour(colours: &[[u8; 3]], width: usize, overlay: Option<&Overlay>, out: &mut [u8]) -> bool {
+    if out.len() != colours.len() * 4 || width == 0 || !colours.len().is_multiple_of(width) {
+        return false;
+    }
+    if overlay.is_some_and(|ov| ov.labels.len() != colours.len()) {
+        return false;
+    }
+    for (px, c) in out.chunks_exact_mut(4).zip(colours) {
+        px.copy_from_slice(&[c[0], c[1], c[2], 255]);
+    }
+    overlay.is_none_or(|ov| blend_overlay(ov, width, out))
+}
+
 /// Blends one more label layer over pixels that [`compose`] made (e.g. a student's mask over the reference), with
 /// the same rules for opacity and outline. `out` must hold `4 * overlay.labels.len()` bytes and `width` must divide
 /// the number of labels; returns `false` (and writes nothing) otherwise.
@@ -590,6 +606,22 @@ mod tests {
         let mut lout = Vec::new();
         assert!(l.extract(&labels, 0, &mut lout));
         assert_eq!(lout.len(), 12);
+    }
+
+    #[test]
+    fn compose_colour_shows_colours_under_the_overlay() {
+        let colours = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [10, 20, 30]];
+        let mut out = [0u8; 16];
+        assert!(compose_colour(&colours, 2, None, &mut out));
+        assert_eq!(out, [255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 10, 20, 30, 255]);
+        let style = LabelStyle::default();
+        let labels = [0, 1, 0, 0];
+        let ov = Overlay { labels: &labels, style: &style, opacity: 1.0, outline: false };
+        assert!(compose_colour(&colours, 2, Some(&ov), &mut out));
+        let c = style.colours[1];
+        assert_eq!((&out[4..8], &out[..4]), (&[c[0], c[1], c[2], 255][..], &[255, 0, 0, 255][..]));
+        assert!(!compose_colour(&colours, 3, None, &mut out), "width does not divide the slice");
+        assert!(!compose_colour(&colours[..2], 2, None, &mut out), "wrong output size");
     }
 
     #[test]

@@ -159,6 +159,9 @@ pub struct Meta {
     pub description: Option<String>,
     /// Warnings that do not stop loading (e.g. patient-identifying tags present).
     pub warnings: Vec<String>,
+    /// A colour image's colours for display, one RGB triple per voxel in the order of `Volume::data` (which then holds
+    /// the luminance, for features). Only the viewer reads it, and only when its length matches the data.
+    pub rgb: Option<Vec<[u8; 3]>>,
 }
 
 /// A 3D image: `f32` intensities on a [`Geometry`]. A 2D image is a volume with one slice.

@@ -166,3 +166,90 @@ fn repeated_positions_keep_the_first_stack_with_a_warning() {
     let w = v.meta.warnings.join(" ");
     assert!(w.contains("6 frames") && w.contains("left out 3") && w.contains("time points or echoes"), "{w}");
 }
+
+fn stored_u16(name: &str) -> Vec<f32> {
+    read(name).chunks_exact(2).map(|c| f32::from(u16::from_le_bytes([c[0], c[1]]))).collect()
+}
+
+#[test]
+fn jpeg2000_lossless_gives_exactly_the_same_hu() {
+    // Made by make_fixtures.py (pydicom + pylibjpeg-openjpeg) from a 32 x 32 crop of the same CT slice.
+    let reference = volume("explicit-32.dcm");
+    assert_eq!(reference.geometry.dims, [32, 32, 1]);
+    let bytes = read("jpeg2000-lossless.dcm");
+    assert_eq!(dicom::check_lengths(&bytes, &LoadOptions::default()).unwrap(), "1.2.840.10008.1.2.4.90");
+    let v = volume("jpeg2000-lossless.dcm");
+    assert_eq!(v.data, reference.data, "lossless must be bit-exact");
+    assert_eq!(v.geometry, reference.geometry);
+    assert_eq!(v.meta.rescale, reference.meta.rescale);
+}
+
+#[test]
+fn jpeg2000_lossy_and_8_bit_decode_as_openjpeg_does() {
+    // Lossy (9/7 wavelet, ratio 20): the values OpenJPEG's own decoder gives (pylibjpeg-openjpeg), rescaled.
+    let v = volume("jpeg2000-lossy.dcm");
+    let (slope, intercept) = v.meta.rescale.unwrap();
+    let expected: Vec<f32> = stored_u16("jpeg2000-lossy-expected.u16").iter().map(|&s| (f64::from(s) * slope + intercept) as f32).collect();
+    let worst = v.data.iter().zip(&expected).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(worst <= 1.0, "largest difference from OpenJPEG {worst} HU");
+    let reference = volume("explicit-32.dcm");
+    let error = v.data.iter().zip(&reference.data).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(error > 0.0, "a lossy file at ratio 20 should not be exact");
+    // 8-bit (BitsAllocated 8), lossless.
+    let eight = volume("jpeg2000-8bit.dcm");
+    let raw: Vec<f32> = read("jpeg2000-8bit-expected.u8").iter().map(|&b| (f64::from(b) * slope + intercept) as f32).collect();
+    assert_eq!(eight.data, raw);
+}
+
+fn luma(c: &[u8]) -> f32 {
+    (0.299 * f64::from(c[0]) + 0.587 * f64::from(c[1]) + 0.114 * f64::from(c[2])) as f32
+}
+
+#[test]
+fn colour_images_keep_their_colours_and_give_luminance_with_a_warning() {
+    let rgb = read("colour-expected.rgb");
+    for name in ["colour-rgb.dcm", "colour-rgb-planar.dcm", "colour-rgb-rle.dcm"] {
+        let v = volume(name);
+        assert_eq!(v.geometry.dims, [6, 4, 1], "{name}");
+        let shown: Vec<u8> = v.meta.rgb.as_ref().unwrap().iter().flatten().copied().collect();
+        assert_eq!(shown, rgb, "{name}: display colours");
+        let lum: Vec<f32> = rgb.chunks_exact(3).map(luma).collect();
+        assert_eq!(v.data, lum, "{name}: luminance");
+        assert!(v.meta.warnings.iter().any(|w| w.contains("Y = 0.299 R + 0.587 G + 0.114 B")), "{name}: {:?}", v.meta.warnings);
+    }
+    // YBR_FULL: 8-bit YBR rounds, so the colours come back within 2 levels; YBR_FULL_422 shares chrominance between
+    // two pixels, so only the luminance (stored as Y) stays close.
+    for (name, colour_tol) in [("colour-ybr-full.dcm", 2), ("colour-ybr-full-422.dcm", 255)] {
+        let v = volume(name);
+        let shown = v.meta.rgb.as_ref().unwrap();
+        let worst = shown.iter().flatten().zip(&rgb).map(|(&a, &b)| a.abs_diff(b)).max().unwrap();
+        assert!(worst <= colour_tol, "{name}: colours differ by {worst}");
+        let lum_worst = v.data.iter().zip(rgb.chunks_exact(3)).map(|(&y, c)| (y - luma(c)).abs()).fold(0.0f32, f32::max);
+        assert!(lum_worst <= 0.51, "{name}: luminance differs by {lum_worst}");
+        assert!(v.meta.warnings.iter().any(|w| w.contains("converted from YBR_FULL")), "{name}: {:?}", v.meta.warnings);
+    }
+    // JPEG 2000 with the reversible colour transform (YBR_RCT): lossless RGB.
+    let v = volume("colour-rgb-jpeg2000.dcm");
+    let shown: Vec<u8> = v.meta.rgb.as_ref().unwrap().iter().flatten().copied().collect();
+    assert_eq!(shown, read("colour-jpeg2000-expected.rgb"));
+}
+
+#[test]
+fn a_gzipped_dicom_file_is_read_as_dicom() {
+    let gz = read("explicit.dcm.gz");
+    assert_eq!(radlearn_engine::load::sniff(&gz, "scan.gz"), Some(radlearn_engine::load::Format::Dicom));
+    let v = radlearn_engine::load(&gz, "scan.gz", &LoadOptions::default()).unwrap();
+    assert_eq!(v.data, volume("explicit.dcm").data);
+    // A gzip stream that holds no DICOM file is still taken for a NIfTI.
+    let nii = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ibsi-digital-phantom/phantom.nii.gz")).unwrap();
+    assert_eq!(radlearn_engine::load::sniff(&nii, "x.gz"), Some(radlearn_engine::load::Format::NiftiGz));
+}
+
+#[test]
+fn a_structured_report_is_named_not_called_damaged() {
+    let e = dicom::read_series(&[&read("structured-report.dcm")], &LoadOptions::default()).unwrap_err();
+    assert!(matches!(e, radlearn_engine::LoadError::NotAnImage { .. }), "{e:?}");
+    let msg = e.to_string();
+    assert!(msg.contains("Structured Report") && msg.contains("open the image series"), "{msg}");
+    assert!(!msg.contains("damaged"), "{msg}");
+}

@@ -5,7 +5,8 @@ Run from crates/engine/tests/data with pydicom 3, numpy, pillow, nibabel and pyt
     python make_fixtures.py
 python-gdcm (PyPI wheels, import name `gdcm`) is the JPEG Lossless (process 14) encoder: pydicom cannot write it.
 The files are committed, so the Rust tests never need Python.
-`python make_fixtures.py multiframe` regenerates only the multi-frame and no-preamble files (pydicom and numpy only).
+`python make_fixtures.py multiframe` regenerates only the multi-frame and no-preamble files (pydicom and numpy only);
+`python make_fixtures.py colour` the JPEG 2000 and colour files (pydicom, pylibjpeg and pylibjpeg-openjpeg).
 """
 import copy, gzip, io, os, struct, sys
 import numpy as np
@@ -179,8 +180,96 @@ def multiframe_fixtures():
     print("multiframe ok")
 
 
+def j2k_colour_fixtures():
+    """JPEG 2000 (lossless 16-bit, lossy, 8-bit) versions of the CT crop, and small colour images (RGB native and RLE,
+    YBR_FULL, YBR_FULL_422, JPEG 2000 RGB with the colour transform), with their expected values as .npy-free raw
+    files. Needs pydicom 3 with pylibjpeg and pylibjpeg-openjpeg (the JPEG 2000 encoder)."""
+    from pydicom.uid import JPEG2000
+    from pydicom.pixels import convert_color_space
+    # OpenJPEG's default 6 resolution levels need at least 32 x 32 pixels: a 32 x 32 crop of the same CT slice.
+    global N
+    N = 32
+    base = crop(f"{CT}/DCM_IMG_00030.dcm")
+    base.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    save(copy.deepcopy(base), "dicom-syntaxes/explicit-32.dcm")
+    lossless = copy.deepcopy(base)
+    lossless.compress(JPEG2000Lossless, encoding_plugin="pylibjpeg")
+    save(lossless, "dicom-syntaxes/jpeg2000-lossless.dcm")
+    assert np.array_equal(pydicom.dcmread("dicom-syntaxes/jpeg2000-lossless.dcm").pixel_array, base.pixel_array)
+    lossy = copy.deepcopy(base)
+    lossy.compress(JPEG2000, encoding_plugin="pylibjpeg", j2k_cr=[20])
+    save(lossy, "dicom-syntaxes/jpeg2000-lossy.dcm")
+    # The lossy file's values as pylibjpeg-openjpeg (OpenJPEG itself) decodes them, stored values as little-endian u16.
+    open("dicom-syntaxes/jpeg2000-lossy-expected.u16", "wb").write(
+        pydicom.dcmread("dicom-syntaxes/jpeg2000-lossy.dcm").pixel_array.astype("<u2").tobytes())
+    eight = copy.deepcopy(base)
+    raw8 = (base.pixel_array >> 4).astype(np.uint8)
+    eight.BitsAllocated, eight.BitsStored, eight.HighBit = 8, 8, 7
+    eight.PixelData = raw8.tobytes()
+    open("dicom-syntaxes/jpeg2000-8bit-expected.u8", "wb").write(raw8.tobytes())
+    eight.compress(JPEG2000Lossless, encoding_plugin="pylibjpeg")
+    save(eight, "dicom-syntaxes/jpeg2000-8bit.dcm")
+    assert np.array_equal(pydicom.dcmread("dicom-syntaxes/jpeg2000-8bit.dcm").pixel_array, raw8)
+
+    # Colour: a 6 x 4 RGB gradient with pure colours in the first row.
+    rgb = np.zeros((4, 6, 3), dtype=np.uint8)
+    rgb[..., 0] = np.arange(6) * 40
+    rgb[..., 1] = (np.arange(4) * 60)[:, None]
+    rgb[..., 2] = 200
+    rgb[0, :3] = [[255, 0, 0], [0, 255, 0], [0, 0, 255]]
+    open("dicom-syntaxes/colour-expected.rgb", "wb").write(rgb.tobytes())
+    sc = new_dataset("1.2.840.10008.5.1.4.1.1.7", "OT")
+    sc.Rows, sc.Columns, sc.SamplesPerPixel, sc.PhotometricInterpretation = 4, 6, 3, "RGB"
+    sc.BitsAllocated, sc.BitsStored, sc.HighBit, sc.PixelRepresentation, sc.PlanarConfiguration = 8, 8, 7, 0, 0
+    sc.PixelData = rgb.tobytes()
+    save(copy.deepcopy(sc), "dicom-syntaxes/colour-rgb.dcm")
+    planar = copy.deepcopy(sc)
+    planar.PlanarConfiguration = 1
+    planar.PixelData = rgb.transpose(2, 0, 1).tobytes()
+    save(planar, "dicom-syntaxes/colour-rgb-planar.dcm")
+    rle = copy.deepcopy(sc)
+    rle.compress(RLELossless, encoding_plugin="pydicom")
+    save(rle, "dicom-syntaxes/colour-rgb-rle.dcm")
+    # JPEG 2000 with the reversible colour transform, 32 x 32: the gradient tiled.
+    big = np.tile(rgb, (8, 6, 1))[:32, :32].copy()
+    open("dicom-syntaxes/colour-jpeg2000-expected.rgb", "wb").write(big.tobytes())
+    j2k = copy.deepcopy(sc)
+    j2k.Rows, j2k.Columns, j2k.PixelData = 32, 32, big.tobytes()
+    j2k.compress(JPEG2000Lossless, encoding_plugin="pylibjpeg", use_mct=True)
+    j2k.PhotometricInterpretation = "YBR_RCT"  # PS3.5 8.2.4: RGB coded with the reversible colour transform
+    save(j2k, "dicom-syntaxes/colour-rgb-jpeg2000.dcm")
+    assert np.array_equal(pydicom.dcmread("dicom-syntaxes/colour-rgb-jpeg2000.dcm").pixel_array, big)
+    ybr = convert_color_space(rgb, "RGB", "YBR_FULL")
+    full = copy.deepcopy(sc)
+    full.PhotometricInterpretation = "YBR_FULL"
+    full.PixelData = ybr.tobytes()
+    save(full, "dicom-syntaxes/colour-ybr-full.dcm")
+    # YBR_FULL_422: Y1 Y2 Cb Cr per pair of pixels, the chrominance of the pair's first pixel.
+    sub = ybr.reshape(4, 3, 2, 3)
+    packed = np.concatenate([sub[..., 0], sub[:, :, 0, 1:]], axis=-1)
+    f422 = copy.deepcopy(full)
+    f422.PhotometricInterpretation = "YBR_FULL_422"
+    f422.PixelData = packed.astype(np.uint8).tobytes()
+    save(f422, "dicom-syntaxes/colour-ybr-full-422.dcm")
+    for name in ["colour-rgb", "colour-rgb-planar", "colour-rgb-rle"]:
+        assert np.array_equal(pydicom.dcmread(f"dicom-syntaxes/{name}.dcm").pixel_array, rgb), name
+    # The explicit-VR crop gzip-compressed, as some archives send DICOM (fixed mtime: the same bytes every run).
+    with open("dicom-syntaxes/explicit.dcm.gz", "wb") as f:
+        f.write(gzip.compress(open("dicom-syntaxes/explicit.dcm", "rb").read(), mtime=0))
+    # A Basic Text Structured Report: a valid object without pixel data.
+    sr = new_dataset("1.2.840.10008.5.1.4.1.1.88.11", "SR")
+    for k in ["SamplesPerPixel", "PhotometricInterpretation"]:
+        delattr(sr, k)
+    sr.ValueType, sr.CompletionFlag = "CONTAINER", "COMPLETE"
+    save(sr, "dicom-syntaxes/structured-report.dcm")
+    print("j2k and colour ok")
+
+
 if sys.argv[1:] == ["multiframe"]:
     multiframe_fixtures()
+    sys.exit(0)
+if sys.argv[1:] == ["colour"]:
+    j2k_colour_fixtures()
     sys.exit(0)
 
 from PIL import Image
