@@ -59,6 +59,11 @@ impl Dataset {
     }
 
     /// Bytes to download to open it.
+    /// The URLs of its files (image, then mask if any), relative to the page.
+    pub fn urls(&self) -> Vec<String> {
+        std::iter::once(&self.image).chain(self.mask.as_ref()).map(|f| self.url(f)).collect()
+    }
+
     pub fn total_bytes(&self) -> u64 {
         self.image_bytes + self.mask_bytes
     }
