@@ -6,7 +6,9 @@ features, scales from 0.01 to 1000). Each is evaluated by `radlearn model cv --f
 scikit-learn then fits the same models on exactly those folds with the same preprocessing (a StandardScaler
 fitted on each fold's training cases) and the pooled out-of-fold AUCs must agree within 0.02: logistic regression
 (C = 1), linear SVM (C = 1) and RBF SVM (C = 1, gamma = 1 / features). `radlearn model pca` must give
-scikit-learn's PCA explained_variance_ and explained_variance_ratio_ within 1e-6 (relative for the variances).
+scikit-learn's PCA explained_variance_ and explained_variance_ratio_ within 1e-6 (relative for the variances). The
+calibration table of the logistic regression's out-of-fold scores must be scikit-learn's
+calibration_curve(strategy="quantile"), and each bin's interval SciPy's Wilson interval.
 Run by `cargo xtask test`:
     python tests/interop/sklearn_parity.py --radlearn target/debug/radlearn
 """
@@ -19,6 +21,8 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import binomtest
+from sklearn.calibration import calibration_curve
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -86,6 +90,7 @@ def compare(exe, tmp, table, x, y, ids, label, tag, check):
         if name == "logistic":
             gap = np.max(np.abs(ours - theirs))
             check(gap < 5e-3, f"{tag}, {name}: largest difference of predicted probabilities {gap:.2e}")
+            check_calibration(report["calibration"], y, ours, f"{tag}, {name}", check)
 
     for standardise in [True, False]:
         flag = ["--standardise"] if standardise else []
@@ -101,6 +106,26 @@ def compare(exe, tmp, table, x, y, ids, label, tag, check):
                             f"(first {ev[0]:.6g} vs {ref.explained_variance_[0]:.6g})")
         check(dr <= 1e-6, f"{tag}, PCA ({what}): explained variance ratio, largest difference {dr:.1e} "
                            f"(first {ratio[0]:.6f} vs {ref.explained_variance_ratio_[0]:.6f})")
+
+
+def check_calibration(bins, y, scores, tag, check):
+    """The calibration table of `radlearn model cv` against scikit-learn's calibration_curve(strategy="quantile") on the
+    same out-of-fold scores (deciles, fewer below 100 cases), and each bin's interval against SciPy's Wilson interval."""
+    n_bins = min(10, max(1, len(y) // 10))
+    prob_true, prob_pred = calibration_curve(y, scores, n_bins=n_bins, strategy="quantile")
+    check(len(bins) == len(prob_true), f"{tag}: calibration, {len(bins)} bins vs scikit-learn's {len(prob_true)}")
+    if len(bins) != len(prob_true):
+        return
+    gap = max(max(abs(b["predicted"] - p), abs(b["observed"] - t)) for b, p, t in zip(bins, prob_pred, prob_true))
+    check(gap < 1e-9, f"{tag}: calibration bins (quantile) agree with calibration_curve, largest difference {gap:.1e}")
+    counts = [b["count"] for b in bins]
+    check(sum(counts) == len(y), f"{tag}: calibration bins hold every case ({sum(counts)})")
+    worst = 0.0
+    for b in bins:
+        k = round(b["observed"] * b["count"])
+        ci = binomtest(k, b["count"]).proportion_ci(confidence_level=0.95, method="wilson")
+        worst = max(worst, abs(b["interval"][0] - ci.low), abs(b["interval"][1] - ci.high))
+    check(worst < 1e-9, f"{tag}: calibration intervals agree with SciPy's Wilson interval, largest difference {worst:.1e}")
 
 
 def read_wide(path):
