@@ -561,10 +561,7 @@ impl FeatureWorker {
                     on_event(WorkerEvent::Broken(if is_offline() {
                         unreachable("the computation worker (radlearn-worker)")
                     } else {
-                        format!(
-                            "the computation worker did not start within {} s; reload the page and try again",
-                            start_timeout_ms / 1000
-                        )
+                        format!("the computation worker did not start within {} s; reload the page and try again", start_timeout_ms / 1000)
                     }));
                 }
             })

@@ -6,7 +6,7 @@
 //    the list can never go stale. The Image Lab's sample images are left out: students keep them for offline use
 //    themselves (their sizes are in data/datasets.json). The list carries a digest of every listed file, so any
 //    change to the site changes sw.js and the browser installs the new service worker, which precaches anew.
-// 2. Development only: `trunk serve` injects a live-reload script that talks to Trunk over a websocket, which the
+// 2. Development only (and then instead of 1): `trunk serve` injects a live-reload script that talks to Trunk over a websocket, which the
 //    page's Content-Security-Policy (`connect-src 'self'`) blocks. When, and only when, that script is in the page,
 //    the policy is widened to the local websocket. A release build has no such script and keeps the strict policy.
 //
@@ -65,17 +65,18 @@ function writePrecache(dir) {
   console.log(`postbuild: ${list.files.length} files (${(list.total_bytes / 1024).toFixed(1)} KiB) precached for offline use`);
 }
 
-// Trunk's live-reload client connects to ws(s)://<host>/.well-known/trunk/ws.
-const LIVE_RELOAD = '.well-known/trunk/ws';
+// Trunk's live-reload client connects to ws(s)://<host>/.well-known/trunk/ws (before Trunk 0.19: /_trunk/ws).
+const LIVE_RELOAD = /\.well-known\/trunk\/ws|\/_trunk\/ws/;
 
 function allowLiveReload(dir) {
   const file = path.join(dir, 'index.html');
   const html = fs.readFileSync(file, 'utf8');
-  if (!html.includes(LIVE_RELOAD)) return;
+  if (!LIVE_RELOAD.test(html)) return false;
   const widened = html.replace(/connect-src 'self'/, "connect-src 'self' ws://127.0.0.1:* ws://localhost:*");
   if (widened === html) throw new Error(`${file}: no connect-src 'self' in the Content-Security-Policy to widen`);
   fs.writeFileSync(file, widened);
-  console.log('postbuild: development server: the Content-Security-Policy allows the live-reload websocket');
+  console.log('postbuild: development server: the Content-Security-Policy allows the live-reload websocket; nothing precached');
+  return true;
 }
 
 function report(dir) {
@@ -93,6 +94,7 @@ if (args[0] === '--report') {
 } else {
   const dir = process.env.TRUNK_STAGING_DIR;
   if (!dir) throw new Error('TRUNK_STAGING_DIR is not set: Trunk runs this script (Trunk.toml [[hooks]])');
-  writePrecache(dir);
-  allowLiveReload(dir);
+  // Under `trunk serve` the site is rebuilt on every edit: no precaching there (the service worker then only keeps
+  // what was fetched), which also spares re-downloading the large debug modules after each edit.
+  if (!allowLiveReload(dir)) writePrecache(dir);
 }

@@ -772,8 +772,10 @@ fn KeepOffline(dataset: Dataset) -> impl IntoView {
         }>
             {move || match state.get() {
                 Kept::Yes => view! {
-                    <span class="muted">{format!("{} ({size}). ", t.lab_kept)}</span>
-                    <button type="button" class="secondary" data-testid="keep-remove" on:click=remove.clone()>{t.lab_keep_remove}</button>
+                    <span>
+                        <span class="muted">{format!("{} ({size}). ", t.lab_kept)}</span>
+                        <button type="button" class="secondary" data-testid="keep-remove" on:click=remove.clone()>{t.lab_keep_remove}</button>
+                    </span>
                 }.into_any(),
                 Kept::Working | Kept::Checking => view! { <span class="muted" role="status">{t.lab_keep_working}</span> }.into_any(),
                 Kept::No | Kept::Failed(_) => view! {

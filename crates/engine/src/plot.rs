@@ -208,7 +208,7 @@ impl Svg {
     }
 
     /// A label shown as `shown` (abbreviated), with `full` as its tooltip when they differ.
-    fn label(&mut self, x: f64, y: f64, size: f64, anchor: &str, extra: &str, shown: &str, full: &str) {
+    fn label(&mut self, x: f64, y: f64, size: f64, anchor: &str, extra: &str, (shown, full): (&str, &str)) {
         if shown == full {
             return self.text(x, y, size, anchor, extra, shown);
         }
@@ -448,8 +448,8 @@ pub fn confusion(counts: [[usize; 2]; 2], classes: &[String; 2], title: &str) ->
     svg.text(x, y, LABEL_PX, "middle", &format!(" font-weight=\"600\" transform=\"rotate(-90 {x:.1} {y:.1})\""), "Actual");
     for (k, name) in classes.iter().enumerate() {
         let short = truncate(name, 16);
-        svg.label(left + cell * (k as f64 + 0.5), top - 14.0, LABEL_PX, "middle", "", &short, name);
-        svg.label(left - 12.0, top + cell * (k as f64 + 0.5) + 6.0, LABEL_PX, "end", "", &short, name);
+        svg.label(left + cell * (k as f64 + 0.5), top - 14.0, LABEL_PX, "middle", "", (&short, name));
+        svg.label(left - 12.0, top + cell * (k as f64 + 0.5) + 6.0, LABEL_PX, "end", "", (&short, name));
     }
     const CODES: [[&str; 2]; 2] = [["tn", "fp"], ["fn", "tp"]];
     const NAMES: [[&str; 2]; 2] = [["True negatives", "False positives"], ["False negatives", "True positives"]];
@@ -591,11 +591,11 @@ pub fn heatmap(matrix: ArrayView2<f64>, names: &[String], title: &str) -> String
     if labelled {
         let size = TICK_PX;
         for i in 0..rows {
-            svg.label(left - 6.0, top + cell * (i as f64 + 0.5) + size * 0.35, size, "end", "", &truncate(&name(i), 16), &name(i));
+            svg.label(left - 6.0, top + cell * (i as f64 + 0.5) + size * 0.35, size, "end", "", (&truncate(&name(i), 16), &name(i)));
         }
         for j in 0..cols {
             let (x, y) = (left + cell * (j as f64 + 0.5) + size * 0.35, top - 6.0);
-            svg.label(x, y, size, "start", &format!(" transform=\"rotate(-90 {x:.1} {y:.1})\""), &truncate(&name(j), 16), &name(j));
+            svg.label(x, y, size, "start", &format!(" transform=\"rotate(-90 {x:.1} {y:.1})\""), (&truncate(&name(j), 16), &name(j)));
         }
     }
     if rows == 0 || cols == 0 {
@@ -614,7 +614,10 @@ pub fn heatmap(matrix: ArrayView2<f64>, names: &[String], title: &str) -> String
             diverging(v)
         );
     }
-    let _ = writeln!(svg.out, "<rect class=\"plot-axis\" x=\"{bx:.1}\" y=\"{by:.1}\" width=\"20\" height=\"{bh:.1}\" fill=\"none\" stroke=\"{AXIS}\"/>");
+    let _ = writeln!(
+        svg.out,
+        "<rect class=\"plot-axis\" x=\"{bx:.1}\" y=\"{by:.1}\" width=\"20\" height=\"{bh:.1}\" fill=\"none\" stroke=\"{AXIS}\"/>"
+    );
     for (k, t) in [1.0, 0.5, 0.0, -0.5, -1.0].iter().enumerate() {
         let y = by + bh * k as f64 / 4.0;
         svg.line((bx + 20.0, y), (bx + 26.0, y), AXIS, 1.5, "");
@@ -732,8 +735,22 @@ pub fn calibration(bins: &[CalibrationBin], title: &str) -> String {
             f.width - 20.0
         );
         // Dark ink set on the text itself: the pale band stays pale in the page's dark theme.
-        svg.text(cx, cy, LABEL_PX, "middle", &format!(" font-weight=\"600\" fill=\"{TEXT}\""), &format!("Too few cases for a calibration curve ({cases})"));
-        svg.text(cx, cy + 22.0, TICK_PX, "middle", &format!(" fill=\"{TEXT}\""), &format!("Under {CALIBRATION_MIN_CASES}, bins are too small: see their intervals"));
+        svg.text(
+            cx,
+            cy,
+            LABEL_PX,
+            "middle",
+            &format!(" font-weight=\"600\" fill=\"{TEXT}\""),
+            &format!("Too few cases for a calibration curve ({cases})"),
+        );
+        svg.text(
+            cx,
+            cy + 22.0,
+            TICK_PX,
+            "middle",
+            &format!(" fill=\"{TEXT}\""),
+            &format!("Under {CALIBRATION_MIN_CASES}, bins are too small: see their intervals"),
+        );
     }
     let entries = [
         ("Model (dot size: cases per bin)".to_string(), colour(0).to_string(), Swatch::Line { marker: Some(0), dashed: false }),
@@ -782,7 +799,7 @@ pub fn bars(items: &[(String, f64)], x_label: &str, title: &str) -> String {
     let zero = f.px(0.0);
     for (k, ((_, v), name)) in items.iter().zip(&names).enumerate() {
         let y = top + row * k as f64;
-        svg.label(left - 10.0, y + row / 2.0 + 5.0, TICK_PX, "end", "", name, &items[k].0);
+        svg.label(left - 10.0, y + row / 2.0 + 5.0, TICK_PX, "end", "", (name, &items[k].0));
         if !v.is_finite() {
             svg.text(zero + 6.0, y + row / 2.0 + 5.0, TICK_PX, "start", " fill=\"#666666\"", "not a number");
             continue;
@@ -978,8 +995,8 @@ mod tests {
         let names: Vec<String> = ["Q4LE", "a very long feature name indeed", "x&y"].iter().map(|s| s.to_string()).collect();
         let svg = heatmap(m.view(), &names, "Correlation");
         common(&svg);
-        assert_eq!(count(&svg, "<title>"), 1 + 9, "a tooltip per cell");
-        assert!(svg.contains("a very long fea…") && !svg.contains("indeed<"));
+        assert_eq!(count(&svg, "<title>"), 1 + 9 + 2, "a tooltip per cell, and the long name's row and column labels");
+        assert_eq!(count(&svg, "<title>a very long feature name indeed</title>a very long fea…</text>"), 2);
         assert!(svg.contains("x&amp;y"));
         assert_eq!(diverging(1.0), "#d55e00");
         assert_eq!(diverging(-1.0), "#0072b2");

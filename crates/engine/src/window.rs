@@ -287,7 +287,8 @@ mod tests {
     #[test]
     fn the_ibsi_ct_phantom_looks_like_ct_and_the_digital_phantom_does_not() {
         let opts = crate::error::LoadOptions::default();
-        let ct = crate::load::load(include_bytes!("../tests/data/ibsi-ct-phantom/nifti/image/phantom.nii.gz"), "phantom.nii.gz", &opts).unwrap();
+        let ct =
+            crate::load::load(include_bytes!("../tests/data/ibsi-ct-phantom/nifti/image/phantom.nii.gz"), "phantom.nii.gz", &opts).unwrap();
         let e = looks_like_ct(&ct.data).unwrap();
         // Measured with nibabel + numpy: the densest 50 HU bin below -500 is [-1000, -950), the maximum 3065.
         assert_eq!(e.air_peak, -975.0);
