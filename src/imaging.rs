@@ -59,6 +59,11 @@ impl Dataset {
     }
 
     /// Bytes to download to open it.
+    /// The URLs of its files (image, then mask if any), relative to the page.
+    pub fn urls(&self) -> Vec<String> {
+        std::iter::once(&self.image).chain(self.mask.as_ref()).map(|f| self.url(f)).collect()
+    }
+
     pub fn total_bytes(&self) -> u64 {
         self.image_bytes + self.mask_bytes
     }
@@ -163,8 +168,19 @@ pub fn open_image_with_progress(
     open_dicom(&files, opts, progress)
 }
 
-fn opened(name: &str, volume: Volume) -> Opened {
-    let notes = volume.meta.warnings.clone();
+fn opened(name: &str, mut volume: Volume) -> Opened {
+    let mut notes = volume.meta.warnings.clone();
+    // A NIfTI or NRRD does not say that it holds CT numbers: recognise them, so the image opens in HU with the
+    // soft-tissue window (`view::auto_window`), as the same image does as a sample. The student can change it.
+    if volume.meta.units.is_none() {
+        if let Some(e) = radlearn_engine::window::looks_like_ct(&volume.data) {
+            volume.meta.units = Some("HU".into());
+            notes.push(format!(
+                "This looks like CT in HU (Hounsfield units): most values are whole numbers, air peaks near {:.0} and the highest value is {:.0}. It is shown with the soft-tissue window (centre 40, width 400); choose another preset or type a window to change it.",
+                e.air_peak, e.max
+            ));
+        }
+    }
     Opened { image: OpenImage { name: base_name(name).to_string(), volume }, mask: None, skipped: Vec::new(), notes }
 }
 

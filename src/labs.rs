@@ -103,7 +103,8 @@ fn load_script(url: &str) -> js_sys::Promise {
         let _ = script.set_attribute("src", &url);
         let failed = url.clone();
         let on_error = Closure::once_into_js(move || {
-            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&format!("{failed} could not be loaded")));
+            let what = format!("the labs module ({})", failed.trim_start_matches("./"));
+            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&crate::platform::unreachable(&what)));
         });
         let on_load = Closure::once_into_js(move || {
             let _ = resolve.call0(&JsValue::NULL);
@@ -142,7 +143,8 @@ async fn module() -> Result<JsValue, String> {
         Err(e) => {
             // Let the next visit try again (e.g. once the network is back).
             MODULE.with(|m| *m.borrow_mut() = None);
-            Err(js_error(e))
+            // Offline, whichever of its files failed (script, loader, wasm), the module is not stored here yet.
+            Err(if crate::platform::is_offline() { crate::platform::unreachable("the labs module (radlearn-labs)") } else { js_error(e) })
         }
     }
 }

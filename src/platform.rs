@@ -211,6 +211,81 @@ pub fn install_panic_hook() {
     }));
 }
 
+/// Whether the browser says this computer is offline (`navigator.onLine` is false).
+pub fn is_offline() -> bool {
+    window().is_some_and(|w| !w.navigator().on_line())
+}
+
+/// Why `what` (a file of the site, e.g. "the labs module (radlearn-labs.js)") could not be fetched, in words that
+/// help: offline, it is simply not stored in this browser yet, and reloading cannot help.
+pub fn unreachable(what: &str) -> String {
+    if is_offline() {
+        format!(
+            "this computer is offline and {what} is not stored in this browser yet. The site stores it for offline use on a visit with a connection: connect, open RadLearn once, and it will work offline from then on"
+        )
+    } else {
+        format!("{what} could not be fetched from the site: the connection or the site is down. Check the connection, then try again")
+    }
+}
+
+/// The browser's Cache Storage (same origin, secure contexts only).
+fn cache_storage() -> Result<web_sys::CacheStorage, String> {
+    window()
+        .ok_or("no browser window")?
+        .caches()
+        .map_err(|_| "this browser cannot keep files for offline use on this page (it needs https or localhost)".to_string())
+}
+
+/// The cache of sample datasets kept for offline use; `static/sw.js` answers from it offline (same name there).
+const DATA_CACHE: &str = "radlearn-data";
+
+async fn data_cache() -> Result<web_sys::Cache, String> {
+    use wasm_bindgen_futures::JsFuture;
+    let cache = JsFuture::from(cache_storage()?.open(DATA_CACHE)).await.map_err(js_error)?;
+    cache.dyn_into().map_err(|_| "the browser's cache storage did not open".to_string())
+}
+
+/// Keeps the same-origin files `urls` (relative URLs such as `data/…`) for offline use: downloads them and stores them
+/// where the service worker finds them offline. All or nothing.
+pub async fn keep_offline(urls: &[String]) -> Result<(), String> {
+    use wasm_bindgen_futures::JsFuture;
+    let cache = data_cache().await?;
+    let list = js_sys::Array::new();
+    for u in urls {
+        list.push(&JsValue::from_str(u));
+    }
+    JsFuture::from(cache.add_all_with_str_sequence(&list)).await.map(|_| ()).map_err(|e| {
+        if is_offline() {
+            "this computer is offline: connect to keep this dataset for offline use".to_string()
+        } else {
+            format!("the files could not be stored ({}); the browser may be short of storage space", js_error(e))
+        }
+    })
+}
+
+/// Whether every one of `urls` is kept for offline use.
+pub async fn kept_offline(urls: &[String]) -> bool {
+    use wasm_bindgen_futures::JsFuture;
+    let Ok(cache) = data_cache().await else { return false };
+    for u in urls {
+        match JsFuture::from(cache.match_with_str(u)).await {
+            Ok(hit) if !hit.is_undefined() => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Removes `urls` from the files kept for offline use.
+pub async fn forget_offline(urls: &[String]) -> Result<(), String> {
+    use wasm_bindgen_futures::JsFuture;
+    let cache = data_cache().await?;
+    for u in urls {
+        JsFuture::from(cache.delete_with_str(u)).await.map_err(js_error)?;
+    }
+    Ok(())
+}
+
 /// Downloads a same-origin file (a relative URL such as `data/…`) as bytes, reporting bytes received and the total
 /// (`expected`, else the Content-Length header) after every chunk. `cancelled` is asked between chunks; when it
 /// returns true the download stops with the error `"cancelled"`.
@@ -224,7 +299,13 @@ pub async fn fetch_bytes(
     let w = window().ok_or("no browser window")?;
     let response: web_sys::Response = JsFuture::from(w.fetch_with_str(url))
         .await
-        .map_err(|e| format!("the download failed ({}); check the connection and try again", js_error(e)))?
+        .map_err(|e| {
+            if is_offline() {
+                format!("this computer is offline and {url} is not kept for offline use: connect, then open it (the Image Lab's \"Keep for offline use\" stores a sample dataset in this browser)")
+            } else {
+                format!("the download failed ({}); check the connection and try again", js_error(e))
+            }
+        })?
         .dyn_into()
         .map_err(|_| "the browser returned something other than a response")?;
     if !response.ok() {
@@ -466,7 +547,7 @@ impl FeatureWorker {
                 let started = pending.borrow().is_none();
                 let detail = ev.dyn_ref::<web_sys::ErrorEvent>().map(|e| e.message()).filter(|m| !m.is_empty());
                 on_event(WorkerEvent::Broken(match (started, detail) {
-                    (false, _) => "the computation worker could not be loaded; reload the page and try again".to_string(),
+                    (false, _) => unreachable("the computation worker (radlearn-worker)"),
                     (true, Some(d)) => format!("the computation worker stopped with an error ({d})"),
                     (true, None) => "the computation worker stopped with an error".to_string(),
                 }));
@@ -477,10 +558,11 @@ impl FeatureWorker {
             let (alive, pending) = (alive.clone(), pending.clone());
             Closure::once_into_js(move || {
                 if alive.get() && pending.borrow().is_some() {
-                    on_event(WorkerEvent::Broken(format!(
-                        "the computation worker did not start within {} s; reload the page and try again",
-                        start_timeout_ms / 1000
-                    )));
+                    on_event(WorkerEvent::Broken(if is_offline() {
+                        unreachable("the computation worker (radlearn-worker)")
+                    } else {
+                        format!("the computation worker did not start within {} s; reload the page and try again", start_timeout_ms / 1000)
+                    }));
                 }
             })
         };

@@ -35,7 +35,13 @@ export async function serve(root = distDir(), { gzip = false, maxAge = null } = 
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   const origin = `http://127.0.0.1:${server.address().port}`;
-  return { origin, close: () => new Promise((ok) => server.close(ok)) };
+  // Closing also drops kept-alive connections, so that a test that stops the server really cuts the site off.
+  const close = () => new Promise((ok) => {
+    if (!server.listening) return ok();
+    server.close(() => ok());
+    server.closeAllConnections();
+  });
+  return { origin, close };
 }
 
 export async function launch() {

@@ -369,6 +369,7 @@ pub fn Lab() -> impl IntoView {
                     }>
                         {t.lab_open}<span class="muted-on-accent">{format!(" ({} {})", human_bytes(d.total_bytes()), t.lab_download)}</span>
                     </button>
+                    " "<KeepOffline dataset=d.clone()/>
                 </li>
             }
         })
@@ -704,5 +705,89 @@ fn MaskPanel(lab: LabState) -> impl IntoView {
                 <p class="file-problems" role="alert" data-testid="mask-problem"><code>{p.file}</code>": "{p.message}</p>
             })}
         </section>
+    }
+}
+
+/// Where a sample dataset stands for offline use.
+#[derive(Debug, Clone, PartialEq)]
+enum Kept {
+    Checking,
+    No,
+    Working,
+    Yes,
+    Failed(String),
+}
+
+/// "Keep for offline use" (with the dataset's size) for a sample dataset, or, once kept, a note and "Remove": the
+/// files go into the browser's cache that the service worker answers from offline (`platform::keep_offline`).
+#[component]
+fn KeepOffline(dataset: Dataset) -> impl IntoView {
+    let t = ui();
+    let urls = dataset.urls();
+    let size = human_bytes(dataset.total_bytes());
+    let id = dataset.id.clone();
+    let state = RwSignal::new(Kept::Checking);
+    {
+        let urls = urls.clone();
+        spawn_local(async move {
+            let kept = platform::kept_offline(&urls).await;
+            let _ = state.try_update(|s| {
+                if *s == Kept::Checking {
+                    *s = if kept { Kept::Yes } else { Kept::No };
+                }
+            });
+        });
+    }
+    let keep = {
+        let urls = urls.clone();
+        move |_| {
+            let urls = urls.clone();
+            state.set(Kept::Working);
+            spawn_local(async move {
+                let next = match platform::keep_offline(&urls).await {
+                    Ok(()) => Kept::Yes,
+                    Err(e) => Kept::Failed(e),
+                };
+                let _ = state.try_set(next);
+            });
+        }
+    };
+    let remove = move |_| {
+        let urls = urls.clone();
+        state.set(Kept::Working);
+        spawn_local(async move {
+            let next = match platform::forget_offline(&urls).await {
+                Ok(()) => Kept::No,
+                Err(e) => Kept::Failed(e),
+            };
+            let _ = state.try_set(next);
+        });
+    };
+    let testid = format!("keep-{id}");
+    view! {
+        <span class="keep-offline" data-testid=testid data-state=move || match state.get() {
+            Kept::Yes => "kept",
+            Kept::Working | Kept::Checking => "working",
+            _ => "not-kept",
+        }>
+            {move || match state.get() {
+                Kept::Yes => view! {
+                    <span>
+                        <span class="muted">{format!("{} ({size}). ", t.lab_kept)}</span>
+                        <button type="button" class="secondary" data-testid="keep-remove" on:click=remove.clone()>{t.lab_keep_remove}</button>
+                    </span>
+                }.into_any(),
+                Kept::Working | Kept::Checking => view! { <span class="muted" role="status">{t.lab_keep_working}</span> }.into_any(),
+                Kept::No | Kept::Failed(_) => view! {
+                    <button type="button" class="secondary" data-testid="keep-add" on:click=keep.clone()>
+                        {format!("{} ({size})", t.lab_keep)}
+                    </button>
+                }.into_any(),
+            }}
+            {move || match state.get() {
+                Kept::Failed(e) => Some(view! { <span class="file-problems" role="alert">" "{e}</span> }),
+                _ => None,
+            }}
+        </span>
     }
 }

@@ -34,7 +34,7 @@ pub fn LessonPage(
     let next = lessons.get(pos + 1).cloned();
 
     // The table of contents is a sidebar on wide screens and a collapsed list under the
-    // header on phones (CSS shows one of the two).
+    // header on phones (CSS shows one of the two). The sidebar comes after the lesson in the tab order.
     let toc_items = || {
         lesson
             .toc
@@ -75,10 +75,6 @@ pub fn LessonPage(
 
     view! {
         <div class="lesson-layout">
-            <nav class="toc" aria-labelledby="toc-heading">
-                <h2 id="toc-heading">{t.on_this_page}</h2>
-                <ol>{toc}</ol>
-            </nav>
             <article class="lesson" lang=meta.language.clone() data-testid="lesson">
                 <header class="lesson-header">
                     <p class="eyebrow">{format!("{} {} · {} {}", t.lesson, pos + 1, meta.minutes, t.minutes)}</p>
@@ -106,6 +102,12 @@ pub fn LessonPage(
                     </nav>
                 </footer>
             </article>
+            // After the lesson in the document, so that the keyboard reaches the text before some twenty contents
+            // links; the stylesheet draws it on the left.
+            <nav class="toc" aria-labelledby="toc-heading">
+                <h2 id="toc-heading">{t.on_this_page}</h2>
+                <ol>{toc}</ol>
+            </nav>
         </div>
     }
     .into_any()

@@ -782,8 +782,7 @@ pub fn SupervisedPanel(
         let cm = &report.confusion;
         let counts = [[cm.tn.len(), cm.fp.len()], [cm.fn_.len(), cm.tp.len()]];
         let confusion_svg = plot::confusion(counts, &ds.classes, m.confusion_title);
-        let calibration: Vec<(f64, f64, usize)> = report.calibration.iter().map(|b| (b.predicted, b.observed, b.count)).collect();
-        let calibration_svg = plot::calibration(&calibration, m.calibration_title);
+        let calibration_svg = plot::calibration(&report.calibration, m.calibration_title);
         let top: Vec<(String, f64)> = report.importances.iter().take(15).map(|(n, v)| (table::display_name(n), *v)).collect();
         let importance_svg = (!top.is_empty()).then(|| plot::bars(&top, m.importance_axis, m.importance_title));
         let folds_text = report.fold_auc.iter().map(|a| format!("{a:.3}")).collect::<Vec<_>>().join(", ");

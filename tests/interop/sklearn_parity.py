@@ -16,6 +16,9 @@ within 1e-6 (and with scikit-learn's sign where its largest loading is unambiguo
 (a tiny trailing variance is only known to about 1e-16 of the first, so relative to itself it cannot be held to
 1e-9). Asking for more components than min(n - 1, p) must fail with a message that says how many there are. The
 same on RadLearn's cohort (seed 1, the issue's example) for a few k.
+scikit-learn's PCA explained_variance_ and explained_variance_ratio_ within 1e-6 (relative for the variances). The
+calibration table of the logistic regression's out-of-fold scores must be scikit-learn's
+calibration_curve(strategy="quantile"), and each bin's interval SciPy's Wilson interval.
 Run by `cargo xtask test`:
     python tests/interop/sklearn_parity.py --radlearn target/debug/radlearn
 """
@@ -29,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import load_breast_cancer, load_wine
+from scipy.stats import binomtest
+from sklearn.calibration import calibration_curve
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -96,6 +101,7 @@ def compare(exe, tmp, table, x, y, ids, label, tag, check):
         if name == "logistic":
             gap = np.max(np.abs(ours - theirs))
             check(gap < 5e-3, f"{tag}, {name}: largest difference of predicted probabilities {gap:.2e}")
+            check_calibration(report["calibration"], y, ours, f"{tag}, {name}", check)
 
     for standardise in [True, False]:
         flag = ["--standardise"] if standardise else []
@@ -202,6 +208,24 @@ def real_tables(exe, tmp, check):
     worst = [max(a, b) for a, b in zip(worst, w)]
     print(f"PCA sweep: largest differences from scikit-learn: ratio {worst[0]:.2e}, variance {worst[1]:.2e} "
           f"(relative), component {worst[2]:.2e} (up to sign)")
+def check_calibration(bins, y, scores, tag, check):
+    """The calibration table of `radlearn model cv` against scikit-learn's calibration_curve(strategy="quantile") on the
+    same out-of-fold scores (deciles, fewer below 100 cases), and each bin's interval against SciPy's Wilson interval."""
+    n_bins = min(10, max(1, len(y) // 10))
+    prob_true, prob_pred = calibration_curve(y, scores, n_bins=n_bins, strategy="quantile")
+    check(len(bins) == len(prob_true), f"{tag}: calibration, {len(bins)} bins vs scikit-learn's {len(prob_true)}")
+    if len(bins) != len(prob_true):
+        return
+    gap = max(max(abs(b["predicted"] - p), abs(b["observed"] - t)) for b, p, t in zip(bins, prob_pred, prob_true))
+    check(gap < 1e-9, f"{tag}: calibration bins (quantile) agree with calibration_curve, largest difference {gap:.1e}")
+    counts = [b["count"] for b in bins]
+    check(sum(counts) == len(y), f"{tag}: calibration bins hold every case ({sum(counts)})")
+    worst = 0.0
+    for b in bins:
+        k = round(b["observed"] * b["count"])
+        ci = binomtest(k, b["count"]).proportion_ci(confidence_level=0.95, method="wilson")
+        worst = max(worst, abs(b["interval"][0] - ci.low), abs(b["interval"][1] - ci.high))
+    check(worst < 1e-9, f"{tag}: calibration intervals agree with SciPy's Wilson interval, largest difference {worst:.1e}")
 
 
 def read_wide(path):

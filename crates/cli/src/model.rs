@@ -274,6 +274,18 @@ fn cv(a: &CvArgs) -> Result<String, Failure> {
             let imp: Vec<String> =
                 r.importances.iter().map(|(n, v)| format!("[{},{}]", radlearn_engine::export::json_string(n), json_number(*v))).collect();
             o.raw("importances", &format!("[{}]", imp.join(",")));
+            // The calibration table (quantile bins of the out-of-fold scores), checked against scikit-learn's
+            // calibration_curve by tests/interop/sklearn_parity.py.
+            let cal: Vec<String> = r
+                .calibration
+                .iter()
+                .map(|b| {
+                    let [lo, hi] = b.interval;
+                    let (p, o, lo, hi) = (json_number(b.predicted), json_number(b.observed), json_number(lo), json_number(hi));
+                    format!("{{\"predicted\":{p},\"observed\":{o},\"count\":{},\"interval\":[{lo},{hi}]}}", b.count)
+                })
+                .collect();
+            o.raw("calibration", &format!("[{}]", cal.join(",")));
             o.finish()
         }
         Format::Text => {

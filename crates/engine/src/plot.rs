@@ -27,6 +27,8 @@ use std::fmt::Write as _;
 
 use ndarray::ArrayView2;
 
+use crate::ml::eval::{CalibrationBin, CALIBRATION_MIN_CASES};
+
 /// One line of a plot: its legend label and its points (x, y). Non-finite points are skipped.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Curve {
@@ -48,6 +50,8 @@ const TITLE_PX: f64 = 20.0;
 const LABEL_PX: f64 = 16.0;
 const TICK_PX: f64 = 14.0;
 const LINE_PX: f64 = 3.0;
+/// The longest bar-chart label, in characters (longer names are abbreviated, in full in a tooltip).
+const BAR_NAME_CHARS: usize = 32;
 
 /// Escapes text for XML content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -76,6 +80,25 @@ fn truncate(text: &str, max: usize) -> String {
         s.push('…');
         s
     }
+}
+
+/// `text` in at most `max` characters for a label: kept whole when it fits; otherwise, when it ends with a short
+/// parenthesised code (a feature table's "Name, aggregation (CODE.AGG)"), its start, an ellipsis and the code, so that
+/// labels stay told apart; else truncated. Drawn with the full text as a tooltip ([`Svg::label`]).
+fn abbreviate(text: &str, max: usize) -> String {
+    let n = text.chars().count();
+    if n <= max {
+        return text.to_string();
+    }
+    if let Some(open) = text.rfind(" (").filter(|_| text.ends_with(')')) {
+        let code = &text[open + 1..];
+        let code_len = code.chars().count();
+        if code_len + 6 <= max {
+            let head: String = text[..open].chars().take(max - code_len - 2).collect();
+            return format!("{}… {code}", head.trim_end());
+        }
+    }
+    truncate(text, max)
 }
 
 /// The approximate width in px of `text` at `size` px (an average glyph is about 0.58 em wide).
@@ -157,7 +180,7 @@ impl Svg {
         let mut out = String::with_capacity(4096);
         let _ = write!(
             out,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width:.0} {height:.0}\" width=\"{width:.0}\" height=\"{height:.0}\" role=\"img\" font-family=\"{FONT}\" font-size=\"{TICK_PX}\" fill=\"{TEXT}\">\n<title>{}</title>\n<desc>{}</desc>\n<rect width=\"{width:.0}\" height=\"{height:.0}\" fill=\"#ffffff\"/>\n",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width:.0} {height:.0}\" width=\"{width:.0}\" height=\"{height:.0}\" role=\"img\" font-family=\"{FONT}\" font-size=\"{TICK_PX}\" fill=\"{TEXT}\">\n<title>{}</title>\n<desc>{}</desc>\n<rect class=\"plot-bg\" width=\"{width:.0}\" height=\"{height:.0}\" fill=\"#ffffff\"/>\n",
             escape(title),
             escape(desc)
         );
@@ -184,10 +207,29 @@ impl Svg {
         );
     }
 
-    fn line(&mut self, a: (f64, f64), b: (f64, f64), stroke: &str, width: f64, extra: &str) {
+    /// A label shown as `shown` (abbreviated), with `full` as its tooltip when they differ.
+    fn label(&mut self, x: f64, y: f64, size: f64, anchor: &str, extra: &str, (shown, full): (&str, &str)) {
+        if shown == full {
+            return self.text(x, y, size, anchor, extra, shown);
+        }
         let _ = writeln!(
             self.out,
-            "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{extra}/>",
+            "<text x=\"{x:.1}\" y=\"{y:.1}\" font-size=\"{size}\" text-anchor=\"{anchor}\"{extra}><title>{}</title>{}</text>",
+            escape(full),
+            escape(shown)
+        );
+    }
+
+    fn line(&mut self, a: (f64, f64), b: (f64, f64), stroke: &str, width: f64, extra: &str) {
+        // Grid and axis lines carry a class, so that the page's dark theme can recolour them.
+        let class = match stroke {
+            GRID => " class=\"plot-grid\"",
+            AXIS => " class=\"plot-axis\"",
+            _ => "",
+        };
+        let _ = writeln!(
+            self.out,
+            "<line{class} x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{extra}/>",
             a.0, a.1, b.0, b.1
         );
     }
@@ -263,7 +305,7 @@ fn axes(svg: &mut Svg, f: &Frame, xticks: &[f64], yticks: &[f64], x_label: &str,
     }
     let _ = writeln!(
         svg.out,
-        "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"none\" stroke=\"{AXIS}\" stroke-width=\"1.5\"/>",
+        "<rect class=\"plot-axis\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"none\" stroke=\"{AXIS}\" stroke-width=\"1.5\"/>",
         f.left, f.top, f.width, f.height
     );
     if !x_label.is_empty() {
@@ -405,9 +447,9 @@ pub fn confusion(counts: [[usize; 2]; 2], classes: &[String; 2], title: &str) ->
     let (x, y) = (left - 175.0, top + cell);
     svg.text(x, y, LABEL_PX, "middle", &format!(" font-weight=\"600\" transform=\"rotate(-90 {x:.1} {y:.1})\""), "Actual");
     for (k, name) in classes.iter().enumerate() {
-        let name = truncate(name, 16);
-        svg.text(left + cell * (k as f64 + 0.5), top - 14.0, LABEL_PX, "middle", "", &name);
-        svg.text(left - 12.0, top + cell * (k as f64 + 0.5) + 6.0, LABEL_PX, "end", "", &name);
+        let short = truncate(name, 16);
+        svg.label(left + cell * (k as f64 + 0.5), top - 14.0, LABEL_PX, "middle", "", (&short, name));
+        svg.label(left - 12.0, top + cell * (k as f64 + 0.5) + 6.0, LABEL_PX, "end", "", (&short, name));
     }
     const CODES: [[&str; 2]; 2] = [["tn", "fp"], ["fn", "tp"]];
     const NAMES: [[&str; 2]; 2] = [["True negatives", "False positives"], ["False negatives", "True positives"]];
@@ -549,11 +591,11 @@ pub fn heatmap(matrix: ArrayView2<f64>, names: &[String], title: &str) -> String
     if labelled {
         let size = TICK_PX;
         for i in 0..rows {
-            svg.text(left - 6.0, top + cell * (i as f64 + 0.5) + size * 0.35, size, "end", "", &truncate(&name(i), 16));
+            svg.label(left - 6.0, top + cell * (i as f64 + 0.5) + size * 0.35, size, "end", "", (&truncate(&name(i), 16), &name(i)));
         }
         for j in 0..cols {
             let (x, y) = (left + cell * (j as f64 + 0.5) + size * 0.35, top - 6.0);
-            svg.text(x, y, size, "start", &format!(" transform=\"rotate(-90 {x:.1} {y:.1})\""), &truncate(&name(j), 16));
+            svg.label(x, y, size, "start", &format!(" transform=\"rotate(-90 {x:.1} {y:.1})\""), (&truncate(&name(j), 16), &name(j)));
         }
     }
     if rows == 0 || cols == 0 {
@@ -572,7 +614,10 @@ pub fn heatmap(matrix: ArrayView2<f64>, names: &[String], title: &str) -> String
             diverging(v)
         );
     }
-    let _ = writeln!(svg.out, "<rect x=\"{bx:.1}\" y=\"{by:.1}\" width=\"20\" height=\"{bh:.1}\" fill=\"none\" stroke=\"{AXIS}\"/>");
+    let _ = writeln!(
+        svg.out,
+        "<rect class=\"plot-axis\" x=\"{bx:.1}\" y=\"{by:.1}\" width=\"20\" height=\"{bh:.1}\" fill=\"none\" stroke=\"{AXIS}\"/>"
+    );
     for (k, t) in [1.0, 0.5, 0.0, -0.5, -1.0].iter().enumerate() {
         let y = by + bh * k as f64 / 4.0;
         svg.line((bx + 20.0, y), (bx + 26.0, y), AXIS, 1.5, "");
@@ -627,39 +672,89 @@ pub fn lines(series: &[Curve], x_label: &str, y_label: &str, title: &str, y_rang
     svg.finish()
 }
 
-/// A calibration (reliability) plot: for each bin, the mean predicted probability (x) against the observed
-/// fraction of positives (y), dot size by the number of cases, with the diagonal of perfect calibration dashed.
-pub fn calibration(bins: &[(f64, f64, usize)], title: &str) -> String {
+/// A calibration (reliability) plot of [`crate::ml::eval::calibration`]'s bins: for each bin, the mean predicted
+/// probability (x) against the observed fraction of positives (y) with its 95 % interval as a vertical bar, dot size
+/// by the number of cases, and the diagonal of perfect calibration dashed. Below
+/// [`crate::ml::eval::CALIBRATION_MIN_CASES`] cases the plot says that a curve would mean nothing (`data-too-few`).
+pub fn calibration(bins: &[CalibrationBin], title: &str) -> String {
     let (side, left, top) = (420.0, 90.0, 56.0);
-    let height = top + side + 70.0 + 26.0 * 2.0;
+    let height = top + side + 70.0 + 26.0 * 3.0;
+    let valid: Vec<CalibrationBin> = bins.iter().filter(|b| b.predicted.is_finite() && b.observed.is_finite()).copied().collect();
+    let cases: usize = valid.iter().map(|b| b.count).sum();
     let desc = format!(
-        "Calibration plot: observed fraction of positives against mean predicted probability in {} bins.",
-        bins.iter().filter(|b| b.0.is_finite() && b.1.is_finite()).count()
+        "Calibration plot: observed fraction of positives, with its 95% interval, against mean predicted probability in {} bins of {cases} cases.",
+        valid.len()
     );
     let mut svg = Svg::new(left + side + 60.0, height, title, &desc);
     let f = Frame { left, top, width: side, height: side, x: (0.0, 1.0), y: (0.0, 1.0) };
     let ticks = nice_ticks(0.0, 1.0, 5);
     axes(&mut svg, &f, &ticks, &ticks, "Mean predicted probability", "Observed fraction of positives");
     svg.line(f.point((0.0, 0.0)), f.point((1.0, 1.0)), "#767676", 2.0, " stroke-dasharray=\"8 6\"");
-    let valid: Vec<(f64, f64, usize)> =
-        bins.iter().filter(|b| b.0.is_finite() && b.1.is_finite()).map(|&(p, o, n)| (p.clamp(0.0, 1.0), o.clamp(0.0, 1.0), n)).collect();
-    let pts: Vec<(f64, f64)> = valid.iter().map(|&(p, o, _)| f.point((p, o))).collect();
-    svg.polyline(&pts, colour(0), "");
-    let max = valid.iter().map(|b| b.2).max().unwrap_or(1).max(1) as f64;
-    for (&(p, o, n), (x, y)) in valid.iter().zip(&pts) {
-        let r = 4.0 + 8.0 * (n as f64 / max).sqrt();
+    let unit = |v: f64| if v.is_finite() { v.clamp(0.0, 1.0) } else { 0.0 };
+    // The intervals first, under the line and the dots.
+    for b in &valid {
+        let x = f.px(unit(b.predicted));
+        let (y0, y1) = (f.py(unit(b.interval[0])), f.py(unit(b.interval[1])));
         let _ = writeln!(
             svg.out,
-            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{r:.1}\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"1.5\"><title>predicted {p:.2}, observed {o:.2}, {n} case{}</title></circle>",
+            "<g data-interval=\"true\" stroke=\"{c}\" stroke-width=\"2\" stroke-opacity=\"0.75\"><line x1=\"{x:.1}\" y1=\"{y0:.1}\" x2=\"{x:.1}\" y2=\"{y1:.1}\"/><line x1=\"{:.1}\" y1=\"{y0:.1}\" x2=\"{:.1}\" y2=\"{y0:.1}\"/><line x1=\"{:.1}\" y1=\"{y1:.1}\" x2=\"{:.1}\" y2=\"{y1:.1}\"/></g>",
+            x - 6.0,
+            x + 6.0,
+            x - 6.0,
+            x + 6.0,
+            c = colour(0)
+        );
+    }
+    let pts: Vec<(f64, f64)> = valid.iter().map(|b| f.point((unit(b.predicted), unit(b.observed)))).collect();
+    svg.polyline(&pts, colour(0), "");
+    let max = valid.iter().map(|b| b.count).max().unwrap_or(1).max(1) as f64;
+    for (b, (x, y)) in valid.iter().zip(&pts) {
+        let r = 4.0 + 8.0 * (b.count as f64 / max).sqrt();
+        let _ = writeln!(
+            svg.out,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{r:.1}\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"1.5\"><title>predicted {:.2}, observed {:.2} (95% interval {:.2} to {:.2}), {} case{}</title></circle>",
             colour(0),
-            if n == 1 { "" } else { "s" }
+            b.predicted,
+            b.observed,
+            b.interval[0],
+            b.interval[1],
+            b.count,
+            if b.count == 1 { "" } else { "s" }
         );
     }
     if valid.is_empty() {
         no_data(&mut svg, &f);
+    } else if cases < CALIBRATION_MIN_CASES {
+        // Over the plot, on a pale band so that it reads above the dots.
+        let (cx, cy) = (f.left + f.width / 2.0, f.top + 44.0);
+        let _ = writeln!(
+            svg.out,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"58\" fill=\"#fff6dd\" stroke=\"#9a6700\" data-too-few=\"true\"/>",
+            f.left + 10.0,
+            cy - 26.0,
+            f.width - 20.0
+        );
+        // Dark ink set on the text itself: the pale band stays pale in the page's dark theme.
+        svg.text(
+            cx,
+            cy,
+            LABEL_PX,
+            "middle",
+            &format!(" font-weight=\"600\" fill=\"{TEXT}\""),
+            &format!("Too few cases for a calibration curve ({cases})"),
+        );
+        svg.text(
+            cx,
+            cy + 22.0,
+            TICK_PX,
+            "middle",
+            &format!(" fill=\"{TEXT}\""),
+            &format!("Under {CALIBRATION_MIN_CASES}, bins are too small: see their intervals"),
+        );
     }
     let entries = [
         ("Model (dot size: cases per bin)".to_string(), colour(0).to_string(), Swatch::Line { marker: Some(0), dashed: false }),
+        ("95% interval of each bin (Wilson)".to_string(), colour(0).to_string(), Swatch::Line { marker: None, dashed: false }),
         ("Perfect calibration".to_string(), "#767676".to_string(), Swatch::Line { marker: None, dashed: true }),
     ];
     legend(&mut svg, left, f.bottom() + 66.0, &entries);
@@ -670,9 +765,11 @@ pub fn calibration(bins: &[(f64, f64, usize)], title: &str) -> String {
 /// to the right of zero in blue, negative ones to the left in vermillion, each with its value.
 pub fn bars(items: &[(String, f64)], x_label: &str, title: &str) -> String {
     let row = 30.0;
-    let names: Vec<String> = items.iter().map(|(n, _)| truncate(n, 32)).collect();
+    // Names abbreviated (full in a tooltip) and the bars narrow enough that the chart's natural width stays under
+    // 760 px, so that in the Model Lab at 1024 x 768 it is drawn at full size, its labels at 14 px.
+    let names: Vec<String> = items.iter().map(|(n, _)| abbreviate(n, BAR_NAME_CHARS)).collect();
     let left = 24.0 + names.iter().map(|n| text_width(n, TICK_PX)).fold(60.0, f64::max);
-    let (top, w) = (56.0, 480.0);
+    let (top, w) = (56.0, 380.0);
     let h = row * items.len().max(3) as f64;
     let desc = format!(
         "Bar chart of {x_label}: {}",
@@ -702,7 +799,7 @@ pub fn bars(items: &[(String, f64)], x_label: &str, title: &str) -> String {
     let zero = f.px(0.0);
     for (k, ((_, v), name)) in items.iter().zip(&names).enumerate() {
         let y = top + row * k as f64;
-        svg.text(left - 10.0, y + row / 2.0 + 5.0, TICK_PX, "end", "", name);
+        svg.label(left - 10.0, y + row / 2.0 + 5.0, TICK_PX, "end", "", (name, &items[k].0));
         if !v.is_finite() {
             svg.text(zero + 6.0, y + row / 2.0 + 5.0, TICK_PX, "start", " fill=\"#666666\"", "not a number");
             continue;
@@ -898,8 +995,8 @@ mod tests {
         let names: Vec<String> = ["Q4LE", "a very long feature name indeed", "x&y"].iter().map(|s| s.to_string()).collect();
         let svg = heatmap(m.view(), &names, "Correlation");
         common(&svg);
-        assert_eq!(count(&svg, "<title>"), 1 + 9, "a tooltip per cell");
-        assert!(svg.contains("a very long fea…") && !svg.contains("indeed<"));
+        assert_eq!(count(&svg, "<title>"), 1 + 9 + 2, "a tooltip per cell, and the long name's row and column labels");
+        assert_eq!(count(&svg, "<title>a very long feature name indeed</title>a very long fea…</text>"), 2);
         assert!(svg.contains("x&amp;y"));
         assert_eq!(diverging(1.0), "#d55e00");
         assert_eq!(diverging(-1.0), "#0072b2");
@@ -936,16 +1033,29 @@ mod tests {
     }
 
     #[test]
-    fn calibration_has_the_diagonal_and_sized_dots() {
-        let bins = vec![(0.1, 0.05, 30), (0.5, 0.55, 10), (0.9, f64::NAN, 5), (0.85, 0.8, 20)];
+    fn calibration_has_the_diagonal_intervals_and_sized_dots() {
+        let bin = |predicted, observed, count, lo, hi| CalibrationBin { predicted, observed, count, interval: [lo, hi] };
+        let bins = vec![
+            bin(0.1, 0.05, 30, 0.01, 0.2),
+            bin(0.5, 0.55, 10, 0.3, 0.8),
+            bin(0.9, f64::NAN, 5, 0.0, 1.0),
+            bin(0.85, 0.8, 20, 0.6, 0.9),
+        ];
         let svg = calibration(&bins, "Calibration");
         common(&svg);
         assert_eq!(count(&svg, "<circle"), 3 + 1, "a dot per finite bin, and the legend's marker");
-        assert!(svg.contains("stroke-dasharray") && svg.contains("Perfect calibration"));
+        assert_eq!(count(&svg, "data-interval"), 3, "an interval per finite bin");
+        assert!(svg.contains("stroke-dasharray") && svg.contains("Perfect calibration") && svg.contains("Wilson"));
         assert!(svg.contains("r=\"12.0\""), "the fullest bin has the largest dot");
+        assert!(!svg.contains("data-too-few"), "60 cases are enough");
+        // The interval of the first bin spans y from 0.01 to 0.2 of a 420 px square at top 56.
+        assert!(svg.contains("y1=\"471.8\"") && svg.contains("y2=\"392.0\""), "{svg}");
+        let few = calibration(&bins[..2], "Few");
+        common(&few);
+        assert!(few.contains("data-too-few") && few.contains("Too few cases for a calibration curve (40)"));
         let empty = calibration(&[], "None");
         common(&empty);
-        assert!(empty.contains("no data"));
+        assert!(empty.contains("no data") && !empty.contains("data-too-few"));
     }
 
     #[test]
@@ -962,6 +1072,17 @@ mod tests {
         let nw: f64 = neg.split("width=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
         assert!((nx + nw - zero.parse::<f64>().unwrap()).abs() < 0.11, "{nx} + {nw} against {zero}");
         assert!(svg.contains(&format!("fill=\"{}\" data-bar=\"1\"", PALETTE[1])));
+        // Long names are abbreviated, keeping their code, with the full name as a tooltip; the chart stays narrow
+        // enough to be drawn at full size in the Model Lab at 1024 x 768 (see its end-to-end test).
+        let long = "Grey level non-uniformity normalised, 3D: merged (OVBL.3D_MRG)".to_string();
+        let svg = bars(&[(long.clone(), 0.5), ("Q4LE".into(), 0.2)], "Importance", "Importances");
+        common(&svg);
+        assert!(svg.contains(&format!("<title>{long}</title>Grey level non-un… (OVBL.3D_MRG)</text>")), "{svg}");
+        assert!(svg.contains(">Q4LE</text>"), "short names stay whole, without a tooltip");
+        let natural: f64 = svg.split("width=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+        assert!(natural <= 760.0, "natural width {natural}");
+        assert_eq!(abbreviate("Energy (N8CA)", 26), "Energy (N8CA)");
+        assert_eq!(abbreviate("a rather long name without any code at all, really", 32).chars().count(), 32);
         let empty = bars(&[], "x", "Empty");
         common(&empty);
         assert!(empty.contains("no data"));

@@ -136,6 +136,61 @@ impl Preset {
     }
 }
 
+/// Why an image's intensities look like CT numbers in Hounsfield units (see [`looks_like_ct`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CtEvidence {
+    /// Centre of the densest 50 HU bin below −500: air, near −1000.
+    pub air_peak: f32,
+    /// The highest value (at most about 3000 for bone and contrast, a little more with metal).
+    pub max: f32,
+}
+
+/// Whether `values` look like a CT in Hounsfield units, for images whose file does not say (a NIfTI, an NRRD):
+/// - whole numbers (at least 99 % of the finite values: CT numbers are stored as integers);
+/// - nothing above 4100 HU (12-bit CT numbers end at 3071; a little margin for extended scales), values below
+///   −1100 being padding outside the scanner's field of view (−2048, −3024), which are left out;
+/// - a mode near −1000 HU: among the values from −1100 to −500 HU (air, lung), the densest 50 HU bin lies between
+///   −1050 and −900 HU and holds at least 1 % of the values from −1100 to 4100 HU (air around the body or in the
+///   airways, which nearly every CT field of view holds).
+///
+/// MR and PET have no air mode at −1000 (MR intensities are arbitrary and mostly positive, PET values are not whole
+/// numbers), and a CT stored without its rescale (air near 0) is rightly not taken for HU.
+pub fn looks_like_ct(values: &[f32]) -> Option<CtEvidence> {
+    const LOW: f32 = -1100.0;
+    const HIGH: f32 = 4100.0;
+    const BIN: f32 = 50.0;
+    let (mut finite, mut fractional, mut inside) = (0usize, 0usize, 0usize);
+    let mut max = f32::NEG_INFINITY;
+    // 12 bins of 50 HU from -1100 to -500.
+    let mut low = [0usize; 12];
+    for &v in values {
+        if !v.is_finite() {
+            continue;
+        }
+        finite += 1;
+        if v.fract() != 0.0 {
+            fractional += 1;
+        }
+        if v < LOW {
+            continue;
+        }
+        if v > HIGH {
+            return None;
+        }
+        inside += 1;
+        max = max.max(v);
+        if v < -500.0 {
+            low[(((v - LOW) / BIN) as usize).min(low.len() - 1)] += 1;
+        }
+    }
+    if inside == 0 || fractional * 100 > finite {
+        return None;
+    }
+    let (k, &count) = low.iter().enumerate().max_by_key(|&(k, c)| (*c, std::cmp::Reverse(k)))?;
+    let air_peak = LOW + BIN * (k as f32 + 0.5);
+    ((-1050.0..=-900.0).contains(&air_peak) && count * 100 >= inside).then_some(CtEvidence { air_peak, max })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // Test code: a panic is a failed test.
 mod tests {
@@ -185,5 +240,61 @@ mod tests {
         assert!(w.to_rgba(&[-1.0, 1.0], &mut out));
         assert_eq!(out, vec![0, 0, 0, 255, 255, 255, 255, 255]);
         assert!(!w.to_rgba(&[0.0], &mut out));
+    }
+
+    /// A CT-like volume: air around a body of soft tissue with some lung and bone, in whole HU.
+    fn synthetic_ct(n: usize, air: f32) -> Vec<f32> {
+        (0..n)
+            .map(|i| match i % 10 {
+                0..=2 => air + (i % 7) as f32 - 3.0,
+                3 => -850.0 + (i % 50) as f32,
+                4 => 1200.0 + (i % 300) as f32,
+                _ => 20.0 + (i % 60) as f32,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ct_numbers_are_recognised_on_synthetic_volumes() {
+        let ct = synthetic_ct(10_000, -1010.0);
+        let e = looks_like_ct(&ct).unwrap();
+        assert_eq!(e.air_peak, -1025.0);
+        assert!(e.max >= 1200.0 && e.max < 1500.0);
+        // Padding outside the field of view (-3024) and a metal implant near 3000 HU do not change the verdict.
+        let mut padded = ct.clone();
+        padded.extend(std::iter::repeat(-3024.0).take(5_000));
+        padded.extend(std::iter::repeat(3000.0).take(10));
+        assert!(looks_like_ct(&padded).is_some());
+        // Not CT: a CT stored without its rescale (air near 0, bone near 2200), values far beyond CT numbers,
+        // fractional values (PET), MR-like positive intensities, a flat image, nothing at all.
+        assert_eq!(looks_like_ct(&ct.iter().map(|v| v + 1024.0).collect::<Vec<_>>()), None);
+        let mut beyond = ct.clone();
+        beyond.push(30_000.0);
+        assert_eq!(looks_like_ct(&beyond), None);
+        assert_eq!(looks_like_ct(&ct.iter().map(|v| v * 0.37).collect::<Vec<_>>()), None);
+        let mr: Vec<f32> = (0..10_000).map(|i| ((i * 37) % 1800) as f32).collect();
+        assert_eq!(looks_like_ct(&mr), None);
+        assert_eq!(looks_like_ct(&[0.0; 100]), None);
+        assert_eq!(looks_like_ct(&[]), None);
+        assert_eq!(looks_like_ct(&[f32::NAN, f32::INFINITY]), None);
+        // Air must be a mode near -1000: a few air voxels in a large body are not enough, nor is a peak at -700.
+        let mut sparse = synthetic_ct(10_000, -1010.0);
+        sparse.iter_mut().enumerate().filter(|(i, _)| i % 10 < 3 && i % 400 != 0).for_each(|(_, v)| *v = 40.0);
+        assert_eq!(looks_like_ct(&sparse), None);
+        assert_eq!(looks_like_ct(&synthetic_ct(10_000, -700.0)), None);
+    }
+
+    #[test]
+    fn the_ibsi_ct_phantom_looks_like_ct_and_the_digital_phantom_does_not() {
+        let opts = crate::error::LoadOptions::default();
+        let ct =
+            crate::load::load(include_bytes!("../tests/data/ibsi-ct-phantom/nifti/image/phantom.nii.gz"), "phantom.nii.gz", &opts).unwrap();
+        let e = looks_like_ct(&ct.data).unwrap();
+        // Measured with nibabel + numpy: the densest 50 HU bin below -500 is [-1000, -950), the maximum 3065.
+        assert_eq!(e.air_peak, -975.0);
+        assert_eq!(e.max, 3065.0);
+        let digital =
+            crate::load::load(include_bytes!("../tests/data/ibsi-digital-phantom/phantom.nii.gz"), "phantom.nii.gz", &opts).unwrap();
+        assert_eq!(looks_like_ct(&digital.data), None);
     }
 }

@@ -619,3 +619,37 @@ fn select_columns_keeps_the_cases_and_the_chosen_features_in_order() {
     assert_eq!(sub.x, array![[3.0, 1.0], [6.0, 4.0]]);
     assert_eq!((sub.ids, sub.y, sub.meta), (ds.ids.clone(), ds.y.clone(), ds.meta.clone()));
 }
+
+#[test]
+fn calibration_uses_quantile_bins_with_wilson_intervals() {
+    use radlearn_engine::ml::eval::{calibration, calibration_bin_count, calibration_quantile, wilson_interval};
+    // 20 distinct scores 0, 0.05, …, 0.95 in 4 quantile bins: inner edges 0.2375, 0.475, 0.7125 (numpy.percentile),
+    // five cases each.
+    let scores: Vec<f64> = (0..20).map(|i| i as f64 * 0.05).collect();
+    let y: Vec<bool> = (0..20).map(|i| [0, 5, 6, 10, 11, 12, 15, 16, 17, 18, 19].contains(&i)).collect();
+    let bins = calibration_quantile(&y, &scores, 4);
+    assert_eq!(bins.iter().map(|b| b.count).collect::<Vec<_>>(), vec![5, 5, 5, 5]);
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+    for (b, (p, o)) in bins.iter().zip([(0.1, 0.2), (0.35, 0.4), (0.6, 0.6), (0.85, 1.0)]) {
+        assert!(close(b.predicted, p) && close(b.observed, o), "{b:?}");
+        assert!(b.interval[0] <= b.observed && b.observed <= b.interval[1]);
+    }
+    // A score equal to an inner edge belongs to the lower bin (scikit-learn's searchsorted, side "left").
+    let edge = calibration_quantile(&[false, true, false, true, false], &[0.1, 0.2, 0.3, 0.4, 0.5], 4);
+    assert_eq!(edge.iter().map(|b| b.count).collect::<Vec<_>>(), vec![2, 1, 1, 1]);
+    // Tied scores leave empty bins, which are left out; NaN scores are left out.
+    let tied = calibration_quantile(&[true; 10], &[0.5; 10], 10);
+    assert_eq!(tied.len(), 1);
+    assert_eq!(tied[0].count, 10);
+    let with_nan = calibration(&[true, false, true], &[0.9, f64::NAN, 0.2]);
+    assert_eq!(with_nan.iter().map(|b| b.count).sum::<usize>(), 2);
+    assert!(calibration(&[], &[]).is_empty());
+    // Deciles from 100 cases; fewer bins (about ten cases each) below.
+    assert_eq!([1000, 100, 99, 37, 5, 0].map(calibration_bin_count), [10, 10, 9, 3, 1, 1]);
+    // Wilson intervals, textbook values (Agresti & Coull 1998; also SciPy's binomtest(...).proportion_ci("wilson")).
+    let w = wilson_interval(5, 10);
+    assert!((w[0] - 0.236_593).abs() < 1e-6 && (w[1] - 0.763_407).abs() < 1e-6, "{w:?}");
+    let w = wilson_interval(0, 10);
+    assert!(w[0] == 0.0 && (w[1] - 0.277_533).abs() < 1e-6, "{w:?}");
+    assert_eq!(wilson_interval(0, 0), [0.0, 1.0]);
+}

@@ -69,7 +69,7 @@ pub struct CvReport {
     pub fold_of: Vec<usize>,
     /// Confusion matrix of the tested cases at the threshold.
     pub confusion: Confusion,
-    /// Calibration of the tested cases' scores: ten equal bins of `[0, 1]`, empty ones left out.
+    /// Calibration of the tested cases' scores: quantile bins (deciles, fewer below 100 cases), empty ones left out.
     pub calibration: Vec<CalibrationBin>,
     /// Feature importances of the model refitted on all cases, largest first (empty for models without them).
     pub importances: Vec<(String, f64)>,
@@ -165,27 +165,90 @@ pub struct CalibrationBin {
     pub observed: f64,
     /// How many cases.
     pub count: usize,
+    /// The 95 % Wilson score interval of `observed` (low, high): where the true fraction of positives of cases
+    /// scored like these plausibly lies, given so few of them.
+    pub interval: [f64; 2],
 }
 
-/// Calibration table: ten equal-width bins of `[0, 1]` (scores outside are clamped, NaN left out), empty bins
-/// left out.
+/// Below this many scored cases a calibration curve means nothing, and the plot says so: with about ten cases per
+/// bin (the fewest that give a bin an interval narrower than ±0.3) there would be fewer than five bins, too few
+/// points to tell a curve from noise. (With 10 cases the 95 % Wilson interval of an observed 0.5 is 0.24 to 0.76.)
+pub const CALIBRATION_MIN_CASES: usize = 50;
+
+/// The number of quantile bins of a calibration table of `n` scored cases: deciles of the predicted probability,
+/// fewer when there are fewer than 100 cases, so that each bin holds about ten (at least one bin).
+pub fn calibration_bin_count(n: usize) -> usize {
+    (n / 10).clamp(1, 10)
+}
+
+/// The 95 % Wilson score interval of a proportion of `k` successes in `n` trials ([0, 1] when `n` is 0).
+///
+/// Hand-written: four lines of arithmetic (Wilson, 1927), checked against SciPy's
+/// `binomtest(k, n).proportion_ci(method="wilson")` in tests/interop/sklearn_parity.py.
+pub fn wilson_interval(k: usize, n: usize) -> [f64; 2] {
+    if n == 0 {
+        return [0.0, 1.0];
+    }
+    const Z: f64 = 1.959_963_984_540_054; // the 97.5th percentile of the standard normal
+    let (n, p) = (n as f64, k as f64 / n as f64);
+    let z2 = Z * Z;
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = Z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    [(centre - half).max(0.0), (centre + half).min(1.0)]
+}
+
+/// Calibration table of the scored cases (NaN scores left out): [`calibration_bin_count`] quantile bins of the
+/// scores, empty bins left out. See [`calibration_quantile`].
 pub fn calibration(y: &[bool], scores: &[f64]) -> Vec<CalibrationBin> {
-    const BINS: usize = 10;
-    let mut sum = [0.0; BINS];
-    let mut pos = [0usize; BINS];
-    let mut count = [0usize; BINS];
-    for (&t, &s) in y.iter().zip(scores) {
-        if s.is_nan() {
-            continue;
+    let n = scores.iter().zip(y).filter(|(s, _)| !s.is_nan()).count();
+    calibration_quantile(y, scores, calibration_bin_count(n))
+}
+
+/// Calibration table with `bins` quantile bins, as scikit-learn's `calibration_curve(strategy="quantile")`: the bin
+/// edges are the scores' quantiles at 0, 1/bins, …, 1 (linear interpolation, as `numpy.percentile`), a score equal to
+/// an inner edge belongs to the lower bin, and empty bins (from tied scores) are left out. Equal-width bins put most
+/// cases of a small cohort in one or two bins and leave the others nearly empty, so the curve zig-zags; quantile bins
+/// hold the same number of cases each.
+pub fn calibration_quantile(y: &[bool], scores: &[f64], bins: usize) -> Vec<CalibrationBin> {
+    let mut cases: Vec<(f64, bool)> = scores.iter().zip(y).filter(|(s, _)| !s.is_nan()).map(|(&s, &t)| (s, t)).collect();
+    if cases.is_empty() || bins == 0 {
+        return Vec::new();
+    }
+    let mut sorted: Vec<f64> = cases.iter().map(|c| c.0).collect();
+    sorted.sort_by(f64::total_cmp);
+    let last = (sorted.len() - 1) as f64;
+    let quantile = |q: f64| {
+        let h = last * q;
+        let lo = (h.floor() as usize).min(sorted.len() - 1);
+        let hi = (lo + 1).min(sorted.len() - 1);
+        let (a, b, t) = (sorted[lo], sorted[hi], h - h.floor());
+        // numpy's lerp: from the nearer end, so that t = 1 gives b exactly.
+        if t >= 0.5 {
+            b - (b - a) * (1.0 - t)
+        } else {
+            a + (b - a) * t
         }
-        let b = ((s.clamp(0.0, 1.0) * BINS as f64) as usize).min(BINS - 1);
+    };
+    let inner: Vec<f64> = (1..bins).map(|k| quantile(k as f64 / bins as f64)).collect();
+    let mut sum = vec![0.0; bins];
+    let mut pos = vec![0usize; bins];
+    let mut count = vec![0usize; bins];
+    cases.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (s, t) in cases {
+        // The number of inner edges strictly below the score (numpy's searchsorted, side "left").
+        let b = inner.partition_point(|&e| e < s);
         sum[b] += s;
-        pos[b] += t as usize;
+        pos[b] += usize::from(t);
         count[b] += 1;
     }
-    (0..BINS)
+    (0..bins)
         .filter(|&b| count[b] > 0)
-        .map(|b| CalibrationBin { predicted: sum[b] / count[b] as f64, observed: pos[b] as f64 / count[b] as f64, count: count[b] })
+        .map(|b| CalibrationBin {
+            predicted: sum[b] / count[b] as f64,
+            observed: pos[b] as f64 / count[b] as f64,
+            count: count[b],
+            interval: wilson_interval(pos[b], count[b]),
+        })
         .collect()
 }
 
