@@ -133,6 +133,13 @@ fn click_link(url: &str, filename: &str) -> Result<(), String> {
 }
 
 /// Today's date as `YYYY-MM-DD`, for file names.
+/// A new random id for this browser's progress (16 hex digits), which seeds the order of quiz options. It is not
+/// a secret and identifies nothing outside this browser, so `Math.random` is enough.
+pub fn random_id() -> String {
+    let half = || (js_sys::Math::random() * 4_294_967_296.0) as u64 & 0xffff_ffff;
+    format!("{:016x}", (half() << 32) | half())
+}
+
 pub fn today() -> String {
     let d = js_sys::Date::new_0();
     format!("{:04}-{:02}-{:02}", d.get_full_year(), d.get_month() + 1, d.get_date())

@@ -41,14 +41,22 @@ impl Store {
             Ok(s) => (s, None),
             Err(e) => (None, Some(e)),
         };
-        let loaded = Progress::load(saved.as_deref());
+        let mut loaded = Progress::load(saved.as_deref());
+        // The id that seeds the order of quiz options is made once, then saved with the progress.
+        let new_id = loaded.progress.student.is_none();
+        if new_id {
+            loaded.progress.student = Some(platform::random_id());
+        }
         let mut writable = true;
+        let storage_ok = storage_error.is_none();
         // Corrupt data that is safely backed up is replaced at once, so the notice shows once.
         let mut replace_now = false;
         let notice = match (&loaded.notice, &loaded.backup, storage_error) {
             (_, _, Some(e)) => Some(StoreNotice { message: format!("{}: {e}.", ui().save_failed), backup: None, is_error: true }),
             (Some(Notice::Migrated { .. }), Some(backup), None) => {
-                let _ = platform::save_backup(backup);
+                // Upgraded data is saved (with its new id) once the original is safe as a backup.
+                let backed_up = platform::save_backup(backup).is_ok();
+                replace_now = new_id && backed_up;
                 Some(StoreNotice {
                     message: loaded.notice.as_ref().map(|n| n.to_string()).unwrap_or_default(),
                     backup: None,
@@ -72,7 +80,7 @@ impl Store {
             writable: RwSignal::new(writable),
             forward: StoredValue::new_local(None),
         };
-        if replace_now {
+        if replace_now || (new_id && storage_ok && loaded.notice.is_none()) {
             store.persist();
         }
         store
@@ -111,6 +119,16 @@ impl Store {
         }
         self.progress.update(|p| p.record(lesson, quiz, response, correct));
         self.persist();
+    }
+
+    /// The student asks for the answer of a quiz (`Progress::give_up`), and saves. Only the page's quizzes offer it,
+    /// so nothing is forwarded from the labs module.
+    pub fn give_up(&self, lesson: &str, quiz: &str) {
+        let mut changed = false;
+        self.progress.update(|p| changed = p.give_up(lesson, quiz));
+        if changed {
+            self.persist();
+        }
     }
 
     /// Marks a lesson complete or not, and saves.

@@ -41,7 +41,22 @@ pub struct Ui {
     pub your_answer: &'static str,
     pub not_a_number: &'static str,
     pub explanation: &'static str,
-    pub attempts: &'static str,
+    /// "attempt" and "attempts" ([`Noun::count`]).
+    pub attempts: Noun,
+    /// Shown beside "Correct" when the first answer was right.
+    pub first_try: &'static str,
+    pub hint: &'static str,
+    /// Generic hints after a wrong answer when the author wrote none; never the answer.
+    pub hint_numeric: &'static str,
+    pub hint_choice: &'static str,
+    pub show_answer: &'static str,
+    pub gave_up_note: &'static str,
+    /// Marks the right options once the answer is shown.
+    pub right_option: &'static str,
+    /// Index and lesson page: "… at the first try", "… answer shown".
+    pub at_first_try: &'static str,
+    pub answers_shown: Noun,
+    pub lesson_quizzes: &'static str,
     pub authoring_error: &'static str,
     pub widget_failed: &'static str,
     /// While the labs module (Image Lab, Model Lab) is fetched the first time.
@@ -107,7 +122,7 @@ pub struct Ui {
     pub lab_opacity: &'static str,
     pub lab_outline: &'static str,
     pub lab_regions: &'static str,
-    pub lab_voxels: &'static str,
+    pub lab_voxels: Noun,
     pub lab_axial: &'static str,
     pub lab_coronal: &'static str,
     pub lab_sagittal: &'static str,
@@ -175,7 +190,17 @@ pub const EN: Ui = Ui {
     your_answer: "Your answer",
     not_a_number: "Type a number, for example 1.25 or 1,25.",
     explanation: "Explanation",
-    attempts: "attempts",
+    attempts: Noun { one: "attempt", many: "attempts" },
+    first_try: "at the first try",
+    hint: "Hint",
+    hint_numeric: "Check your units and recompute.",
+    hint_choice: "Re-read the question and each option carefully, then try again.",
+    show_answer: "Show the answer",
+    gave_up_note: "You asked for the answer, so this question does not count as answered correctly.",
+    right_option: "right answer",
+    at_first_try: "at the first try",
+    answers_shown: Noun { one: "answer shown", many: "answers shown" },
+    lesson_quizzes: "Questions in this lesson",
     authoring_error: "Authoring error",
     widget_failed: "This exercise stopped working. The rest of the page is fine; reloading the page restarts it. Your progress is saved.",
     labs_loading: "Loading the lab…",
@@ -237,7 +262,7 @@ pub const EN: Ui = Ui {
     lab_opacity: "Opacity",
     lab_outline: "Outline only",
     lab_regions: "Regions (click to show or hide)",
-    lab_voxels: "voxels",
+    lab_voxels: Noun { one: "voxel", many: "voxels" },
     lab_axial: "Axial",
     lab_coronal: "Coronal",
     lab_sagittal: "Sagittal",
@@ -270,6 +295,29 @@ pub fn ui() -> &'static Ui {
     &EN
 }
 
+/// A counted noun in its two forms ("1 attempt", "2 attempts"), so that no count reads "1 attempts".
+#[derive(Debug, Clone, Copy)]
+pub struct Noun {
+    pub one: &'static str,
+    pub many: &'static str,
+}
+
+impl Noun {
+    /// The form for `n` things: English uses the singular for exactly one.
+    pub fn form(self, n: usize) -> &'static str {
+        if n == 1 {
+            self.one
+        } else {
+            self.many
+        }
+    }
+
+    /// `n` and the noun: "1 attempt", "0 attempts", "3 attempts".
+    pub fn count(self, n: usize) -> String {
+        format!("{n} {}", self.form(n))
+    }
+}
+
 /// Interface strings of the feature panel and the `feature-table` widget (kept apart from [`Ui`] so that panels
 /// can be added without touching every page's table).
 pub struct FeatureUi {
@@ -297,7 +345,7 @@ pub struct FeatureUi {
     pub undefined_help: &'static str,
     pub download_csv: &'static str,
     pub download_json: &'static str,
-    pub values: &'static str,
+    pub values: Noun,
     pub expand_all: &'static str,
     pub collapse_all: &'static str,
     pub no_input: &'static str,
@@ -345,7 +393,7 @@ pub const FEATURES_EN: FeatureUi = FeatureUi {
     undefined_help: "The IBSI standard leaves this feature undefined for this region (for example a division by zero), so RadLearn gives no number rather than a made-up one.",
     download_csv: "Download CSV",
     download_json: "Download JSON",
-    values: "values",
+    values: Noun { one: "value", many: "values" },
     expand_all: "Open all",
     collapse_all: "Close all",
     no_input: "Open an image and a mask first.",
@@ -601,7 +649,7 @@ pub struct ModelUi {
     pub calibration_title: &'static str,
     pub case: &'static str,
     pub cases: &'static str,
-    pub cases_lower: &'static str,
+    pub cases_lower: Noun,
     pub cell_fn: &'static str,
     pub cell_fp: &'static str,
     pub cell_tn: &'static str,
@@ -718,6 +766,11 @@ pub struct ModelUi {
     pub not_yet: &'static str,
     pub saved: &'static str,
     pub leaky_not_counted: &'static str,
+    /// A graded model-lab: plain cross-validations are practice; the first nested CV is graded, once.
+    pub practice_not_graded: &'static str,
+    pub graded_once: &'static str,
+    pub graded_result: &'static str,
+    pub below_goal: &'static str,
     pub your_answer: &'static str,
     pub check: &'static str,
     pub explore_first: &'static str,
@@ -751,7 +804,7 @@ pub const MODEL_EN: ModelUi = ModelUi {
     calibration_title: "Calibration (out-of-fold)",
     case: "Case",
     cases: "Cases",
-    cases_lower: "cases",
+    cases_lower: Noun { one: "case", many: "cases" },
     cell_fn: "False negatives",
     cell_fp: "False positives",
     cell_tn: "True negatives",
@@ -861,13 +914,17 @@ pub const MODEL_EN: ModelUi = ModelUi {
     trees: "Trees",
     truth: "Truth",
     yes: "yes",
-    target_auc: "Goal: a cross-validated AUC of at least",
+    target_auc: "Goal: a nested cross-validation AUC of at least",
     honest_only: "without the leaky switch",
-    run_first: "Run a cross-validation to be graded.",
+    run_first: "Practise with cross-validation as much as you like; when you have chosen your pipeline, press “Nested CV”: that first nested run is graded, once.",
     passed: "Passed",
     not_yet: "Not yet",
     saved: "Saved result",
     leaky_not_counted: "This run used the leaky switch, so it does not count: switch it off and run again.",
+    practice_not_graded: "Practice run, not graded: plain cross-validation AUCs are optimistic once you keep the best of many. Press “Nested CV” to be graded (once).",
+    graded_once: "Your pipeline was graded once; later runs are practice and do not change the grade.",
+    graded_result: "Graded (nested CV)",
+    below_goal: "Below the goal",
     your_answer: "Your answer",
     check: "Check",
     explore_first: "Run PCA and k-means first, then read the value.",

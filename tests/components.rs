@@ -65,6 +65,8 @@ async fn numeric_quiz_grades_and_saves() {
         id: "voxel".into(),
         question: "Volume?".into(),
         explanation: "<p>Because.</p>".into(),
+        hint: String::new(),
+        shuffle: false,
         kind: QuizKind::Numeric { answer: 1.6, tolerance: 0.01, unit: Some("mm³".into()) },
     };
     let root = mount(move || {
@@ -92,6 +94,8 @@ async fn single_choice_shows_feedback_of_the_chosen_option() {
         id: "water".into(),
         question: "Water?".into(),
         explanation: String::new(),
+        hint: String::new(),
+        shuffle: false,
         kind: QuizKind::Single { choices: vec![c("0 HU", true, "Yes."), c("-1000 HU", false, "That is air.")] },
     };
     let root = mount(move || {

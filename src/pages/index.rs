@@ -1,6 +1,7 @@
 //! The course index: lessons with duration and progress, and progress export/import.
 
 use leptos::prelude::*;
+use radlearn_course::progress::Tally;
 use wasm_bindgen::JsCast;
 
 use crate::content::{self, course};
@@ -25,7 +26,8 @@ pub fn Index() -> impl IntoView {
             let quiz_ids: Vec<String> = content::lesson(&slug).map(|l| l.quizzes().map(|q| q.id.clone()).collect()).unwrap_or_default();
             let total = quiz_ids.len();
             let slug_c = slug.clone();
-            let correct = Memo::new(move |_| store.progress.with(|p| p.correct_count(&slug_c, quiz_ids.iter().map(String::as_str))));
+            let tally = Memo::new(move |_| store.progress.with(|p| p.tally(&slug_c, quiz_ids.iter().map(String::as_str))));
+            let correct = Memo::new(move |_| tally.get().correct);
             let slug_d = slug.clone();
             let done = Memo::new(move |_| store.progress.with(|p| p.is_completed(&slug_d)));
             let slug_s = slug.clone();
@@ -41,6 +43,7 @@ pub fn Index() -> impl IntoView {
                         <p class="lesson-meta">
                             <span>{meta.minutes}" "{t.minutes}</span>
                             <span data-testid="quiz-progress">{move || correct.get()}" / "{total}" "{t.quizzes_correct}</span>
+                            <span data-testid="quiz-first-try">{move || tally_text(tally.get())}</span>
                             {move || done.get().then(|| view! { <span class="badge">"✓ "{t.completed}</span> })}
                         </p>
                         <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax=total aria-valuenow=move || correct.get()
@@ -68,6 +71,16 @@ pub fn Index() -> impl IntoView {
         </section>
         <ProgressPanel/>
     }
+}
+
+/// The detail of a lesson's quiz progress: how many were right at the first try, and how many answers were shown.
+pub fn tally_text(tally: Tally) -> String {
+    let t = ui();
+    let mut text = format!("{} {}", tally.first_try, t.at_first_try);
+    if tally.gave_up > 0 {
+        text.push_str(&format!(" · {}", t.answers_shown.count(tally.gave_up)));
+    }
+    text
 }
 
 /// Export and import of saved progress.

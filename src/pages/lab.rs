@@ -480,7 +480,7 @@ pub fn Lab() -> impl IntoView {
                 g.dims[0],
                 g.dims[1],
                 g.dims[2],
-                t.lab_voxels,
+                t.lab_voxels.many,
                 g.spacing[0],
                 g.spacing[1],
                 g.spacing[2],
@@ -663,7 +663,7 @@ fn MaskPanel(lab: LabState) -> impl IntoView {
                                     on:change=move |_| overlay.style.update(|s| s.visible[usize::from(l)] = !s.visible[usize::from(l)])/>
                                 <span class="swatch" style=format!("background: rgb({r}, {g}, {b})")></span>
                                 {name.clone()}
-                                <span class="muted">{format!(" · {} {}", counts[usize::from(l)], t.lab_voxels)}</span>
+                                <span class="muted">{format!(" · {}", t.lab_voxels.count(counts[usize::from(l)]))}</span>
                             </label>
                         </li>
                     }

@@ -70,6 +70,9 @@ pub fn LessonPage(
 
     let slug_done = slug.clone();
     let done = Memo::new(move |_| store.progress.with(|p| p.is_completed(&slug_done)));
+    let quiz_ids: Vec<String> = lesson.quizzes().map(|q| q.id.clone()).collect();
+    let slug_tally = slug.clone();
+    let tally = Memo::new(move |_| store.progress.with(|p| p.tally(&slug_tally, quiz_ids.iter().map(String::as_str))));
     let slug_toggle = slug.clone();
     let toggle = move |_| store.set_completed(&slug_toggle, !done.get_untracked());
 
@@ -92,6 +95,14 @@ pub fn LessonPage(
                 </header>
                 {blocks}
                 <footer class="lesson-footer">
+                    {move || (tally.get().total > 0).then(|| {
+                        let tl = tally.get();
+                        view! {
+                            <p class="lesson-tally" data-testid="lesson-tally">
+                                {format!("{}: {} / {} {} · {}", t.lesson_quizzes, tl.correct, tl.total, t.quizzes_correct, crate::pages::index::tally_text(tl))}
+                            </p>
+                        }
+                    })}
                     <button type="button" class="complete" class:done=move || done.get() aria-pressed=move || done.get().to_string()
                         on:click=toggle data-testid="mark-complete">
                         {move || if done.get() { t.marked_complete } else { t.mark_complete }}

@@ -465,7 +465,7 @@ fn results_view(shown: Shown) -> impl IntoView {
                             if is_open { o.push(code_toggle.clone()); }
                         });
                     }>
-                    <summary><span class="family-name">{family}</span>" "<code>{code.clone()}</code><span class="muted">{format!(" · {n} {}", t.values)}</span></summary>
+                    <summary><span class="family-name">{family}</span>" "<code>{code.clone()}</code><span class="muted">{format!(" · {}", t.values.count(n))}</span></summary>
                     {about}
                     <div class="table-scroll">
                         <table class="feature-table">
@@ -529,6 +529,8 @@ fn quiz(check: &FeatureCheck, answer: f64, tolerance: f64) -> Quiz {
         id: check.id.clone(),
         question: check.question.clone().unwrap_or_default(),
         explanation: String::new(),
+        hint: String::new(),
+        shuffle: false,
         kind: QuizKind::Numeric { answer, tolerance, unit: None },
     }
 }

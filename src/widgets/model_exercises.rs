@@ -1,7 +1,9 @@
 //! The `model-lab` and `pca-explorer` exercises: the Model Lab's panels on a synthetic cohort fixed by the lesson.
-//! The student generates the cohort (in the worker, with progress), then works with it; a graded `model-lab` saves
-//! its best cross-validated AUC like a quiz answer (only runs without the leaky switch count when the check is
-//! honest), and a graded `pca-explorer` checks a number the student reads off the plots.
+//! The student generates the cohort (in the worker, with progress), then works with it. A graded `model-lab` grades
+//! the first nested cross-validation of the student's pipeline, once, and saves it like a quiz answer: plain
+//! cross-validations are practice (keeping the best of many runs is the tuning trap lesson 7 warns about), and only
+//! runs without the leaky switch count when the check is honest. A graded `pca-explorer` checks a number the student
+//! reads off the plots.
 
 use leptos::prelude::*;
 use radlearn_course::widgets::{CohortParams, ModelCheck, ModelLabParams, PcaCheck, PcaExplorerParams};
@@ -54,16 +56,20 @@ pub fn ModelLabExercise(params: ModelLabParams, #[prop(into)] lesson: String) ->
             note.set(Some(m.holdout_not_counted));
             return;
         }
+        // Graded once: the first nested estimate is the grade, so that trying every model and keeping the best
+        // cannot pass (a saved result from an earlier visit counts as that first run).
+        if verdict.with_untracked(Option::is_some) {
+            note.set(Some(m.graded_once));
+            return;
+        }
+        if !run.nested {
+            note.set(Some(m.practice_not_graded));
+            return;
+        }
         note.set(None);
         let Ok(grade) = c.quiz().grade(&Response::Numeric(run.auc)) else { return };
-        // Keep the best result: a later, weaker run does not undo a pass.
-        let better = verdict
-            .get_untracked()
-            .is_none_or(|(best, passed, _)| (grade.correct && !passed) || (grade.correct == passed && run.auc > best));
-        if better {
-            store.record(&lesson.get_value(), &c.id, Response::Numeric(run.auc), grade.correct);
-            verdict.set(Some((run.auc, grade.correct, false)));
-        }
+        store.record(&lesson.get_value(), &c.id, Response::Numeric(run.auc), grade.correct);
+        verdict.set(Some((run.auc, grade.correct, false)));
     });
     let goal = params.check.as_ref().map(|c| {
         let honest = if c.honest { format!(" {}", m.honest_only) } else { String::new() };
@@ -73,9 +79,9 @@ pub fn ModelLabExercise(params: ModelLabParams, #[prop(into)] lesson: String) ->
                 <div aria-live="polite">
                     {move || verdict.get().map(|(auc, passed, was_saved)| {
                         let cls = if passed { "result correct" } else { "result incorrect" };
-                        let prefix = if was_saved { format!("{}: ", m.saved) } else { String::new() };
+                        let prefix = if was_saved { format!("{}: ", m.saved) } else { format!("{}: ", m.graded_result) };
                         let mark = if passed { "✓ " } else { "✗ " };
-                        let what = if passed { m.passed } else { m.not_yet };
+                        let what = if passed { m.passed } else { m.below_goal };
                         view! { <p class=cls data-testid="model-grade-result" data-correct=passed.to_string()>{format!("{prefix}{mark}{what}: AUC {auc:.3}")}</p> }
                     })}
                     {move || verdict.with(Option::is_none).then(|| view! { <p class="muted">{m.run_first}</p> })}

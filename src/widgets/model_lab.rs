@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use radlearn_engine::cohort::CohortSpec;
 use radlearn_engine::export;
-use radlearn_engine::ml::eval::{CvOptions, CvReport, Hyper, LearningPoint, NestedReport};
+use radlearn_engine::ml::eval::{tuning_grid, CvOptions, CvReport, Hyper, LearningPoint, NestedReport};
 use radlearn_engine::ml::model::{scale_gamma, Kernel, ModelSpec, Penalty};
 use radlearn_engine::ml::{table, Dataset};
 use radlearn_engine::plot::{self, Curve};
@@ -368,7 +368,7 @@ pub fn CohortPanel(
         let text = format!(
             "{} {} · {} {} · {} {} · {} {} · {} {} · {} {} · {} {}",
             spec.cases,
-            m.cases_lower,
+            m.cases_lower.form(spec.cases),
             m.seed_lower,
             spec.seed,
             m.signal_lower,
@@ -445,7 +445,7 @@ pub fn CohortPanel(
             view! {
                 <p class="ml-summary" data-testid="cohort-summary">
                     <strong>{cohort.source.get()}</strong>": "
-                    <span data-testid="cohort-cases-count">{ds.len()}</span>" "{m.cases_lower}" ("
+                    <span data-testid="cohort-cases-count">{ds.len()}</span>" "{m.cases_lower.form(ds.len())}" ("
                     {format!("{neg} {}, {pos} {}", ds.classes[0], ds.classes[1])}") · "
                     <span data-testid="cohort-features-count">{ds.feature_names.len()}</span>" "{m.features_lower}
                     {sites_text}
@@ -492,13 +492,15 @@ impl Run {
     }
 }
 
-/// What a finished cross-validation reports to its host (an exercise grades it).
+/// What a finished cross-validation or nested cross-validation reports to its host (an exercise grades it).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunOutcome {
     pub auc: f64,
     pub leaky: bool,
     /// A train/test split, not a cross-validation.
     pub holdout: bool,
+    /// Nested cross-validation (the model's hyperparameter tuned inside each outer fold): `auc` is its estimate.
+    pub nested: bool,
 }
 
 fn model_label(kind: &str) -> String {
@@ -526,7 +528,7 @@ pub fn SupervisedPanel(
     /// Whether to offer a single train/test split besides k-fold cross-validation.
     #[prop(default = true)]
     validation_choice: bool,
-    /// Called after each cross-validation.
+    /// Called after each cross-validation and nested cross-validation.
     #[prop(optional)]
     on_run: Option<Callback<RunOutcome>>,
 ) -> impl IntoView {
@@ -629,7 +631,7 @@ pub fn SupervisedPanel(
             move |response| {
                 if let Response::Evaluated { result, .. } = response {
                     let Evaluation::CrossValidation(report) = *result else { return };
-                    let outcome = RunOutcome { auc: report.auc, leaky: leak, holdout: split };
+                    let outcome = RunOutcome { auc: report.auc, leaky: leak, holdout: split, nested: false };
                     runs.update(|r| {
                         let number = r.last().map(|l| l.number + 1).unwrap_or(1);
                         r.push(Run {
@@ -650,25 +652,21 @@ pub fn SupervisedPanel(
             },
         );
     };
-    let tuned = move || -> Option<(Hyper, Vec<f64>)> {
-        match kind.get_untracked().as_str() {
-            "logistic" | "svm-linear" => Some((Hyper::C, vec![0.001, 0.01, 0.1, 1.0, 10.0, 100.0])),
-            "svm-rbf" => Some((Hyper::Gamma, vec![0.0001, 0.001, 0.01, 0.1, 1.0])),
-            "knn" => Some((Hyper::K, vec![1.0, 3.0, 5.0, 9.0, 15.0, 25.0])),
-            "tree" | "forest" => Some((Hyper::MaxDepth, vec![1.0, 2.0, 3.0, 5.0, 8.0, 12.0])),
-            _ => None,
-        }
-    };
     let nested_cv = move |_| {
         let Some((ds, spec, opts)) = prepare() else { return };
-        let Some((hyper, grid)) = tuned() else { return };
+        let Some((hyper, grid)) = tuning_grid(&spec) else { return };
         let analysis = Analysis::Nested { hyper, grid: grid.clone() };
+        let leak = opts.leaky;
         runner.run(
             move |job, w| w.send(RequestRef::Evaluate { job, dataset: &ds, model: &spec, options: &opts, analysis: &analysis }),
             move |response| {
                 if let Response::Evaluated { result, .. } = response {
                     let Evaluation::Nested(report) = *result else { return };
+                    let outcome = RunOutcome { auc: report.auc, leaky: leak, holdout: false, nested: true };
                     nested.set(Some((report, hyper, grid.clone())));
+                    if let Some(cb) = on_run {
+                        cb.run(outcome);
+                    }
                 }
             },
         );
@@ -845,7 +843,7 @@ pub fn SupervisedPanel(
                 .collect_view();
             Some(view! {
                 <div class="ml-cell-cases" data-testid="confusion-cases">
-                    <h4>{format!("{title}: {} {}", indices.len(), m.cases_lower)}</h4>
+                    <h4>{format!("{title}: {}", m.cases_lower.count(indices.len()))}</h4>
                     <div class="table-scroll"><table class="feature-table">
                         <thead><tr><th scope="col">{m.case}</th><th scope="col">{m.truth}</th><th scope="col">{m.site}</th><th scope="col" class="num">{m.score}</th></tr></thead>
                         <tbody>{rows}</tbody>
@@ -871,7 +869,7 @@ pub fn SupervisedPanel(
                     " "<span class="muted">{format!("(95% {} {:.3} – {:.3})", m.ci, report.auc_ci[0], report.auc_ci[1])}</span></p>
                 {if run.holdout {
                     let tested = report.scores.iter().filter(|s| s.is_finite()).count();
-                    view! { <p class="muted small" data-testid="cv-fold-auc">{format!("{} {tested} {}", m.holdout_note, m.cases_lower)}</p> }.into_any()
+                    view! { <p class="muted small" data-testid="cv-fold-auc">{format!("{} {}", m.holdout_note, m.cases_lower.count(tested))}</p> }.into_any()
                 } else {
                     view! { <p class="muted small" data-testid="cv-fold-auc">{m.fold_aucs}": "{folds_text}</p> }.into_any()
                 }}

@@ -133,7 +133,8 @@ test('progress exports as JSON and imports back, and a wrong file gets a clear m
   await download.saveAs(file);
   const exported = JSON.parse(fs.readFileSync(file, 'utf8'));
   assert.equal(exported.app, 'RadLearn');
-  assert.equal(exported.schema, 1);
+  assert.equal(exported.schema, 2);
+  assert.match(exported.student, /^[0-9a-f]{16}$/, 'the id that orders quiz options travels with the export');
   const lesson = exported.lessons['what-is-a-medical-image'];
   assert.equal(lesson.completed, true);
   assert.ok(Object.values(lesson.quizzes).some((q) => q.correct), 'the correct answer is exported');
@@ -150,6 +151,8 @@ test('progress exports as JSON and imports back, and a wrong file gets a clear m
   await page.getByTestId('import-progress').setInputFiles(file);
   await page.getByText('Progress imported and merged.').waitFor();
   assert.match(await page.getByTestId('lesson-card-what-is-a-medical-image').innerText(), /1 \/ \d+.*Completed/s);
+  const imported = await page.evaluate(() => JSON.parse(localStorage.getItem('radlearn.progress')).student);
+  assert.equal(imported, exported.student, 'the imported id replaces the new browser\'s, so the options keep their order');
 });
 
 test('corrupt saved progress gets a notice and a backup, and the app keeps working', async () => {
@@ -367,6 +370,195 @@ test('a crash is reported in the page, and the page keeps working', async () => 
   await c.page.locator('[data-testid=lesson] h1').filter({ hasText: 'Reading images as numbers' }).waitFor();
   await shot(c.page, '09-after-panic');
   assert.deepEqual(c.log.foreign, []);
+  await c.context.close();
+});
+
+/** The display formulas of the lesson on screen, measured: height, the height of a line of the surrounding text, and the
+ * rows of the tallest table (matrix, cases, aligned lines) in the formula. */
+function measureFormulas() {
+  const lineOf = (el) => {
+    const s = getComputedStyle(el);
+    const lh = parseFloat(s.lineHeight);
+    return Number.isFinite(lh) ? lh : 1.2 * parseFloat(s.fontSize);
+  };
+  return [...document.querySelectorAll('[data-testid=lesson] math[display=block]')].map((m) => ({
+    height: m.getBoundingClientRect().height,
+    line: lineOf(m.parentElement),
+    rows: Math.max(0, ...[...m.querySelectorAll('mtable')].map((t) => t.querySelectorAll(':scope > mtr, :scope > mlabeledtr').length)),
+    display: getComputedStyle(m).display,
+    text: m.textContent.replace(/\s+/g, ' ').slice(0, 80),
+  }));
+}
+
+test('every display formula of every lesson is laid out as math, not as a column of tokens', async () => {
+  // Issue 13: `display: block` on math[display=block] stacked each token on its own line (a loss 447 px tall).
+  const c = await watchedPage(browser, server.origin, { viewport: { width: 1280, height: 720 }, serviceWorkers: 'block' });
+  const dir = path.join(ARTIFACTS, 'math');
+  fs.mkdirSync(dir, { recursive: true });
+  await c.page.goto(`${server.origin}/`);
+  await c.page.locator('.lesson-card').first().waitFor();
+  const slugs = await c.page.locator('.lesson-card h3 a').evaluateAll((as) => as.map((a) => a.getAttribute('href').replace('#/lesson/', '')));
+  assert.ok(slugs.length >= 7, `${slugs.length} lessons`);
+  let total = 0;
+  for (const slug of slugs) {
+    await c.page.goto(`${server.origin}/#/lesson/${slug}`);
+    await c.page.locator('[data-testid=lesson] h1').waitFor();
+    await c.page.evaluate(() => document.fonts.ready);
+    const formulas = await c.page.evaluate(measureFormulas);
+    total += formulas.length;
+    for (const [i, f] of formulas.entries()) {
+      assert.equal(f.display, 'block math', `${slug} formula ${i + 1}: display ${f.display}`);
+      // At most four lines of text; a table may take two lines per row (a row can hold a display fraction).
+      const lines = Math.max(4, 2 * f.rows);
+      assert.ok(f.height <= lines * f.line, `${slug} formula ${i + 1} is ${f.height.toFixed(0)} px tall, more than ${lines} lines of ${f.line.toFixed(1)} px: ${f.text}`);
+    }
+    // No HTML entity shown as text in any formula (issue 13: "[L−W/2,&nbsp;L+W/2]").
+    const entities = await c.page.evaluate(() => [...document.querySelectorAll('[data-testid=lesson] math')].map((m) => m.textContent).filter((t) => /&[a-zA-Z]+;|&#\d+;/.test(t)));
+    assert.deepEqual(entities, [], `${slug}: entity text in formulas`);
+    // A sheet of the lesson's display formulas, to look at (tests/e2e/artifacts/math/<lesson>.png).
+    if (formulas.length > 0) {
+      await c.page.evaluate((heights) => {
+        const sheet = document.createElement('div');
+        sheet.id = 'formula-sheet';
+        sheet.className = 'prose';
+        sheet.style.cssText = 'position:absolute;left:0;top:0;width:1100px;background:#fff;color:#111;padding:12px 20px;z-index:10000';
+        document.querySelectorAll('[data-testid=lesson] math[display=block]').forEach((m, i) => {
+          const label = document.createElement('div');
+          label.textContent = `${i + 1} · ${heights[i].toFixed(0)} px`;
+          label.style.cssText = 'font:12px sans-serif;color:#666;border-top:1px solid #ddd;padding-top:4px';
+          sheet.append(label, m.cloneNode(true));
+        });
+        document.body.append(sheet);
+        window.scrollTo(0, 0);
+      }, formulas.map((f) => f.height));
+      await c.page.locator('#formula-sheet').screenshot({ path: path.join(dir, `${slug}.png`) });
+      await c.page.evaluate(() => document.getElementById('formula-sheet').remove());
+    }
+  }
+  assert.ok(total >= 30, `${total} display formulas in the course`);
+  assert.deepEqual(c.log.foreign, []);
+  assert.deepEqual(c.log.errors, []);
+  await c.context.close();
+});
+
+/** A fresh browser whose progress holds a fixed student id, so that the order of the options is known in advance. */
+async function studentPage(student) {
+  const c = await watchedPage(browser, server.origin, { viewport: { width: 1280, height: 720 }, serviceWorkers: 'block' });
+  await c.page.goto(`${server.origin}/`);
+  await c.page.evaluate((id) => localStorage.setItem('radlearn.progress', JSON.stringify({ schema: 2, student: id, lessons: {} })), student);
+  await c.page.reload();
+  await c.page.locator('.lesson-card').first().waitFor();
+  return c;
+}
+
+const labels = (quiz) => quiz.locator('.choice label').allInnerTexts();
+
+test('choices are shuffled per student, stay put across reloads, and the first one is not always right', async () => {
+  const c = await studentPage('e2e-student-0001');
+  const { page } = c;
+  await page.goto(`${server.origin}/#/lesson/segmenting-a-tumour`);
+  await page.locator('section.quiz').first().waitFor();
+  const singles = page.locator('section.quiz').filter({ has: page.locator('input[type=radio]') });
+  const n = await singles.count();
+  assert.ok(n >= 4, `${n} single-choice quizzes`);
+  const before = [];
+  for (let i = 0; i < n; i++) before.push(await labels(singles.nth(i)));
+  // Answer every single-choice quiz with the option shown first: authors write the right one first, the order
+  // the student sees must not give it away.
+  let firstRight = 0;
+  for (let i = 0; i < n; i++) {
+    const quiz = singles.nth(i);
+    await quiz.scrollIntoViewIfNeeded();
+    await quiz.locator('input[type=radio]').first().check();
+    await quiz.getByRole('button', { name: 'Check answer' }).click();
+    await quiz.locator('[data-testid=quiz-result]').waitFor();
+    if ((await quiz.locator('[data-testid=quiz-result]').getAttribute('data-correct')) === 'true') firstRight++;
+  }
+  assert.ok(firstRight < n, `the first option shown was right in all ${n} quizzes`);
+  await page.reload();
+  await singles.first().waitFor();
+  const after = [];
+  for (let i = 0; i < n; i++) after.push(await labels(singles.nth(i)));
+  assert.deepEqual(after, before, 'a reload keeps the order');
+  // Another student sees another order somewhere.
+  const other = await studentPage('e2e-student-0002');
+  await other.page.goto(`${server.origin}/#/lesson/segmenting-a-tumour`);
+  await other.page.locator('section.quiz').first().waitFor();
+  const otherSingles = other.page.locator('section.quiz').filter({ has: other.page.locator('input[type=radio]') });
+  const theirs = [];
+  for (let i = 0; i < n; i++) theirs.push(await labels(otherSingles.nth(i)));
+  assert.notDeepEqual(theirs, before);
+  for (const [i, l] of theirs.entries()) assert.deepEqual([...l].sort(), [...before[i]].sort(), 'the same options');
+  assert.deepEqual(c.log.errors, []);
+  await other.context.close();
+  await c.context.close();
+});
+
+test('a wrong answer shows a hint, not the explanation; "Show the answer" is recorded as given up', async () => {
+  const c = await studentPage('e2e-student-0003');
+  const { page } = c;
+  await page.goto(`${server.origin}/#/lesson/segmenting-a-tumour`);
+  const numeric = page.locator('section.quiz').filter({ has: page.locator('input[inputmode=decimal]') }).first();
+  await numeric.waitFor();
+  await numeric.scrollIntoViewIfNeeded();
+  const id = (await numeric.getAttribute('data-testid')).replace(/^quiz-/, '');
+  await numeric.locator('input').fill('123456789');
+  await numeric.getByRole('button', { name: 'Check answer' }).click();
+  assert.equal(await numeric.locator('[data-testid=quiz-result]').getAttribute('data-correct'), 'false');
+  await numeric.getByTestId('quiz-hint').waitFor();
+  assert.ok((await numeric.getByTestId('quiz-hint').innerText()).length > 10, 'a hint is shown');
+  assert.equal(await numeric.getByTestId('quiz-explanation').count(), 0, 'the worked explanation stays hidden');
+  assert.equal(await numeric.getByTestId('quiz-answer').count(), 0);
+  assert.match(await numeric.getByTestId('quiz-attempts').innerText(), /· 1 attempt$/, 'one attempt, singular');
+  await numeric.locator('input').fill('987654321');
+  await numeric.getByRole('button', { name: 'Check answer' }).click();
+  await page.waitForFunction((q) => /2 attempts/.test(document.querySelector(`[data-testid=quiz-${q}] [data-testid=quiz-attempts]`)?.textContent), id);
+  await shot(page, '10-quiz-hint');
+
+  await numeric.getByTestId('show-answer').click();
+  await numeric.getByTestId('quiz-gave-up').waitFor();
+  assert.equal(await numeric.getByTestId('quiz-hint').count(), 0);
+  assert.ok(await numeric.getByTestId('quiz-explanation').isVisible(), 'the explanation once the student gave up');
+  const shown = await numeric.getByTestId('quiz-answer').innerText();
+  const answer = shown.match(/-?\d+(?:\.\d+)?(?:e-?\d+)?/i)[0];
+  await shot(page, '11-quiz-answer-shown');
+  // Typing the answer just read is graded right, but the quiz stays "answer shown", not correct.
+  await numeric.locator('input').fill(answer);
+  await numeric.getByRole('button', { name: 'Check answer' }).click();
+  await page.waitForFunction((q) => document.querySelector(`[data-testid=quiz-${q}] [data-testid=quiz-result]`)?.dataset.correct === 'true', id);
+  const saved = await page.evaluate((q) => JSON.parse(localStorage.getItem('radlearn.progress')).lessons['segmenting-a-tumour'].quizzes[q], id);
+  assert.deepEqual([saved.gave_up, saved.correct, saved.first_try, saved.attempts], [true, false, false, 3]);
+  await page.reload();
+  await numeric.getByTestId('quiz-gave-up').waitFor();
+
+  // A choice quiz answered right at once: the explanation (if any), no hint, and "at the first try".
+  const single = page.locator('section.quiz').filter({ has: page.locator('input[type=radio]') }).first();
+  await single.scrollIntoViewIfNeeded();
+  const options = single.locator('input[type=radio]');
+  let right = -1;
+  for (let i = 0; i < await options.count() && right < 0; i++) {
+    await options.nth(i).check();
+    await single.getByRole('button', { name: 'Check answer' }).click();
+    await single.locator('[data-testid=quiz-result]').waitFor();
+    if ((await single.locator('[data-testid=quiz-result]').getAttribute('data-correct')) === 'true') right = i;
+    else {
+      assert.equal(await single.getByTestId('quiz-explanation').count(), 0, 'no explanation after a wrong choice');
+      assert.ok(await single.getByTestId('quiz-hint').isVisible());
+    }
+  }
+  assert.ok(right >= 0);
+  assert.equal(await single.getByTestId('quiz-hint').count(), 0);
+  const attempts = await single.getByTestId('quiz-attempts').innerText();
+  if (right === 0) assert.match(attempts, /· 1 attempt · at the first try$/);
+  else assert.match(attempts, new RegExp(`· ${right + 1} attempts$`));
+
+  await page.goto(`${server.origin}/#/`);
+  const card = page.getByTestId('lesson-card-segmenting-a-tumour');
+  await card.waitFor();
+  const text = await card.innerText();
+  assert.match(text, /1 \/ \d+ questions answered correctly/, 'the given-up quiz does not count');
+  assert.match(text, new RegExp(`${right === 0 ? 1 : 0} at the first try · 1 answer shown`));
+  assert.deepEqual(c.log.errors, []);
   await c.context.close();
 });
 

@@ -84,6 +84,9 @@ struct RawQuiz {
     #[serde(default)]
     explanation: String,
     #[serde(default)]
+    hint: String,
+    shuffle: Option<bool>,
+    #[serde(default)]
     choices: Vec<RawChoice>,
     answer: Option<toml::Value>,
     tolerance: Option<toml::Value>,
@@ -296,9 +299,20 @@ fn is_known_language(lang: &str) -> bool {
 /// Renders LaTeX to MathML. A formula that does not parse shows its source and the error.
 fn math_html(src: &str, display: bool) -> Result<String, (String, String)> {
     use pulldown_latex::config::DisplayMode;
+    use pulldown_latex::event::{Content, Dimension, DimensionUnit, Event as LatexEvent};
     use pulldown_latex::{push_mathml, Parser as LatexParser, RenderConfig, Storage};
     let storage = Storage::new();
-    let events: Result<Vec<_>, _> = LatexParser::new(src, &storage).collect();
+    // pulldown-latex 0.8 parses `~`, `\nobreakspace` and a control space (`\ `) into the text "&nbsp;", which its
+    // MathML writer then escapes, so the page showed a literal "&nbsp;". Give the writer a space of the same
+    // width instead (TeX's interword space, a third of an em), at the source of the entity.
+    let events: Result<Vec<_>, _> = LatexParser::new(src, &storage)
+        .map(|ev| match ev {
+            Ok(LatexEvent::Content(Content::Text("&nbsp;"))) => {
+                Ok(LatexEvent::Space { width: Some(Dimension::new(1.0 / 3.0, DimensionUnit::Em)), height: None, depth: None })
+            }
+            other => other,
+        })
+        .collect();
     let fail = |msg: String| {
         let tag = if display { "div" } else { "span" };
         let html = format!(
@@ -366,9 +380,36 @@ fn map_inline<'a>(ctx: &mut Ctx<'_>, line: usize, ev: Event<'a>) -> Event<'a> {
     }
 }
 
+/// The first HTML entity that a formula shows as literal text (its `&` escaped as `&amp;` in the MathML), such as
+/// `&nbsp;` from a LaTeX converter that passed an entity where it meant a character.
+fn literal_entity(mathml: &str) -> Option<&str> {
+    mathml.match_indices("&amp;").find_map(|(at, amp)| {
+        let rest = &mathml[at + amp.len()..];
+        let end = rest.find(';')?;
+        let name = &rest[..end];
+        let named = name.starts_with(|c: char| c.is_ascii_alphabetic()) && name.chars().all(|c| c.is_ascii_alphanumeric());
+        let numeric = name.strip_prefix('#').is_some_and(|n| {
+            let digits = n.strip_prefix(['x', 'X']).map_or((n, 10), |h| (h, 16));
+            !digits.0.is_empty() && digits.0.chars().all(|c| c.is_digit(digits.1))
+        });
+        (named || numeric).then(|| &mathml[at..at + amp.len() + end + 1])
+    })
+}
+
 fn math_or_warn(ctx: &mut Ctx<'_>, line: usize, src: &str, display: bool) -> String {
     match math_html(src, display) {
-        Ok(html) => html,
+        Ok(html) => {
+            if let Some(entity) = literal_entity(&html) {
+                let shown = entity.replacen("&amp;", "&", 1);
+                ctx.warning(
+                    line,
+                    format!(
+                        "formula `{src}` shows the literal text `{shown}` in the page: LaTeX knows no HTML entities; write `\\ ` or `~` for a space, or the character itself"
+                    ),
+                );
+            }
+            html
+        }
         Err((html, msg)) => {
             ctx.warning(line, format!("formula `{src}` does not parse: {msg}"));
             html
@@ -446,6 +487,9 @@ fn quiz(ctx: &mut Ctx<'_>, line: usize, text: &str, seen: &mut HashSet<String>) 
             if !raw.choices.is_empty() {
                 err(ctx, "a numeric quiz has no `[[choices]]`; give `answer` and `tolerance`".into());
             }
+            if raw.shuffle.is_some() {
+                err(ctx, "`shuffle` belongs to choice quizzes (it keeps the options in the author's order); remove it".into());
+            }
             match raw.answer.as_ref().map(toml_number) {
                 Some(Some(a)) if a.is_finite() => {}
                 Some(_) => err(ctx, "`answer` must be a number".into()),
@@ -484,6 +528,8 @@ fn quiz(ctx: &mut Ctx<'_>, line: usize, text: &str, seen: &mut HashSet<String>) 
         id: raw.id,
         question: fragment(ctx, line, &raw.question, false),
         explanation: fragment(ctx, line, &raw.explanation, false),
+        hint: fragment(ctx, line, &raw.hint, false),
+        shuffle: raw.shuffle.unwrap_or(true),
         kind,
     })
 }

@@ -129,7 +129,7 @@ mod tests {
     }
 
     fn quiz(kind: QuizKind) -> Quiz {
-        Quiz { id: "q".into(), question: String::new(), explanation: String::new(), kind }
+        Quiz { id: "q".into(), question: String::new(), explanation: String::new(), hint: String::new(), shuffle: true, kind }
     }
 
     #[test]

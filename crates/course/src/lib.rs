@@ -39,6 +39,7 @@
 pub mod compile;
 mod grade;
 mod model;
+mod order;
 pub mod progress;
 pub mod widgets;
 

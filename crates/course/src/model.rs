@@ -85,9 +85,21 @@ pub struct Quiz {
     pub id: String,
     /// Question as HTML (Markdown and math rendered).
     pub question: String,
-    /// Explanation shown after answering, as HTML. May be empty.
+    /// Worked explanation, as HTML, shown only once the student has answered correctly or given up (it often holds
+    /// the answer). May be empty.
     pub explanation: String,
+    /// The author's hint shown after a wrong answer, as HTML. Empty: the app shows a generic hint for the kind.
+    #[serde(default)]
+    pub hint: String,
+    /// Whether a choice quiz shows its options in an order of its own for each student ([`Quiz::choice_order`]).
+    /// `false` keeps the author's order, for options whose place matters ("none of the above").
+    #[serde(default = "yes")]
+    pub shuffle: bool,
     pub kind: QuizKind,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// What kind of answer a quiz expects.

@@ -211,6 +211,8 @@ impl SegmentationCheck {
             id: self.id.clone(),
             question: String::new(),
             explanation: String::new(),
+            hint: String::new(),
+            shuffle: false,
             kind: crate::QuizKind::Numeric {
                 answer: (1.0 + self.target_dice) / 2.0,
                 tolerance: (1.0 - self.target_dice) / 2.0,
@@ -330,12 +332,14 @@ impl ModelLabParams {
     }
 }
 
-/// The grading of a `model-lab` exercise: the cross-validated AUC must reach a target.
+/// The grading of a `model-lab` exercise: the AUC estimated by nested cross-validation (the model's hyperparameter
+/// tuned inside each outer training fold) must reach a target. The app grades the student's first nested run, once:
+/// plain cross-validations are practice, since keeping the best of many runs is itself an optimistic choice.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelCheck {
     /// Key of the saved result (unique in the lesson, like quiz ids).
     pub id: String,
-    /// The lowest cross-validated AUC that passes, in `[0, 1]`.
+    /// The lowest nested cross-validation AUC that passes, in `[0, 1]`.
     pub target_auc: f64,
     /// Whether only honest runs count: a run with the leaky switch on is not graded.
     pub honest: bool,
@@ -347,13 +351,15 @@ impl ModelCheck {
         !(self.honest && leaky)
     }
 
-    /// The check as a numeric quiz whose answer is the cross-validated AUC: correct from `target_auc` to 1.
+    /// The check as a numeric quiz whose answer is the nested cross-validation AUC: correct from `target_auc` to 1.
     /// Grade only the runs that [`ModelCheck::counts`].
     pub fn quiz(&self) -> crate::Quiz {
         crate::Quiz {
             id: self.id.clone(),
             question: String::new(),
             explanation: String::new(),
+            hint: String::new(),
+            shuffle: false,
             kind: crate::QuizKind::Numeric { answer: (1.0 + self.target_auc) / 2.0, tolerance: (1.0 - self.target_auc) / 2.0, unit: None },
         }
     }
@@ -394,6 +400,8 @@ impl PcaCheck {
             id: self.id.clone(),
             question: String::new(),
             explanation: String::new(),
+            hint: String::new(),
+            shuffle: false,
             kind: crate::QuizKind::Numeric { answer: computed, tolerance: self.tolerance, unit: None },
         }
     }
@@ -740,7 +748,7 @@ mod check {
             }
             (None, None) => None,
             (Some(_), None) => {
-                return Err("`target_auc` is missing: a graded model needs the cross-validated AUC to reach (e.g. 0.8)".into())
+                return Err("`target_auc` is missing: a graded model needs the nested cross-validation AUC to reach (e.g. 0.8)".into())
             }
             (None, Some(_)) => return Err("`id` is missing: a graded model needs one (saved results are keyed by it)".into()),
         };

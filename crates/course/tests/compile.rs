@@ -52,6 +52,30 @@ fn math_becomes_mathml_and_bad_math_shows_its_source() {
 }
 
 #[test]
+fn spaces_in_formulas_are_spaces_not_entity_text() {
+    // Issue 13: `\ ` and `~` came out as `<mtext>&amp;nbsp;</mtext>`, a literal "&nbsp;" on the page.
+    let l = ok("Window $[L - W/2,\\ L + W/2]$ and $D = [r~c~n]$ and\n\n$$x \\ \\text{(mm)}$$\n");
+    let h = html(&l);
+    assert!(!h.contains("&amp;nbsp;"), "{h}");
+    assert_eq!(h.matches("<mspace").count(), 4, "each space is an <mspace>: {h}");
+    let (_, warnings) = compile("Fine $a\\ b$\n").expect("valid");
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
+
+#[test]
+fn entity_text_that_survives_into_mathml_is_flagged_with_its_line() {
+    let (l, warnings) = compile("Intro.\n\nBad $a\\text{&ndash;}b$ and $c\\text{&#160;}d$.\n").expect("a warning is not fatal");
+    assert!(html(&l).contains("&amp;ndash;"), "the text is still shown as written: {}", html(&l));
+    let messages: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(warnings.len(), 2, "{messages:?}");
+    assert!(messages[0].starts_with(&format!("lessons/01-t/lesson.md:{}: warning:", BODY_LINE + 2)), "{messages:?}");
+    assert!(messages[0].contains("`&ndash;`") && messages[1].contains("`&#160;`"), "{messages:?}");
+    // An ampersand that is not an entity is ordinary text.
+    let (_, warnings) = compile("Fine $\\text{R&D, A & B}$.\n").expect("valid");
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
+
+#[test]
 fn markdown_extensions_render() {
     let l = ok("## Table\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nText[^n].\n\n[^n]: A note.\n\n- [x] done\n- [ ] todo\n\n> [!WARNING]\n> Careful.\n\n![A figure](fig.svg)\n\n```python\nimport numpy as np\n```\n");
     let h = html(&l);
