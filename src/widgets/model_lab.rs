@@ -284,7 +284,10 @@ pub fn CohortPanel(
     let site_effect = RwSignal::new(spec.site_effect);
     let prevalence = RwSignal::new(spec.prevalence);
     let import_error = RwSignal::new(None::<String>);
-    let table_text = RwSignal::new(None::<(String, String, Vec<table::Column>)>);
+    // The picked file: its name, bytes (decoded by the engine, which detects the encoding) and preview.
+    let table_file = RwSignal::new(None::<(String, Arc<Vec<u8>>, table::Preview)>);
+    // How the last table was read and the columns it left out, shown once it is loaded.
+    let import_notes = RwSignal::new(Vec::<String>::new());
     let label_column = RwSignal::new(String::new());
     let busy = Signal::derive(move || runner.busy());
 
@@ -319,9 +322,10 @@ pub fn CohortPanel(
         let Some(picked) = platform::take_input_files(&input).into_iter().next() else { return };
         import_error.set(None);
         spawn_local(async move {
-            match platform::read_file(picked.file).await {
-                Ok(text) => match table::columns(&text) {
-                    Ok(columns) => {
+            match platform::read_file_bytes(&picked.file).await {
+                Ok(bytes) => match table::preview(&bytes) {
+                    Ok(preview) => {
+                        let columns = &preview.columns;
                         // Guess the label: a column with two values named like one, else the first with two values.
                         let two: Vec<&table::Column> = columns.iter().filter(|c| c.distinct == 2).collect();
                         let guess = two
@@ -331,7 +335,8 @@ pub fn CohortPanel(
                             .map(|c| c.name.clone())
                             .unwrap_or_default();
                         label_column.set(guess);
-                        table_text.set(Some((picked.name, text, columns)));
+                        import_notes.set(Vec::new());
+                        table_file.set(Some((picked.name, Arc::new(bytes), preview)));
                     }
                     Err(e) => import_error.set(Some(format!("{}: {e}", picked.name))),
                 },
@@ -340,13 +345,14 @@ pub fn CohortPanel(
         });
     };
     let load_table = move |_| {
-        let Some((name, text, _)) = table_text.get_untracked() else { return };
-        match table::read_csv(&text, &label_column.get_untracked()) {
-            Ok(ds) => {
-                cohort.dataset.set(Some(Arc::new(ds)));
+        let Some((name, bytes, _)) = table_file.get_untracked() else { return };
+        match table::read_table(bytes.as_slice(), &label_column.get_untracked()) {
+            Ok(t) => {
+                import_notes.set(t.notes().into_iter().map(|n| format!("{name}: {n}")).collect());
+                cohort.dataset.set(Some(Arc::new(t.dataset)));
                 cohort.source.set(name);
                 import_error.set(None);
-                table_text.set(None);
+                table_file.set(None);
             }
             Err(e) => import_error.set(Some(format!("{name}: {e}"))),
         }
@@ -398,9 +404,10 @@ pub fn CohortPanel(
 
     let import = editable.then(|| {
         let label_options = move || {
-            table_text.with(|t| {
-                t.as_ref().map(|(_, _, columns)| {
-                    columns
+            table_file.with(|t| {
+                t.as_ref().map(|(_, _, preview)| {
+                    preview
+                        .columns
                         .iter()
                         .map(|c| {
                             let name = c.name.clone();
@@ -420,17 +427,22 @@ pub fn CohortPanel(
                 <summary>{m.import_title}</summary>
                 <p class="muted small">{m.import_help}</p>
                 <input type="file" accept=".csv,text/csv" data-testid="cohort-file" on:change=on_file/>
-                {move || table_text.with(|t| t.as_ref().map(|(name, _, columns)| {
-                    let n = columns.len();
-                    view! { <p class="small">{format!("{name}: {n} {}", m.columns)}</p> }
+                {move || table_file.with(|t| t.as_ref().map(|(name, _, preview)| {
+                    let n = preview.columns.len();
+                    view! { <p class="small" data-testid="cohort-import-format">{format!("{name}: {n} {} · {}", m.columns, preview.format)}</p> }
                 }))}
-                {move || table_text.with(Option::is_some).then(|| view! {
+                {move || table_file.with(Option::is_some).then(|| view! {
                     <label class="ml-field"><span>{m.label_column}</span>
                         <select data-testid="cohort-label" on:change=move |ev| label_column.set(event_target_value(&ev))>{label_options}</select>
                     </label>
                     <button type="button" data-testid="cohort-load" on:click=load_table>{m.load_table}</button>
                 })}
                 {move || import_error.get().map(|e| view! { <p class="input-error" role="alert" data-testid="cohort-import-error">{e}</p> })}
+                {move || import_notes.with(|notes| (!notes.is_empty()).then(|| view! {
+                    <ul class="small" data-testid="cohort-import-notes">
+                        {notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}
+                    </ul>
+                }))}
             </details>
         }
     });

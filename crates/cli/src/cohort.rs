@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use clap::Args;
 
-use radlearn_engine::cohort::{case, extraction_config, generate_parallel_with, scanners, CohortSpec};
+use radlearn_engine::cohort::{case, extraction_config, generate_parallel_with, scanners, CohortSpec, MAX_CASES, MAX_SITES, MIN_CASES};
 use radlearn_engine::ml::table::to_csv;
 use radlearn_engine::nifti::{self, WriteType};
 
@@ -16,25 +16,25 @@ use radlearn_engine::nifti::{self, WriteType};
 #[derive(Debug, Args)]
 pub struct CohortArgs {
     /// Number of cases (10 to 2000).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = crate::flags::count(MIN_CASES, MAX_CASES), allow_negative_numbers = true)]
     cases: usize,
     /// The seed: the same arguments give the same cohort, on any machine.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = crate::flags::whole(0, u64::MAX), allow_negative_numbers = true)]
     seed: u64,
     /// Fraction of malignant cases, between 0 and 1.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, value_parser = crate::flags::strictly_between(0.0, 1.0), allow_negative_numbers = true)]
     prevalence: f64,
     /// How different malignant lesions look (size and shape, texture, mean HU): 0 (not at all) to 3; 1 is the default.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = crate::flags::between(0.0, 3.0), allow_negative_numbers = true)]
     signal: f64,
     /// Number of sites, each with its own scanner (1 to 4).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = crate::flags::count(1, MAX_SITES), allow_negative_numbers = true)]
     sites: usize,
     /// Fraction of cases sent to a site by their label (malignant to site A), 0 to 1.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = crate::flags::between(0.0, 1.0), allow_negative_numbers = true)]
     site_label_correlation: f64,
     /// How much the scanners differ (slice thickness, pixel size, noise, calibration): 0 (identical) to 3.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = crate::flags::between(0.0, 3.0), allow_negative_numbers = true)]
     site_effect: f64,
     /// Where to write the table (CSV: id, label, site, slice_thickness, then one column per feature); standard
     /// output when absent.
@@ -45,7 +45,7 @@ pub struct CohortArgs {
     #[arg(long)]
     images: Option<PathBuf>,
     /// Number of cases computed at once (default: one per core).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::flags::count(1, 1024), allow_negative_numbers = true)]
     jobs: Option<usize>,
 }
 
@@ -61,7 +61,8 @@ pub fn run(args: CohortArgs) -> ExitCode {
         site_effect: args.site_effect,
     };
     if let Err(e) = spec.check() {
-        eprintln!("error: {e}");
+        // Each flag's range is checked as it is parsed (with the flag's name); what is left is how they combine.
+        eprintln!("error: --prevalence and --cases: {e}");
         return ExitCode::from(2);
     }
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build() {

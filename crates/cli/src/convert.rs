@@ -24,7 +24,7 @@ pub struct ConvertArgs {
     #[arg(short, long)]
     output: PathBuf,
     /// Memory budget for one image, in MiB.
-    #[arg(long, default_value_t = 1024)]
+    #[arg(long, default_value_t = 1024, value_parser = crate::flags::whole(1, u64::MAX), allow_negative_numbers = true)]
     max_mib: u64,
 }
 

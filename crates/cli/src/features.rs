@@ -52,10 +52,10 @@ pub struct FeaturesArgs {
     #[arg(long)]
     print_config: bool,
     /// Memory budget for one image, in MiB.
-    #[arg(long, default_value_t = 1024)]
+    #[arg(long, default_value_t = 1024, value_parser = crate::flags::whole(1, u64::MAX), allow_negative_numbers = true)]
     max_mib: u64,
     /// Number of cases computed at once (default: one per core).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::flags::count(1, 1024), allow_negative_numbers = true)]
     jobs: Option<usize>,
 }
 
@@ -257,16 +257,13 @@ struct Case {
     roi: Option<String>,
 }
 
-/// Splits one CSV line into trimmed fields.
-fn csv_fields(line: &str) -> Vec<String> {
-    radlearn_engine::export::csv_fields(line).into_iter().map(|f| f.trim().to_string()).collect()
-}
-
+/// Reads a cohort file with the table reader of the Model Lab: any encoding (UTF-8 with or without a byte-order
+/// mark, UTF-16, Windows-1252), separator (`,` `;` tab) and line ends.
 fn read_cases(path: &Path) -> Result<Vec<Case>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read the cases file: {e}", path.display()))?;
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read the cases file: {e}", path.display()))?;
+    let records = radlearn_engine::ml::table::read_records(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     let base = path.parent().unwrap_or(Path::new("."));
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
-    let header: Vec<String> = lines.next().map(|(_, l)| csv_fields(l)).unwrap_or_default().into_iter().map(|h| h.to_lowercase()).collect();
+    let header: Vec<String> = records.header.iter().map(|h| h.to_lowercase()).collect();
     let col = |name: &str| header.iter().position(|h| h == name);
     let (Some(image), Some(mask)) = (col("image"), col("mask")) else {
         return Err(format!(
@@ -276,11 +273,10 @@ fn read_cases(path: &Path) -> Result<Vec<Case>, String> {
     };
     let (roi, label) = (col("roi"), col("label"));
     let mut cases = Vec::new();
-    for (i, line) in lines {
-        let f = csv_fields(line);
+    for (line, f) in &records.rows {
         let get = |c: Option<usize>| c.and_then(|c| f.get(c)).filter(|s| !s.is_empty()).cloned();
         let (Some(img), Some(msk)) = (get(Some(image)), get(Some(mask))) else {
-            return Err(format!("{}:{}: the line has no image or no mask", path.display(), i + 1));
+            return Err(format!("{}:{line}: the line has no image or no mask", path.display()));
         };
         cases.push(Case { label: get(label).unwrap_or_else(|| img.clone()), image: base.join(img), mask: base.join(msk), roi: get(roi) });
     }

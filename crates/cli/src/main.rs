@@ -10,6 +10,7 @@ use radlearn_course::compile::{compile_course, Severity};
 mod cohort;
 mod convert;
 mod features;
+mod flags;
 #[cfg(target_os = "linux")]
 mod hugepages;
 mod model;
@@ -39,7 +40,7 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Memory budget for one image, in MiB.
-        #[arg(long, default_value_t = 1024)]
+        #[arg(long, default_value_t = 1024, value_parser = crate::flags::whole(1, u64::MAX), allow_negative_numbers = true)]
         max_mib: u64,
         /// Read each file on its own and print one JSON line per file, for scripts and tests: the dimensions and
         /// intensity statistics, or the error's kind (e.g. "Unsupported") and message.

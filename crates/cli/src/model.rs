@@ -10,7 +10,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use radlearn_engine::ml::eval::{cross_validate, CvOptions, CvReport};
 use radlearn_engine::ml::model::{scale_gamma, Kernel, ModelSpec, Penalty};
-use radlearn_engine::ml::table::{display_name, read_csv};
+use radlearn_engine::ml::table::{display_name, read_table, Table};
 use radlearn_engine::ml::unsupervised::{max_components, pca, PcaReport};
 use radlearn_engine::ml::Dataset;
 
@@ -66,34 +66,34 @@ struct CvArgs {
     #[arg(long, default_value = "logistic")]
     model: String,
     /// Inverse regularisation strength C (logistic regression, SVMs).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, value_parser = crate::flags::positive(), allow_negative_numbers = true)]
     c: Option<f64>,
     /// The penalty of logistic regression.
     #[arg(long, value_enum)]
     penalty: Option<PenaltyArg>,
     /// The L1 share of the elastic-net penalty, 0 to 1.
-    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 0.5, value_parser = crate::flags::between(0.0, 1.0), allow_negative_numbers = true)]
     l1_ratio: f64,
     /// RBF kernel gamma (default: 1 / number of features, scikit-learn's "scale" on standardised features).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, value_parser = crate::flags::positive(), allow_negative_numbers = true)]
     gamma: Option<f64>,
     /// Number of neighbours (knn).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::flags::count(1, usize::MAX), allow_negative_numbers = true)]
     k: Option<usize>,
     /// Maximum depth (tree, forest).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::flags::count(1, usize::MAX), allow_negative_numbers = true)]
     max_depth: Option<usize>,
     /// Number of trees (forest).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::flags::count(1, 10_000), allow_negative_numbers = true)]
     trees: Option<usize>,
     /// Number of folds.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = crate::flags::count(2, usize::MAX), allow_negative_numbers = true)]
     folds: usize,
     /// Seed of the folds, the bootstrap and the forest.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = crate::flags::whole(0, u64::MAX), allow_negative_numbers = true)]
     seed: u64,
     /// Keep the K features with the largest |t| between the classes (chosen inside each fold).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::flags::count(1, usize::MAX), allow_negative_numbers = true)]
     select: Option<usize>,
     /// Fit the standardisation and the selection on all cases before splitting (the leak, on purpose).
     #[arg(long)]
@@ -102,10 +102,10 @@ struct CvArgs {
     #[arg(long)]
     no_standardise: bool,
     /// Bootstrap resamples for the AUC interval (0: none).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = crate::flags::count(0, 100_000), allow_negative_numbers = true)]
     bootstrap: usize,
     /// Score threshold for the confusion matrix.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, value_parser = crate::flags::finite(), allow_negative_numbers = true)]
     threshold: f64,
     /// Write each case's fold and out-of-fold score to this CSV file (`id,fold,score`).
     #[arg(long)]
@@ -120,7 +120,7 @@ struct PcaArgs {
     #[command(flatten)]
     table: TableArgs,
     /// Number of components, 1 to min(cases - 1, features) (default: 10, or fewer if the table has fewer).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::flags::count(1, usize::MAX), allow_negative_numbers = true)]
     components: Option<usize>,
     /// z-score the features first (population standard deviation, as scikit-learn's StandardScaler).
     #[arg(long)]
@@ -154,9 +154,26 @@ pub fn run(args: ModelArgs) -> ExitCode {
 
 type Failure = (u8, String);
 
-fn load(t: &TableArgs) -> Result<Dataset, Failure> {
-    let text = std::fs::read_to_string(&t.table).map_err(|e| (2, format!("{}: cannot read the table: {e}", t.table.display())))?;
-    read_csv(&text, &t.label).map_err(|e| (2, format!("{}: {e}", t.table.display())))
+/// Reads the table (any encoding, separator and decimal mark the engine detects) and prints how it was read and the
+/// columns it left out to stderr, as notes.
+fn load(t: &TableArgs) -> Result<Table, Failure> {
+    let bytes = std::fs::read(&t.table).map_err(|e| (2, format!("{}: cannot read the table: {e}", t.table.display())))?;
+    let table = read_table(&bytes, &t.label).map_err(|e| (2, format!("{}: {e}", t.table.display())))?;
+    for note in table.notes() {
+        eprintln!("note: {}: {note}", t.table.display());
+    }
+    Ok(table)
+}
+
+/// The notes of a table as JSON fields: `read_as` (the sentence) and `left_out` (`[{"column", "missing", "cases"}]`).
+fn json_notes(o: &mut JsonObject, t: &Table) {
+    o.str("read_as", &t.format.to_string());
+    let left: Vec<String> = t
+        .dropped
+        .iter()
+        .map(|d| format!("{{\"column\": {}, \"missing\": {}, \"cases\": {}}}", radlearn_engine::export::json_string(&d.name), d.missing, d.cases))
+        .collect();
+    o.raw("left_out", &format!("[{}]", left.join(", ")));
 }
 
 fn spec_of(a: &CvArgs, n_features: usize) -> Result<ModelSpec, Failure> {
@@ -227,7 +244,8 @@ fn write_folds(path: &Path, ds: &Dataset, r: &CvReport) -> Result<(), Failure> {
 }
 
 fn cv(a: &CvArgs) -> Result<String, Failure> {
-    let ds = load(&a.table)?;
+    let table = load(&a.table)?;
+    let ds = &table.dataset;
     let spec = spec_of(a, ds.x.ncols())?;
     let opts = CvOptions {
         folds: a.folds,
@@ -238,9 +256,9 @@ fn cv(a: &CvArgs) -> Result<String, Failure> {
         bootstrap: a.bootstrap,
         threshold: a.threshold,
     };
-    let r = cross_validate(&ds, &spec, &opts, &mut |_, _| ControlFlow::Continue(())).map_err(|e| (1, e.to_string()))?;
+    let r = cross_validate(ds, &spec, &opts, &mut |_, _| ControlFlow::Continue(())).map_err(|e| (1, e.to_string()))?;
     if let Some(path) = &a.folds_out {
-        write_folds(path, &ds, &r)?;
+        write_folds(path, ds, &r)?;
     }
     let c = &r.confusion;
     let pos = ds.y.iter().filter(|&&v| v).count();
@@ -286,6 +304,7 @@ fn cv(a: &CvArgs) -> Result<String, Failure> {
                 })
                 .collect();
             o.raw("calibration", &format!("[{}]", cal.join(",")));
+            json_notes(&mut o, &table);
             o.finish()
         }
         Format::Text => {
@@ -358,11 +377,12 @@ fn write_components(path: &Path, ds: &Dataset, r: &PcaReport) -> Result<(), Fail
 }
 
 fn run_pca(a: &PcaArgs) -> Result<String, Failure> {
-    let ds = load(&a.table)?;
+    let table = load(&a.table)?;
+    let ds = &table.dataset;
     let k = a.components.unwrap_or_else(|| max_components(ds.len(), ds.x.ncols()).clamp(1, 10));
     let r = pca(ds.x.view(), k, a.standardise).map_err(|e| (2, e.to_string()))?;
     if let Some(path) = &a.components_out {
-        write_components(path, &ds, &r)?;
+        write_components(path, ds, &r)?;
     }
     Ok(match a.format {
         Format::Json => {
@@ -372,6 +392,7 @@ fn run_pca(a: &PcaArgs) -> Result<String, Failure> {
             o.raw("standardise", if a.standardise { "true" } else { "false" });
             o.nums("explained_variance", &r.explained_variance);
             o.nums("explained_variance_ratio", &r.explained_ratio);
+            json_notes(&mut o, &table);
             o.finish()
         }
         Format::Text => {
