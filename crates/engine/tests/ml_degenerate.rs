@@ -10,7 +10,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use radlearn_engine::ml::eval::{cross_validate, roc_curve, CvOptions};
 use radlearn_engine::ml::model::{fit, Kernel, MlError, ModelSpec, Penalty};
-use radlearn_engine::ml::unsupervised::{kmeans, pca};
+use radlearn_engine::ml::unsupervised::{correlation, kmeans, pca};
 use radlearn_engine::ml::Dataset;
 
 /// Every kind of model, small enough to be quick.
@@ -226,4 +226,9 @@ fn huge_and_tiny_values_give_the_same_answers_as_ordinary_ones_or_say_to_rescale
     assert_eq!(kmeans(tiny.view(), 2, 1, false).expect("tiny").labels, k.labels);
     let e = kmeans(huge.view(), 2, 1, false).expect_err("inertia beyond 1.8e308");
     assert!(e.to_string().contains("too large for k-means"), "{e}");
+    // Correlations do not depend on the scale at all.
+    let r = correlation(x.view());
+    assert!(r.iter().all(|v| v.is_finite()) && r[[0, 1]] != 0.0);
+    assert_eq!(correlation(huge.view()), r);
+    assert_eq!(correlation(tiny.view()), r);
 }

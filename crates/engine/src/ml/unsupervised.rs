@@ -62,7 +62,7 @@ pub(crate) fn mean_and_scale(x: ArrayView2<f64>) -> (Array1<f64>, Array1<f64>) {
     let count = x.nrows() as f64;
     for (j, col) in x.columns().into_iter().enumerate() {
         let max_abs = col.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-        let scale = if max_abs > 1e150 || (max_abs < 1e-150 && max_abs > 0.0) { power_of_two_scale(max_abs) } else { 1.0 };
+        let scale = if needs_scaling(max_abs) { power_of_two_scale(max_abs) } else { 1.0 };
         // Two passes in the same order at every scale, so that a power-of-two scale gives exactly scaled numbers.
         let m = col.iter().map(|v| v / scale).sum::<f64>() / count;
         let s = (col.iter().map(|v| (v / scale - m) * (v / scale - m)).sum::<f64>() / count).sqrt();
@@ -70,6 +70,11 @@ pub(crate) fn mean_and_scale(x: ArrayView2<f64>) -> (Array1<f64>, Array1<f64>) {
         sd[j] = if s > 0.0 && (s * scale).is_finite() { s * scale } else { 1.0 };
     }
     (mean, sd)
+}
+
+/// Whether values up to `max_abs` in size overflow or vanish when squared and summed.
+fn needs_scaling(max_abs: f64) -> bool {
+    max_abs > 1e150 || (max_abs < 1e-150 && max_abs > 0.0)
 }
 
 /// The power of two nearest below `max_abs` (1 for 0 or a non-finite value): dividing by it is exact, and brings
@@ -194,7 +199,7 @@ pub fn kmeans(x: ArrayView2<f64>, k: usize, seed: u64, standardise: bool) -> Res
     // Values beyond 1e150 (or all below 1e-150) overflow (underflow) the squared distances: cluster them divided
     // by a power of two, which changes no digit and no assignment; other tables are clustered as they are.
     let max_abs = data.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-    let scale = if max_abs > 1e150 || (max_abs < 1e-150 && max_abs > 0.0) { power_of_two_scale(max_abs) } else { 1.0 };
+    let scale = if needs_scaling(max_abs) { power_of_two_scale(max_abs) } else { 1.0 };
     let data = if scale == 1.0 { data } else { data.mapv(|v| v / scale) };
     let ds = DatasetBase::from(data.clone());
     let model = KMeans::params_with_rng(k, Xoshiro256Plus::seed_from_u64(seed))
@@ -233,6 +238,23 @@ pub fn kmeans(x: ArrayView2<f64>, k: usize, seed: u64, standardise: bool) -> Res
 /// Pearson correlation between the columns of `x`: features x features, 1 on the diagonal; a constant column
 /// correlates 0 with every other.
 pub fn correlation(x: ArrayView2<f64>) -> Array2<f64> {
+    // A column beyond 1e150 (or all below 1e-150) would overflow (vanish in) the sums of squares: divided by a
+    // power of two, it correlates exactly as it is. Other columns are used as they are.
+    if x.columns().into_iter().any(|c| needs_scaling(c.iter().fold(0.0_f64, |m, v| m.max(v.abs())))) {
+        let mut tamed = x.to_owned();
+        for mut c in tamed.columns_mut() {
+            let max_abs = c.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+            if needs_scaling(max_abs) {
+                let scale = power_of_two_scale(max_abs);
+                c.mapv_inplace(|v| v / scale);
+            }
+        }
+        return correlation_of(tamed.view());
+    }
+    correlation_of(x)
+}
+
+fn correlation_of(x: ArrayView2<f64>) -> Array2<f64> {
     let p = x.ncols();
     let Some(mean) = x.mean_axis(Axis(0)) else { return Array2::eye(p) };
     let c = &x - &mean;
