@@ -357,7 +357,14 @@ fn split(text: &str, separator: Separator, first_line: usize, limit: usize) -> R
             // should it ever, its message is passed on with the line.
             Err(e) => return Err(TableError { line: Some(line), column: None, message: format!("{e}; check the quotes on this line") }),
         }
-        let line = record.position().map_or(line, |p| p.line() as usize + first_line - 1);
+        // The csv crate gives where its read started, before the blank lines it skipped: count them.
+        let line = match record.position() {
+            Some(p) => {
+                let blank = text.as_bytes().get(p.byte() as usize..).map_or(0, |rest| rest.iter().take_while(|&&b| b == b'\n').count());
+                p.line() as usize + first_line - 1 + blank
+            }
+            None => line,
+        };
         if record.len() == 1 && record[0].trim().is_empty() {
             continue;
         }
@@ -1231,6 +1238,9 @@ mod tests {
         assert_eq!(ds.meta_column("note").unwrap()[0], "first\nsecond");
         let e = read_csv(text.replace("c2,\"first\nsecond\",0,2", "c2,\"first\nsecond\",0,q"), "y").unwrap_err();
         assert_eq!(e.line, Some(6), "{e}");
+        // Blank lines count.
+        let e = read_csv(text.replace("c2,\"first\nsecond\",0,2", "\n\n\nc2,\"first\nsecond\",0,q"), "y").unwrap_err();
+        assert_eq!(e.line, Some(9), "{e}");
     }
 
     #[test]
