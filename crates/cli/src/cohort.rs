@@ -210,9 +210,13 @@ mod tests {
 
     #[test]
     fn refuses_invalid_settings() {
-        let cli = Cli::parse_from(["cohort", "--cases", "3"]);
-        assert_eq!(run(cli.args), ExitCode::from(2));
-        let cli = Cli::parse_from(["cohort", "--prevalence", "1.5"]);
+        // Each flag's range when it is parsed, with its name.
+        let e = Cli::try_parse_from(["cohort", "--cases", "3"]).err().unwrap().to_string();
+        assert!(e.contains("'--cases <CASES>': should be a whole number from 10 to 2000, but is 3"), "{e}");
+        let e = Cli::try_parse_from(["cohort", "--prevalence", "1.5"]).err().unwrap().to_string();
+        assert!(e.contains("'--prevalence <PREVALENCE>': should be between 0 and 1, both excluded, but is 1.5"), "{e}");
+        // How they combine when the cohort is made.
+        let cli = Cli::parse_from(["cohort", "--cases", "10", "--prevalence", "0.05"]);
         assert_eq!(run(cli.args), ExitCode::from(2));
     }
 }

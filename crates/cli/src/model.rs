@@ -171,7 +171,9 @@ fn json_notes(o: &mut JsonObject, t: &Table) {
     let left: Vec<String> = t
         .dropped
         .iter()
-        .map(|d| format!("{{\"column\": {}, \"missing\": {}, \"cases\": {}}}", radlearn_engine::export::json_string(&d.name), d.missing, d.cases))
+        .map(|d| {
+            format!("{{\"column\": {}, \"missing\": {}, \"cases\": {}}}", radlearn_engine::export::json_string(&d.name), d.missing, d.cases)
+        })
         .collect();
     o.raw("left_out", &format!("[{}]", left.join(", ")));
 }

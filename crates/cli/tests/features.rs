@@ -205,3 +205,27 @@ fn bad_inputs_give_clear_errors() {
     let o = radlearn(&["features", "--config", "ibsi-E", "--print-config"]);
     assert!(o.status.success() && stdout(&o).contains("interpolation = \"cubic_spline\""), "{}", stdout(&o));
 }
+
+#[test]
+fn a_cases_file_saved_by_excel_reads_like_a_plain_one() {
+    // Excel's "CSV UTF-8": a byte-order mark, CRLF; in French, semicolons. And old Mac line ends (CR only).
+    let (image, mask) = phantom();
+    for (name, text) in [
+        ("bom.csv", format!("\u{feff}label;image;mask\r\nexcel;{image};{mask}\r\n")),
+        ("cr.csv", format!("label,image,mask\rexcel,{image},{mask}\r")),
+    ] {
+        let cases = scratch(name);
+        std::fs::write(&cases, text).expect("written");
+        let o = radlearn(&["features", "--cases", &cases.display().to_string(), "--config", "digital-phantom"]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let csv = stdout(&o);
+        assert!(csv.starts_with(&format!("case,{HEADER}\n")), "{name}");
+        assert!(csv.lines().skip(1).all(|l| l.starts_with("excel,")) && csv.lines().count() > 480, "{name}");
+    }
+    // A line without its mask names its line, counted in the file.
+    let cases = scratch("short.csv");
+    std::fs::write(&cases, format!("\u{feff}label;image;mask\r\n\r\nexcel;{image};\r\n")).expect("written");
+    let o = radlearn(&["features", "--cases", &cases.display().to_string()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("short.csv:3: the line has no image or no mask"), "{}", stderr(&o));
+}

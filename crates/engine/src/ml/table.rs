@@ -344,11 +344,7 @@ fn normalise_line_ends(text: Cow<'_, str>) -> (Cow<'_, str>, LineEnds) {
 /// with the line each record starts on; records of blank lines skipped. At most `limit` records; past
 /// [`MAX_CELLS`] cells an error.
 fn split(text: &str, separator: Separator, first_line: usize, limit: usize) -> Result<Vec<(usize, Vec<String>)>, TableError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(separator.byte())
-        .from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(separator.byte()).from_reader(text.as_bytes());
     let mut out = Vec::new();
     let mut cells = 0usize;
     let mut record = csv::StringRecord::new();
@@ -361,7 +357,14 @@ fn split(text: &str, separator: Separator, first_line: usize, limit: usize) -> R
             // should it ever, its message is passed on with the line.
             Err(e) => return Err(TableError { line: Some(line), column: None, message: format!("{e}; check the quotes on this line") }),
         }
-        let line = record.position().map_or(line, |p| p.line() as usize + first_line - 1);
+        // The csv crate gives where its read started, before the blank lines it skipped: count them.
+        let line = match record.position() {
+            Some(p) => {
+                let blank = text.as_bytes().get(p.byte() as usize..).map_or(0, |rest| rest.iter().take_while(|&&b| b == b'\n').count());
+                p.line() as usize + first_line - 1 + blank
+            }
+            None => line,
+        };
         if record.len() == 1 && record[0].trim().is_empty() {
             continue;
         }
@@ -544,8 +547,7 @@ fn parse(input: &[u8]) -> Result<Parsed, TableError> {
     }
     let format = Format { separator, decimal: decimals.mark, encoding, line_ends };
     // Spreadsheets often export empty columns past the last one used: unnamed and empty, they are no column.
-    let keep: Vec<usize> =
-        (0..header.len()).filter(|&j| !header[j].is_empty() || rows.iter().any(|(_, r)| !r[j].is_empty())).collect();
+    let keep: Vec<usize> = (0..header.len()).filter(|&j| !header[j].is_empty() || rows.iter().any(|(_, r)| !r[j].is_empty())).collect();
     let (header, rows) = if keep.len() == header.len() {
         (header, rows)
     } else {
@@ -682,7 +684,9 @@ fn number(v: &str, line: usize, column: &str, what: &str, t: &Parsed) -> Result<
     let decimal = t.format.decimal;
     match parse_number(v, decimal) {
         Some(x) if x.is_finite() => Ok(x),
-        Some(_) => Err(TableError::at(line, column, format!("`{v}` is not a finite number (the feature is undefined for this case); {fix}"))),
+        Some(_) => {
+            Err(TableError::at(line, column, format!("`{v}` is not a finite number (the feature is undefined for this case); {fix}")))
+        }
         None if v.is_empty() => Err(TableError::at(line, column, format!("the value is missing; {fix}"))),
         None if is_missing(v) => Err(TableError::at(line, column, format!("the value is missing (`{v}`); {fix}"))),
         None => {
@@ -1107,8 +1111,11 @@ mod tests {
         assert_eq!(t.dataset, english);
         assert_eq!(read_table(en.replace('\n', "\r\n"), "diagnostic").unwrap().format.line_ends, LineEnds::CrLf);
         // The fourth line's volume made text: the error names line 4 with either line ends.
-        let bad: Vec<String> =
-            en.lines().enumerate().map(|(i, l)| if i == 3 { l.replacen(",Hôpital 2,", ",Hôpital 2,x", 1) } else { l.to_string() }).collect();
+        let bad: Vec<String> = en
+            .lines()
+            .enumerate()
+            .map(|(i, l)| if i == 3 { l.replacen(",Hôpital 2,", ",Hôpital 2,x", 1) } else { l.to_string() })
+            .collect();
         for end in ["\r", "\n", "\r\n"] {
             let e = read_csv(bad.join(end), "diagnostic").unwrap_err();
             assert_eq!((e.line, e.column.as_deref()), (Some(4), Some("Volume (mm³)")), "{end:?}: {e}");
@@ -1140,9 +1147,13 @@ mod tests {
         assert_eq!(read_table(&few, "y").unwrap().dropped[0].missing, 8);
         let holes = text.replace(",6\n", ",NA\n");
         let e = read_csv(&holes, "y").unwrap_err();
-        assert_eq!(e.to_string(), "line 5, column `shape`: the value is missing (`NA`); remove this case or the column `shape`, or fill in the value");
+        assert_eq!(
+            e.to_string(),
+            "line 5, column `shape`: the value is missing (`NA`); remove this case or the column `shape`, or fill in the value"
+        );
         // Every numeric column missing: the error lists them.
-        let none: String = std::iter::once("id,y,a\n".to_string()).chain((0..8).map(|i| format!("c{i},{},{}\n", i % 2, ["NA", ""][i % 2]))).collect();
+        let none: String =
+            std::iter::once("id,y,a\n".to_string()).chain((0..8).map(|i| format!("c{i},{},{}\n", i % 2, ["NA", ""][i % 2]))).collect();
         let e = read_csv(&none, "y").unwrap_err().to_string();
         assert!(e.contains("column `a` left out of the features: 8 of its 8 cells are missing"), "{e}");
     }
@@ -1167,7 +1178,10 @@ mod tests {
         }
         let e = read_csv(text.replace("c3;1;3,5", "c3;1;3.5"), "y").unwrap_err();
         assert_eq!((e.line, e.column.as_deref()), (Some(5), Some("x")));
-        assert!(e.message.contains("`3.5` has a decimal point but most numbers of this table have a decimal comma (e.g. `0,5` on line 2)"), "{e}");
+        assert!(
+            e.message.contains("`3.5` has a decimal point but most numbers of this table have a decimal comma (e.g. `0,5` on line 2)"),
+            "{e}"
+        );
         // A thousands separator in a comma-separated file.
         let e = read_csv(text.replace(';', ",").replace(",5\n", ".5\n").replace("c3,1,3.5", "c3,1,\"1,003.5\""), "y").unwrap_err();
         assert!(e.message.contains("thousands separator"), "{e}");
@@ -1224,6 +1238,9 @@ mod tests {
         assert_eq!(ds.meta_column("note").unwrap()[0], "first\nsecond");
         let e = read_csv(text.replace("c2,\"first\nsecond\",0,2", "c2,\"first\nsecond\",0,q"), "y").unwrap_err();
         assert_eq!(e.line, Some(6), "{e}");
+        // Blank lines count.
+        let e = read_csv(text.replace("c2,\"first\nsecond\",0,2", "\n\n\nc2,\"first\nsecond\",0,q"), "y").unwrap_err();
+        assert_eq!(e.line, Some(9), "{e}");
     }
 
     #[test]
