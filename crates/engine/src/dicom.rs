@@ -1263,8 +1263,10 @@ fn j2k_check(stream: &[u8], k: usize, (rows, columns): (i64, i64), spp: u8) -> R
     if xt == 0 || yt == 0 || xto > xo || yto > yo {
         return Err(damaged("its tile grid is impossible"));
     }
-    let tiles = (u64::from(x - xto)).div_ceil(u64::from(xt)) * (u64::from(y - yto)).div_ceil(u64::from(yt));
-    if tiles * u64::from(c) > MAX_J2K_TILE_COMPONENTS {
+    // x > xo >= xto and y > yo >= yto here (the size matched a non-empty image); products saturate, as 2^32 tiles per
+    // axis are possible in a forged header.
+    let tiles = u64::from(x - xto).div_ceil(u64::from(xt)).saturating_mul(u64::from(y - yto).div_ceil(u64::from(yt)));
+    if tiles.saturating_mul(u64::from(c)) > MAX_J2K_TILE_COMPONENTS {
         return Err(LoadError::Unsupported {
             format: FORMAT,
             what: format!("JPEG 2000 cut into {tiles} tiles (RadLearn reads up to {MAX_J2K_TILE_COMPONENTS} tiles per component)"),
@@ -1822,6 +1824,44 @@ mod tests {
         let mut off = rt.clone();
         off.rois[0].contours = vec![square(0.5, 0.5, 6.5, 6.5, 0.5)];
         assert!(matches!(off.rasterise("GTV", &image), Err(LoadError::ReferencedSeriesAbsent { .. })));
+    }
+
+    /// A JPEG 2000 codestream start: SOC, SIZ with the given size, tile size and components (precision, XRsiz, YRsiz).
+    fn siz(w: u32, h: u32, tile: u32, comps: &[(u8, u8, u8)]) -> Vec<u8> {
+        let mut b = vec![0xFF, 0x4F, 0xFF, 0x51];
+        b.extend_from_slice(&(38 + 3 * comps.len() as u16).to_be_bytes());
+        b.extend_from_slice(&[0, 0]);
+        for v in [w, h, 0, 0, tile, tile, 0, 0] {
+            b.extend_from_slice(&v.to_be_bytes());
+        }
+        b.extend_from_slice(&(comps.len() as u16).to_be_bytes());
+        for &(bits, xr, yr) in comps {
+            b.extend_from_slice(&[bits - 1, xr, yr]);
+        }
+        b
+    }
+
+    #[test]
+    fn jpeg2000_headers_are_checked_before_decoding() {
+        let grey = [(16, 1, 1)];
+        assert!(j2k_check(&siz(32, 16, 32, &grey), 0, (16, 32), 1).is_ok());
+        let e = j2k_check(&siz(32, 17, 32, &grey), 0, (16, 32), 1).unwrap_err();
+        assert!(e.to_string().contains("is 32 x 17 pixels but the DICOM header says 32 x 16"), "{e}");
+        let e = j2k_check(&siz(32, 16, 32, &[(8, 1, 1); 3]), 0, (16, 32), 1).unwrap_err();
+        assert!(e.to_string().contains("3 component(s) but the DICOM header says 1"), "{e}");
+        assert!(j2k_check(&siz(32, 16, 32, &[(8, 1, 1); 3]), 0, (16, 32), 3).is_ok());
+        assert!(matches!(j2k_check(&siz(32, 16, 32, &[(8, 2, 1)]), 0, (16, 32), 1), Err(LoadError::Unsupported { .. })));
+        assert!(matches!(j2k_check(&siz(32, 16, 32, &[(24, 1, 1)]), 0, (16, 32), 1), Err(LoadError::Unsupported { .. })));
+        // 1 x 1 tiles: 512 tiles are fine, 2^20 are not (openjp2 would allocate them all up front).
+        assert!(j2k_check(&siz(32, 16, 1, &grey), 0, (16, 32), 1).is_ok());
+        assert!(matches!(j2k_check(&siz(1024, 1024, 1, &grey), 0, (1024, 1024), 1), Err(LoadError::Unsupported { .. })));
+        assert!(j2k_check(&siz(32, 16, 0, &grey), 0, (16, 32), 1).is_err(), "zero tile size");
+        assert!(j2k_check(&siz(32, 16, 32, &grey)[..30], 0, (16, 32), 1).is_err(), "cut-off SIZ");
+        // A JP2 file: the codestream box is found.
+        let mut jp2 = vec![0, 0, 0, 12, b'j', b'P', b' ', b' ', 0x0D, 0x0A, 0x87, 0x0A];
+        jp2.extend_from_slice(&[0, 0, 0, 0, b'j', b'p', b'2', b'c']);
+        jp2.extend_from_slice(&siz(32, 16, 32, &grey));
+        assert!(j2k_check(&jp2, 0, (16, 32), 1).is_ok());
     }
 
     #[test]
