@@ -108,19 +108,20 @@ pub fn QuizView(
     let status = move || {
         result.get().map(|r| match r {
             Ok(g) => {
-                let (cls, label) = if g.correct { ("result correct", t.correct) } else { ("result incorrect", t.incorrect) };
+                let correct = g.correct;
+                let (cls, label) = if correct { ("result correct", t.correct) } else { ("result incorrect", t.incorrect) };
                 let detail = move || {
                     let (attempts, first_try) = match state.get() {
                         QuizState::Unanswered => (0, false),
                         QuizState::Trying { attempts } | QuizState::GaveUp { attempts } => (attempts, false),
                         QuizState::Solved { first_try, attempts } => (attempts, first_try),
                     };
-                    let first = if first_try && g.correct { format!(" · {}", t.first_try) } else { String::new() };
+                    let first = if first_try && correct { format!(" · {}", t.first_try) } else { String::new() };
                     format!(" · {}{first}", t.attempts.count(attempts as usize))
                 };
                 view! {
-                    <div class=cls data-testid="quiz-result" data-correct=g.correct.to_string()>
-                        <p class="verdict"><span aria-hidden="true">{if g.correct { "✓ " } else { "✗ " }}</span>{label}
+                    <div class=cls data-testid="quiz-result" data-correct=correct.to_string()>
+                        <p class="verdict"><span aria-hidden="true">{if correct { "✓ " } else { "✗ " }}</span>{label}
                             <span class="attempts" data-testid="quiz-attempts">{detail}</span></p>
                     </div>
                 }

@@ -87,6 +87,40 @@ async fn numeric_quiz_grades_and_saves() {
 }
 
 #[wasm_bindgen_test]
+async fn a_wrong_answer_shows_the_hint_and_showing_the_answer_is_recorded_as_given_up() {
+    storage().clear().expect("clear");
+    let quiz = Quiz {
+        id: "voxel".into(),
+        question: "Volume?".into(),
+        explanation: "<p>0.8 × 0.8 × 2.5 = 1.6 mm³.</p>".into(),
+        hint: "<p>Multiply the three spacings.</p>".into(),
+        shuffle: true,
+        kind: QuizKind::Numeric { answer: 1.6, tolerance: 0.01, unit: Some("mm³".into()) },
+    };
+    let root = mount(move || {
+        provide_context(Store::load());
+        view! { <QuizView lesson="demo".to_string() quiz=quiz/> }
+    });
+    tick().await;
+    let input: web_sys::HtmlInputElement = query(&root, "input").unchecked_into();
+    input.set_value("3");
+    input.dispatch_event(&web_sys::Event::new("input").expect("event")).expect("dispatch");
+    query(&root, "button[type=submit]").click();
+    tick().await;
+    assert!(query(&root, "[data-testid=quiz-hint]").inner_text().contains("Multiply the three spacings."));
+    assert!(root.query_selector("[data-testid=quiz-explanation]").ok().flatten().is_none(), "{}", root.inner_html());
+    assert!(query(&root, "[data-testid=quiz-attempts]").inner_text().ends_with("1 attempt"));
+    query(&root, "[data-testid=show-answer]").click();
+    tick().await;
+    assert!(query(&root, "[data-testid=quiz-explanation]").inner_text().contains("1.6 mm³"));
+    assert!(query(&root, "[data-testid=quiz-answer]").inner_text().contains("1.6 mm³"));
+    let saved = Progress::load(storage().get_item(PROGRESS_KEY).expect("read").as_deref()).progress;
+    let record = &saved.lessons["demo"].quizzes["voxel"];
+    assert!(record.gave_up && !record.correct && !record.first_try);
+    assert!(saved.student.is_some(), "the browser made its id");
+}
+
+#[wasm_bindgen_test]
 async fn single_choice_shows_feedback_of_the_chosen_option() {
     storage().clear().expect("clear");
     let c = |t: &str, ok: bool, f: &str| Choice { text: t.into(), correct: ok, feedback: f.into() };
