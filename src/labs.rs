@@ -104,7 +104,7 @@ fn load_script(url: &str) -> js_sys::Promise {
         let failed = url.clone();
         let on_error = Closure::once_into_js(move || {
             let what = format!("the labs module ({})", failed.trim_start_matches("./"));
-            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&crate::platform::unreachable(&what)));
+            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&crate::platform::unreachable_message(&what)));
         });
         let on_load = Closure::once_into_js(move || {
             let _ = resolve.call0(&JsValue::NULL);
@@ -144,7 +144,11 @@ async fn module() -> Result<JsValue, String> {
             // Let the next visit try again (e.g. once the network is back).
             MODULE.with(|m| *m.borrow_mut() = None);
             // Offline, whichever of its files failed (script, loader, wasm), the module is not stored here yet.
-            Err(if crate::platform::is_offline() { crate::platform::unreachable("the labs module (radlearn-labs)") } else { js_error(e) })
+            Err(if crate::platform::is_offline() {
+                crate::platform::unreachable_message("the labs module (radlearn-labs)")
+            } else {
+                js_error(e)
+            })
         }
     }
 }

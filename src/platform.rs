@@ -225,7 +225,7 @@ pub fn is_offline() -> bool {
 
 /// Why `what` (a file of the site, e.g. "the labs module (radlearn-labs.js)") could not be fetched, in words that
 /// help: offline, it is simply not stored in this browser yet, and reloading cannot help.
-pub fn unreachable(what: &str) -> String {
+pub fn unreachable_message(what: &str) -> String {
     if is_offline() {
         format!(
             "this computer is offline and {what} is not stored in this browser yet. The site stores it for offline use on a visit with a connection: connect, open RadLearn once, and it will work offline from then on"
@@ -554,7 +554,7 @@ impl FeatureWorker {
                 let started = pending.borrow().is_none();
                 let detail = ev.dyn_ref::<web_sys::ErrorEvent>().map(|e| e.message()).filter(|m| !m.is_empty());
                 on_event(WorkerEvent::Broken(match (started, detail) {
-                    (false, _) => unreachable("the computation worker (radlearn-worker)"),
+                    (false, _) => unreachable_message("the computation worker (radlearn-worker)"),
                     (true, Some(d)) => format!("the computation worker stopped with an error ({d})"),
                     (true, None) => "the computation worker stopped with an error".to_string(),
                 }));
@@ -566,7 +566,7 @@ impl FeatureWorker {
             Closure::once_into_js(move || {
                 if alive.get() && pending.borrow().is_some() {
                     on_event(WorkerEvent::Broken(if is_offline() {
-                        unreachable("the computation worker (radlearn-worker)")
+                        unreachable_message("the computation worker (radlearn-worker)")
                     } else {
                         format!("the computation worker did not start within {} s; reload the page and try again", start_timeout_ms / 1000)
                     }));

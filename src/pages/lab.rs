@@ -740,7 +740,7 @@ fn KeepOffline(dataset: Dataset) -> impl IntoView {
     }
     let keep = {
         let urls = urls.clone();
-        move |_| {
+        move |_: leptos::ev::MouseEvent| {
             let urls = urls.clone();
             state.set(Kept::Working);
             spawn_local(async move {
@@ -752,7 +752,7 @@ fn KeepOffline(dataset: Dataset) -> impl IntoView {
             });
         }
     };
-    let remove = move |_| {
+    let remove = move |_: leptos::ev::MouseEvent| {
         let urls = urls.clone();
         state.set(Kept::Working);
         spawn_local(async move {
