@@ -231,7 +231,7 @@ pub fn unreachable_message(what: &str) -> String {
             "this computer is offline and {what} is not stored in this browser yet. The site stores it for offline use on a visit with a connection: connect, open RadLearn once, and it will work offline from then on"
         )
     } else {
-        format!("{what} could not be fetched from the site: the connection or the site is down. Check the connection, then try again")
+        format!("{what} could not be loaded from the site: the connection or the site is down. Check the connection, then try again")
     }
 }
 

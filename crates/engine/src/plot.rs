@@ -6,8 +6,11 @@
 //! than these seven charts need, all of which would ship in the browser's wasm module.
 //!
 //! Every plot:
-//! - is readable on a 1280 x 720 projector: drawn at a natural size of about 720 x 540 (`width`/`height` and a
-//!   `viewBox`, so it scales), text of 14 px or more, lines 3 px thick;
+//! - is readable on a 1024 x 768 projector: drawn at a natural size of about 720 x 540 (`width`/`height` and a
+//!   `viewBox`, so it scales; the Model Lab shows it at that size), text of 14 px or more, lines 3 px thick, long
+//!   names abbreviated with the full name as a `<title>` tooltip;
+//! - keeps its light colours in an exported file, while its background, grid and axes carry classes (`plot-bg`,
+//!   `plot-grid`, `plot-axis`) through which the page's dark theme recolours them;
 //! - uses the Okabe–Ito palette, which stays distinct with the common colour-vision deficiencies, and marker
 //!   shapes as well as colours for series;
 //! - has `role="img"`, a `<title>` and a `<desc>` (for screen readers), one font stack (`system-ui, sans-serif`),
