@@ -738,10 +738,17 @@ impl Fitted {
                     .collect()
             }
             Inner::Bayes(nb) => {
-                let (proba, classes) = nb.predict_proba(x);
-                match classes.iter().position(|c| **c) {
-                    Some(col) => proba.column(col).to_vec(),
-                    None => vec![0.0; x.nrows()],
+                // linfa's `predict_proba` normalises by exp and ln without taking out the largest term first, so a case
+                // far from both classes gets 0 / 0 = NaN (found by the `ml` fuzz target): the probability is
+                // the logistic of the log-likelihood difference instead, the same number where linfa's is finite.
+                // A case infinitely unlikely under both classes (the difference is NaN) gets an even 0.5.
+                let jll = nb.joint_log_likelihood(x);
+                match (jll.get(&true), jll.get(&false)) {
+                    (Some(pos), Some(neg)) => {
+                        pos.iter().zip(neg).map(|(a, b)| if (a - b).is_nan() { 0.5 } else { sigmoid(a - b) }).collect()
+                    }
+                    (Some(_), None) => vec![1.0; x.nrows()],
+                    _ => vec![0.0; x.nrows()],
                 }
             }
         }
