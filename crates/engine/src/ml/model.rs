@@ -487,7 +487,7 @@ fn fit_logistic_l2(x: ArrayView2<f64>, y: &[bool], c: f64) -> Result<Inner, MlEr
     let r: Array1<f64> = z.iter().zip(y).map(|(&zi, &yi)| sigmoid(zi) - if yi { 1.0 } else { 0.0 }).collect();
     let grad = x.t().dot(&r) + &(&w / c);
     let norm = (grad.dot(&grad) + r.sum().powi(2)).sqrt();
-    if !(norm <= 1e-3 * n) {
+    if norm.is_nan() || norm > 1e-3 * n {
         return Err(MlError::Fit {
             model: "Logistic regression",
             message: format!(
