@@ -232,3 +232,18 @@ fn huge_and_tiny_values_give_the_same_answers_as_ordinary_ones_or_say_to_rescale
     assert_eq!(correlation(huge.view()), r);
     assert_eq!(correlation(tiny.view()), r);
 }
+
+/// Found by the `ml` fuzz target (crash-78288d1c): naive Bayes fitted on one case of each class (so a variance of
+/// 1e-9 of the feature's) scored a test case far from both as NaN, because linfa normalises the probabilities
+/// without taking out the largest term. It must score it 0 or 1, by the nearer class.
+#[test]
+fn naive_bayes_scores_a_case_far_from_both_classes() {
+    let x = ndarray::array![[-11.25], [245.0]];
+    let m = fit(&ModelSpec::NaiveBayes, x.view(), &[false, true], 1).expect("fit");
+    let s = m.scores(ndarray::array![[-12.5], [0.625], [300.0]].view());
+    assert_eq!(s, vec![0.0, 0.0, 1.0]);
+    // The fuzz input itself: 4 cases, 2-fold cross-validation, standardised.
+    let ds = dataset(ndarray::array![[-11.25], [245.0], [-12.5], [0.625]], vec![false, true, false, true]);
+    let r = cross_validate(&ds, &ModelSpec::NaiveBayes, &quick(2, true), &mut go()).expect("cv");
+    assert!(in_unit_range(&r.scores), "{:?}", r.scores);
+}

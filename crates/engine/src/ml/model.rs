@@ -487,7 +487,7 @@ fn fit_logistic_l2(x: ArrayView2<f64>, y: &[bool], c: f64) -> Result<Inner, MlEr
     let r: Array1<f64> = z.iter().zip(y).map(|(&zi, &yi)| sigmoid(zi) - if yi { 1.0 } else { 0.0 }).collect();
     let grad = x.t().dot(&r) + &(&w / c);
     let norm = (grad.dot(&grad) + r.sum().powi(2)).sqrt();
-    if !(norm <= 1e-3 * n) {
+    if norm.is_nan() || norm > 1e-3 * n {
         return Err(MlError::Fit {
             model: "Logistic regression",
             message: format!(
@@ -738,10 +738,17 @@ impl Fitted {
                     .collect()
             }
             Inner::Bayes(nb) => {
-                let (proba, classes) = nb.predict_proba(x);
-                match classes.iter().position(|c| **c) {
-                    Some(col) => proba.column(col).to_vec(),
-                    None => vec![0.0; x.nrows()],
+                // linfa's `predict_proba` normalises by exp and ln without taking out the largest term first, so a case
+                // far from both classes gets 0 / 0 = NaN (found by the `ml` fuzz target): the probability is
+                // the logistic of the log-likelihood difference instead, the same number where linfa's is finite.
+                // A case infinitely unlikely under both classes (the difference is NaN) gets an even 0.5.
+                let jll = nb.joint_log_likelihood(x);
+                match (jll.get(&true), jll.get(&false)) {
+                    (Some(pos), Some(neg)) => {
+                        pos.iter().zip(neg).map(|(a, b)| if (a - b).is_nan() { 0.5 } else { sigmoid(a - b) }).collect()
+                    }
+                    (Some(_), None) => vec![1.0; x.nrows()],
+                    _ => vec![0.0; x.nrows()],
                 }
             }
         }
