@@ -838,7 +838,7 @@ pub const MODEL_EN: ModelUi = ModelUi {
     generate: "Generate the cohort",
     generate_again: "Generate again",
     heatmap_title: "Feature correlation (Pearson r)",
-    import_help: "A CSV table with one row per case (e.g. a PyRadiomics batch output) or RadLearn's feature table with a class column. Choose the column that holds the label (two values).",
+    import_help: "A CSV table with one row per case (e.g. a PyRadiomics batch output) or RadLearn's feature table with a class column, as Excel or LibreOffice save it in any language (comma, semicolon or tab, decimal point or comma). Choose the column that holds the label (two values).",
     import_title: "Or import a feature table (CSV)",
     importance_axis: "Importance (|coefficient| or impurity)",
     importance_title: "Most important features",

@@ -133,6 +133,18 @@ test('Stop ends a cohort generation and the lab keeps working', { timeout: 300_0
   assert.match(message, /bad\.csv/);
   assert.match(message, /line 5/);
   assert.match(message, /oops/);
+  // A French Excel export (semicolons, decimal commas, Windows-1252, CRLF) reads; the panel says how it was read and
+  // names the column it left out because most of its cells are NA.
+  const fr = ['id;label;Volume (mm³);glcm_x'];
+  for (let i = 0; i < 8; i++) fr.push(`c${i};${i % 2 ? 'malin' : 'bénin'};1\u00a0${i}34,5;${i < 2 ? i : 'NA'}`);
+  await page.getByTestId('cohort-file').setInputFiles({ name: 'fr.csv', mimeType: 'text/csv', buffer: Buffer.from(fr.join('\r\n'), 'latin1') });
+  await page.waitForFunction(() => /^fr\.csv/.test(document.querySelector('[data-testid=cohort-import-format]')?.textContent || ''));
+  assert.match(await page.getByTestId('cohort-import-format').textContent(), /read as semicolon-separated, decimal comma, Windows-1252/);
+  await page.getByTestId('cohort-label').selectOption('label');
+  await page.getByTestId('cohort-load').click();
+  await page.getByTestId('cohort-import-notes').waitFor();
+  assert.match(await page.getByTestId('cohort-import-notes').textContent(), /column `glcm_x` left out of the features: 6 of its 8 cells are missing/);
+  assert.equal(await page.getByTestId('cohort-features-count').textContent(), '1');
   assert.deepEqual(log.foreign, []);
   assert.deepEqual(log.errors, []);
 });
