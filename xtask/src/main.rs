@@ -199,7 +199,10 @@ fn test(root: &Path) -> Result {
             .args(["test", "-p", package, "--target", WASM_TARGET, "--test", test])
             .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
             .env("CHROMEDRIVER", CHROMEDRIVER)
-            .env("WASM_BINDGEN_TEST_TIMEOUT", "300"))?;
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "300")
+            // Without debug info: with it the components module passed 500 MB and headless Chromium never finished
+            // loading it (the runner timed out at "Loading scripts...").
+            .env("CARGO_PROFILE_DEV_DEBUG", "0"))?;
     }
 
     build_site()?;
