@@ -80,15 +80,11 @@ fn digital_phantom_features_match_the_references_in_wasm() {
     assert!(misses.is_empty(), "{} misses in wasm:\n{}", misses.len(), misses.join("\n"));
 }
 
-/// JPEG 2000 decodes in WebAssembly with the pure-Rust openjp2, bit-exact as natively (tests/dicom_syntaxes.rs):
-/// lossless grey levels equal the uncompressed file's, and a colour file keeps its colours.
+/// JPEG 2000 is refused by name in WebAssembly (openjp2 needs the C library's allocator there; natively it decodes,
+/// tests/dicom_syntaxes.rs). FIXME(issue 14): decode it in the browser too.
 #[wasm_bindgen_test]
-fn jpeg2000_and_colour_dicom_decode_in_wasm() {
+fn jpeg2000_dicom_is_refused_by_name_in_wasm() {
     let opts = LoadOptions::default();
-    let reference = load(include_bytes!("data/dicom-syntaxes/explicit-32.dcm"), "a.dcm", &opts).expect("the uncompressed crop loads");
-    let j2k = load(include_bytes!("data/dicom-syntaxes/jpeg2000-lossless.dcm"), "b.dcm", &opts).expect("the JPEG 2000 crop loads");
-    assert_eq!(j2k.data, reference.data);
-    let colour = load(include_bytes!("data/dicom-syntaxes/colour-rgb-jpeg2000.dcm"), "c.dcm", &opts).expect("the colour file loads");
-    let shown: Vec<u8> = colour.meta.rgb.expect("display colours").iter().flatten().copied().collect();
-    assert_eq!(shown, include_bytes!("data/dicom-syntaxes/colour-jpeg2000-expected.rgb").to_vec());
+    let err = load(include_bytes!("data/dicom-syntaxes/jpeg2000-lossless.dcm"), "b.dcm", &opts).expect_err("refused in wasm");
+    assert!(err.to_string().contains("JPEG 2000"), "{err}");
 }
