@@ -165,7 +165,10 @@ test('offline from the first visit: every lesson and figure, the Image Lab, the 
     assert.ok(sizes.smallestBox.height >= 12, `rendered text boxes: ${JSON.stringify(sizes.smallestBox)}`);
     // Feature names: at most 32 characters shown, the full name as the tooltip of those abbreviated.
     const names = await page.locator('[data-testid=plot-importances] text').evaluateAll((ts) =>
-      ts.map((t) => ({ shown: t.lastChild.textContent, full: t.querySelector('title')?.textContent })));
+      ts.map((t) => ({ shown: t.lastChild.textContent, full: t.querySelector('title')?.textContent })))
+      // The bars' feature names (each ends with its IBSI code), not the title, ticks or axis label.
+      .then((all) => all.filter((n) => n.full || /\([A-Z0-9]{4}\)$/.test(n.shown)));
+    assert.ok(names.length > 0, 'feature names found');
     assert.ok(names.every((n) => n.shown.length <= 32), `long names are abbreviated: ${names.map((n) => n.shown).join(' | ')}`);
     const abbreviated = names.filter((n) => n.full);
     assert.ok(abbreviated.length > 0 && abbreviated.every((n) => n.full.length > 32 && n.shown.includes('…')),
@@ -202,7 +205,7 @@ test('a sample dataset kept for offline use opens offline; removed, it says what
     await page.evaluate(() => navigator.serviceWorker.ready);
     const keep = page.getByTestId('keep-ibsi-digital-phantom');
     await keep.getByTestId('keep-add').waitFor();
-    assert.match(await keep.innerText(), /Keep for offline use \(225 B\)/, 'the size is shown (datasets.json)');
+    assert.match(await keep.innerText(), /Keep for offline use \(225 bytes\)/, 'the size is shown (datasets.json)');
     await keep.getByTestId('keep-add').click();
     await page.locator('[data-testid=keep-ibsi-digital-phantom][data-state=kept]').waitFor();
     assert.match(await keep.innerText(), /Kept for offline use/);
