@@ -81,7 +81,8 @@ async fn numeric_quiz_grades_and_saves() {
     tick().await;
     let result = query(&root, "[data-testid=quiz-result]");
     assert_eq!(result.get_attribute("data-correct").as_deref(), Some("true"), "a decimal comma is accepted");
-    assert!(result.inner_text().contains("Because."));
+    // The explanation has its own block, shown once the answer is right (issue 13: not after a wrong one).
+    assert!(query(&root, "[data-testid=quiz-explanation]").inner_text().contains("Because."));
     let saved = Progress::load(storage().get_item(PROGRESS_KEY).expect("read").as_deref());
     assert!(saved.progress.lessons["demo"].quizzes["voxel"].correct);
 }
