@@ -19,7 +19,7 @@ async function nestedCv(scope) {
   const before = await scope.getByTestId('nested-auc').count() ? await scope.getByTestId('nested-auc').textContent() : null;
   await scope.getByTestId('cv-nested').click();
   await scope.getByTestId('cv-nested').waitFor();
-  await scope.locator('[data-testid=plot-nested] svg').waitFor({ timeout: 120_000 });
+  await scope.locator('[data-testid=plot-nested] svg').waitFor({ timeout: 240_000 });
   await scope.page().waitForFunction(() => !document.querySelector('[data-testid=cv-nested]')?.disabled, null, { timeout: 240_000 });
   const now = Number(await scope.getByTestId('nested-auc').textContent());
   return { auc: now, changed: before === null || Number(before) !== now };
