@@ -247,7 +247,7 @@ pub const EN: Ui = Ui {
     lab_choose_files: "Choose files…",
     lab_choose_folder: "Choose a folder…",
     lab_dropped_items: "dropped items",
-    lab_formats: "NIfTI (.nii, .nii.gz), NRRD (.nrrd, or .nhdr with its data file), DICOM (several files make one series; an RTSTRUCT among them becomes the mask; uncompressed, RLE or JPEG, also .dcm.gz; JPEG 2000 only through the command line for now; colour images are measured on their luminance), PNG or JPEG.",
+    lab_formats: "NIfTI (.nii, .nii.gz), NRRD (.nrrd, or .nhdr with its data file), DICOM (several files make one series; an RTSTRUCT among them becomes the mask; uncompressed, RLE, JPEG or JPEG 2000, also .dcm.gz; colour images are measured on their luminance), PNG or JPEG.",
     lab_problems: "Some files could not be used",
     lab_notes: "Notes",
     lab_downloading: "Downloading",

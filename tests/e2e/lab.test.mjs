@@ -217,6 +217,22 @@ test('a flat image (a PNG) shows one view, not slivers across its single slice',
   await shot(page, '19-lab-png');
 });
 
+test('a JPEG 2000 DICOM file (as PACS exports send) opens in the browser, grey and colour', async () => {
+  const { page } = ctx;
+  await page.goto(`${server.origin}/#/lab`);
+  const syntaxes = path.resolve('crates/engine/tests/data/dicom-syntaxes');
+  await page.getByTestId('pick-files').setInputFiles(path.join(syntaxes, 'jpeg2000-lossless.dcm'));
+  await waitText(page, 'image-name', /jpeg2000-lossless\.dcm/);
+  assert.match(await page.getByTestId('image-info').innerText(), /32 × 32 × 1 voxels .* DICOM · HU/);
+  assert.equal(await page.getByTestId('file-problems').count(), 0);
+  await page.getByTestId('viewer').waitFor();
+  await page.getByTestId('toggle-open').click();
+  await page.getByTestId('pick-files').setInputFiles(path.join(syntaxes, 'colour-rgb-jpeg2000.dcm'));
+  await waitText(page, 'image-name', /colour-rgb-jpeg2000\.dcm/);
+  assert.equal(await page.getByTestId('file-problems').count(), 0);
+  await shot(page, '19b-lab-jpeg2000-colour');
+});
+
 test('the lab fits a phone screen', async () => {
   const c = await watchedPage(browser, server.origin, { viewport: { width: 390, height: 844 } });
   await c.page.goto(`${server.origin}/#/lab`);

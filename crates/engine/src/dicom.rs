@@ -1208,12 +1208,12 @@ fn j2k_codestream(b: &[u8]) -> Option<&[u8]> {
     None
 }
 
-/// Largest number of tiles x components accepted in a JPEG 2000 frame. openjp2 allocates its tile and component
-/// coding structures (about 2 kB each) for every tile the SIZ segment declares, before reading any of them; DICOM
-/// images use one tile or a few dozen.
+/// Largest number of tiles x components accepted in a JPEG 2000 frame. Decoders allocate tile and component coding
+/// structures for every tile the SIZ segment declares, before reading any of them; DICOM images use one tile or a
+/// few dozen.
 const MAX_J2K_TILE_COMPONENTS: u64 = 1 << 14;
 
-/// Checks a JPEG 2000 frame's SIZ segment against the DICOM header before openjp2 sees it: the image size, the
+/// Checks a JPEG 2000 frame's SIZ segment against the DICOM header before the decoder sees it: the image size, the
 /// number of components (`spp`), full-resolution components of at most 16 bits, and a bounded tile count, so that
 /// the decoder's allocations are bounded by the memory budget already checked for Rows x Columns. Hand-written: no
 /// crate reads a J2K header without decoding, and the SIZ segment is a fixed table (ISO 15444-1 A.5.1).
@@ -1275,47 +1275,47 @@ fn j2k_check(stream: &[u8], k: usize, (rows, columns): (i64, i64), spp: u8) -> R
     Ok(())
 }
 
-/// Decodes one JPEG 2000 frame (checked by [`j2k_check`]) with openjp2 into stored values, `spp` samples per pixel
-/// interleaved. The decoder's own sizes are checked again before its buffers are read. When the codestream's
-/// signedness disagrees with PixelRepresentation (`signed`), the DICOM header wins, as in pydicom and GDCM: the
-/// component's bits are reinterpreted in two's complement (or as unsigned) at the component's precision.
-#[cfg(target_arch = "wasm32")]
-fn j2k_frame(_: &[u8], _: usize, _: (i64, i64), _: u8, _: bool) -> Result<Vec<f64>, LoadError> {
-    // FIXME(issue 14): openjp2 needs the C library's allocator, which the browser's wasm32 target lacks; decode
-    // JPEG 2000 in the browser once a decoder without that dependency (or a checked allocator shim) is in place.
-    Err(LoadError::Unsupported {
-        format: "DICOM",
-        what: "JPEG 2000 compression, which the browser version of RadLearn cannot decode yet (the `radlearn` \
-               command line can: `radlearn convert <file> -o image.nii.gz`)"
-            .into(),
-    })
-}
-
-#[cfg(not(target_arch = "wasm32"))]
+/// Decodes one JPEG 2000 frame (checked by [`j2k_check`]) with hayro-jpeg2000 into stored values, `spp` samples
+/// per pixel interleaved. The decoder's own sizes are checked again before its buffers are read. It gives every
+/// component as unsigned floats (it adds 2^(precision-1) to signed components too, and does not clamp a lossy
+/// reconstruction); here they are rounded and clamped to the component's range, as OpenJPEG does, and a signed
+/// component (the sign bit of its Ssiz in the SIZ segment) is shifted back. When the codestream's signedness
+/// disagrees with PixelRepresentation (`signed`), the DICOM header wins, as in pydicom and GDCM: the component's bits
+/// are reinterpreted in two's complement (or as unsigned) at the component's precision.
 fn j2k_frame(stream: &[u8], k: usize, (rows, columns): (i64, i64), spp: u8, signed: bool) -> Result<Vec<f64>, LoadError> {
-    let image = jpeg2k::Image::from_bytes(stream)
-        .map_err(|e| LoadError::Invalid(format!("the JPEG 2000 data of frame {} could not be decoded ({e})", k + 1)))?;
-    let comps = image.components();
+    let undecodable = |e: String| LoadError::Invalid(format!("the JPEG 2000 data of frame {} could not be decoded ({e})", k + 1));
+    // Palette indices stay indices: DICOM describes colour in its own header.
+    let settings = hayro_jpeg2000::DecodeSettings { resolve_palette_indices: false, ..Default::default() };
+    let image = hayro_jpeg2000::Image::new(stream, &settings).map_err(|e| undecodable(e.to_string()))?;
+    let mut ctx = hayro_jpeg2000::DecoderContext::default();
+    let decoded = image.decode(&mut ctx).map_err(|e| undecodable(e.to_string()))?;
+    let comps = decoded.components();
     let n = (rows * columns) as usize;
-    if comps.len() != usize::from(spp)
-        || comps.iter().any(|c| (i64::from(c.height()), i64::from(c.width())) != (rows, columns) || c.precision() > 16)
-    {
+    let sizes_agree = (i64::from(image.height()), i64::from(image.width())) == (rows, columns);
+    if !sizes_agree || comps.len() != usize::from(spp) || comps.iter().any(|c| c.samples().len() < n || c.bit_depth() > 16) {
         return Err(LoadError::Invalid(format!(
             "the JPEG 2000 data of frame {} decoded to {} component(s) of another size than {columns} x {rows}",
             k + 1,
             comps.len()
         )));
     }
+    // The Ssiz byte of each component: after SOC, SIZ, Lsiz, Rsiz, eight 32-bit sizes and Csiz (ISO 15444-1 A.5.1).
+    let codestream = j2k_codestream(stream).unwrap_or_default();
     let mut out = vec![0.0; n * comps.len()];
     for (c, comp) in comps.iter().enumerate() {
-        let full = i64::from(1u32 << comp.precision().max(1));
-        let reinterpret = |v: i64| match (signed, comp.is_signed()) {
+        let precision = comp.bit_depth().max(1);
+        let full = 1i64 << precision;
+        let stream_signed = codestream.get(42 + 3 * c).is_some_and(|ssiz| ssiz & 0x80 != 0);
+        let shift = if stream_signed { full / 2 } else { 0 };
+        let reinterpret = |v: i64| match (signed, stream_signed) {
             (true, false) if v >= full / 2 => v - full,
             (false, true) if v < 0 => v + full,
             _ => v,
         };
-        for (p, &v) in comp.data().iter().take(n).enumerate() {
-            out[p * comps.len() + c] = reinterpret(i64::from(v)) as f64;
+        for (p, &v) in comp.samples().iter().take(n).enumerate() {
+            // NaN (never produced for a checked frame) becomes 0 through `as`.
+            let unsigned = (f64::from(v).round() as i64).clamp(0, full - 1);
+            out[p * comps.len() + c] = reinterpret(unsigned - shift) as f64;
         }
     }
     Ok(out)
@@ -1865,7 +1865,7 @@ mod tests {
         assert!(j2k_check(&siz(32, 16, 32, &[(8, 1, 1); 3]), 0, (16, 32), 3).is_ok());
         assert!(matches!(j2k_check(&siz(32, 16, 32, &[(8, 2, 1)]), 0, (16, 32), 1), Err(LoadError::Unsupported { .. })));
         assert!(matches!(j2k_check(&siz(32, 16, 32, &[(24, 1, 1)]), 0, (16, 32), 1), Err(LoadError::Unsupported { .. })));
-        // 1 x 1 tiles: 512 tiles are fine, 2^20 are not (openjp2 would allocate them all up front).
+        // 1 x 1 tiles: 512 tiles are fine, 2^20 are not (a decoder would allocate them all up front).
         assert!(j2k_check(&siz(32, 16, 1, &grey), 0, (16, 32), 1).is_ok());
         assert!(matches!(j2k_check(&siz(1024, 1024, 1, &grey), 0, (1024, 1024), 1), Err(LoadError::Unsupported { .. })));
         assert!(j2k_check(&siz(32, 16, 0, &grey), 0, (16, 32), 1).is_err(), "zero tile size");
