@@ -164,13 +164,16 @@ fn mutated_valid_files_never_panic() {
         state ^= state << 17;
         state
     };
-    let mut runs = 0;
+    let (mut read, mut refused) = (0, 0);
     for seed in seeds {
         let bytes = std::fs::read(dir(seed)).unwrap();
         let n = bytes.len();
+        assert!(load(&bytes, seed, &opts).is_ok(), "{seed}: the whole file is an image");
         for k in 0..250 {
             let cut = &bytes[..n * k / 250];
             let _ = all_readers(cut, &opts);
+            // Every one of these files ends with its pixel data, so no cut-off copy is an image.
+            assert!(load(cut, seed, &opts).is_err(), "{seed}: its first {} of {n} bytes were read as an image", cut.len());
             let mut m = bytes.clone();
             for _ in 0..1 + k % 4 {
                 let pos = (next() % n as u64) as usize;
@@ -183,11 +186,15 @@ fn mutated_valid_files_never_panic() {
             // A reader that zero-fills a huge claimed length shows up as a slow run.
             let t = std::time::Instant::now();
             let _ = all_readers(&m, &opts);
+            match load(&m, seed, &opts) {
+                Ok(_) => read += 1,
+                Err(_) => refused += 1,
+            }
             assert!(t.elapsed().as_secs() < 10, "{seed}, mutation {k}: the readers took {:?}", t.elapsed());
-            runs += 2;
         }
     }
-    assert_eq!(runs, seeds.len() * 500);
+    // Most changed bytes land in pixel data (still an image); some hit headers and are refused.
+    assert!(read > 0 && refused > 0, "{read} mutated files read, {refused} refused");
 }
 
 /// Regression: an explicit-VR file with a private element of type UN and undefined length (legal per CP-246) made the
