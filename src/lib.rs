@@ -8,7 +8,6 @@
 pub mod app;
 pub mod content;
 pub mod decoder;
-pub mod imaging;
 pub mod labs;
 pub mod pages;
 pub mod platform;

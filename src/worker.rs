@@ -20,7 +20,7 @@
 //! worker started afresh after Stop needs no earlier state.
 //!
 //! The page's image decoding runs in the same worker too (see `crate::decoder`), so the page's module links none of
-//! the readers: [`Request::Open`] decodes the student's files as `imaging::open_image` does ([`Response::Opened`]:
+//! the readers: [`Request::Open`] decodes the student's files as `open::open_files` does ([`Response::Opened`]:
 //! the image with its notes, skipped files and an RTSTRUCT's mask, or one [`FileProblem`] per file),
 //! [`Request::OpenMask`] a mask on the last image decoded (kept by a fingerprint of its files; decoded again if the
 //! worker was restarted), [`Request::DecodeSample`] a downloaded sample dataset. Volumes travel as [`VolumeData`]:
@@ -46,7 +46,7 @@ use radlearn_engine::volume::{Geometry, Meta};
 use radlearn_engine::{export, LabelMap, LoadOptions, Volume};
 use serde::{Deserialize, Serialize};
 
-use crate::imaging::{self, FileProblem};
+use radlearn_engine::open::{self, FileProblem};
 
 /// The worker's loader script (Trunk's `data-loader-shim`), relative to the page.
 pub const SCRIPT: &str = "./radlearn-worker_loader.js";
@@ -60,6 +60,11 @@ pub struct NamedBytes {
     pub name: String,
     #[serde(with = "serde_bytes")]
     pub bytes: Vec<u8>,
+}
+
+/// Files as the engine's opening functions take them (`radlearn_engine::open::NamedBytes`).
+fn borrowed(files: &[NamedBytes]) -> Vec<(&str, &[u8])> {
+    files.iter().map(|f| (f.name.as_str(), f.bytes.as_slice())).collect()
 }
 
 /// Where the mask comes from.
@@ -132,13 +137,13 @@ pub enum Request {
     Evaluate { job: u64, dataset: Dataset, model: ModelSpec, options: CvOptions, analysis: Analysis },
     /// PCA, k-means and feature correlations of a dataset.
     Explore { job: u64, dataset: Dataset, settings: ExploreSettings },
-    /// Decode the student's files as an image (as `imaging::open_image`), answered by [`Response::Opened`]. The
+    /// Decode the student's files as an image (as `open::open_files`), answered by [`Response::Opened`]. The
     /// worker keeps the image for a following [`Request::OpenMask`].
     Open { job: u64, files: Vec<NamedBytes> },
-    /// Decode a mask for the image read from `image_files` (as `imaging::open_mask`), answered by
+    /// Decode a mask for the image read from `image_files` (as `open::open_mask`), answered by
     /// [`Response::MaskOpened`]. The image is decoded again only if it is not the last one this worker decoded.
     OpenMask { job: u64, image_files: Vec<NamedBytes>, mask: NamedBytes },
-    /// Decode a sample dataset's downloaded files (as `imaging::decode_sample`; `dataset` is its id), answered by
+    /// Decode a sample dataset's downloaded files (as `open::open_sample`; `dataset` is its id), answered by
     /// [`Response::SampleDecoded`].
     DecodeSample { job: u64, dataset: String, image: NamedBytes, mask: Option<NamedBytes> },
 }
@@ -297,7 +302,7 @@ pub enum Response {
         job: u64,
         result: Box<Exploration>,
     },
-    /// The student's files decoded, or why they could not be (one problem per file, as `imaging::open_image`).
+    /// The student's files decoded, or why they could not be (one problem per file, as `open::open_files`).
     Opened {
         job: u64,
         result: Result<Box<OpenedData>, Vec<FileProblem>>,
@@ -488,7 +493,7 @@ impl LabelData {
     }
 }
 
-/// What [`Request::Open`] decoded: `imaging::Opened` for the trip.
+/// What [`Request::Open`] decoded: `open::Opened` for the trip.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpenedData {
     pub name: String,
@@ -500,10 +505,10 @@ pub struct OpenedData {
 }
 
 impl OpenedData {
-    /// `imaging::Opened` again.
-    pub fn into_opened(self) -> Result<imaging::Opened, String> {
-        Ok(imaging::Opened {
-            image: imaging::OpenImage { name: self.name, volume: self.volume.into_volume()? },
+    /// `open::Opened` again.
+    pub fn into_opened(self) -> Result<open::Opened, String> {
+        Ok(open::Opened {
+            image: open::OpenImage { name: self.name, volume: self.volume.into_volume()? },
             mask: self.mask.map(LabelData::into_label_map).transpose()?,
             skipped: self.skipped,
             notes: self.notes,
@@ -518,7 +523,7 @@ pub struct MaskOpenedData {
     pub notes: Vec<String>,
 }
 
-/// What [`Request::DecodeSample`] decoded: `imaging::DecodedSample` for the trip.
+/// What [`Request::DecodeSample`] decoded: `open::DecodedSample` for the trip.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SampleData {
     pub volume: VolumeData,
@@ -528,9 +533,9 @@ pub struct SampleData {
 }
 
 impl SampleData {
-    /// `imaging::DecodedSample` again.
-    pub fn into_sample(self) -> Result<imaging::DecodedSample, String> {
-        Ok(imaging::DecodedSample {
+    /// `open::DecodedSample` again.
+    pub fn into_sample(self) -> Result<open::DecodedSample, String> {
+        Ok(open::DecodedSample {
             volume: self.volume.into_volume()?,
             mask: self.mask.map(LabelData::into_label_map).transpose()?,
             notes: self.notes,
@@ -600,8 +605,9 @@ impl Session {
     pub fn handle(&mut self, request: Request, emit: &mut dyn FnMut(Response)) {
         match request {
             Request::Image { files, .. } => {
-                let files: Vec<(String, Vec<u8>)> = files.into_iter().map(|f| (f.name, f.bytes)).collect();
-                self.image = Some(imaging::open_image(&files, &LoadOptions::default()).map(|o| o.image.volume).map_err(|problems| {
+                let opened = open::open_files(&borrowed(&files), &LoadOptions::default(), &mut |_, _| {});
+                drop(files);
+                self.image = Some(opened.map(|o| o.image.volume).map_err(|problems| {
                     let text: Vec<String> = problems
                         .iter()
                         .map(|p| if p.file.is_empty() { p.message.clone() } else { format!("{}: {}", p.file, p.message) })
@@ -643,9 +649,8 @@ impl Session {
             }
             Request::Open { job, files } => {
                 let key = fingerprint(files.iter().map(|f| (f.name.as_str(), f.bytes.as_slice())));
-                let files: Vec<(String, Vec<u8>)> = files.into_iter().map(|f| (f.name, f.bytes)).collect();
                 self.decoded = None;
-                let opened = imaging::open_image_with_progress(&files, &LoadOptions::default(), &mut file_progress(job, emit));
+                let opened = open::open_files(&borrowed(&files), &LoadOptions::default(), &mut file_progress(job, emit));
                 drop(files);
                 let result = opened.map(|o| {
                     let data = OpenedData {
@@ -676,8 +681,7 @@ impl Session {
         let key = fingerprint(files.iter().map(|f| (f.name.as_str(), f.bytes.as_slice())));
         if self.decoded.as_ref().is_none_or(|(k, _)| *k != key) {
             self.decoded = None;
-            let files: Vec<(String, Vec<u8>)> = files.into_iter().map(|f| (f.name, f.bytes)).collect();
-            let opened = imaging::open_image_with_progress(&files, &LoadOptions::default(), &mut file_progress(job, emit))?;
+            let opened = open::open_files(&borrowed(&files), &LoadOptions::default(), &mut file_progress(job, emit))?;
             self.decoded = Some((key, opened.image.volume));
         }
         match &self.decoded {
@@ -698,20 +702,21 @@ impl Session {
                 problems.iter().map(|p| if p.file.is_empty() { p.message.clone() } else { format!("{}: {}", p.file, p.message) }).collect();
             FileProblem { file: mask.name.clone(), message: format!("the image could not be read again: {}", text.join("; ")) }
         })?;
-        let (m, notes) = imaging::open_mask(&mask.name, &mask.bytes, image, &[], &LoadOptions::default())?;
+        let (m, notes) = open::open_mask(&mask.name, &mask.bytes, image, &[], &LoadOptions::default())?;
         Ok(Box::new(MaskOpenedData { mask: m.into(), notes }))
     }
 
     fn decode_sample(&mut self, dataset: &str, image: NamedBytes, mask: Option<NamedBytes>) -> Result<Box<SampleData>, FileProblem> {
         let problem = |message: String| FileProblem { file: image.name.clone(), message };
-        let d = imaging::datasets()
+        let d = radlearn_course::datasets::datasets()
             .map_err(problem)?
             .into_iter()
             .find(|d| d.id == dataset)
             .ok_or_else(|| problem(format!("the sample dataset “{dataset}” is not in this build")))?;
         self.decoded = None;
         let mask = mask.as_ref().map(|m| (m.name.as_str(), m.bytes.as_slice()));
-        let s = imaging::decode_sample(&d, &image.bytes, mask, &LoadOptions::default())?;
+        let opts = LoadOptions::default();
+        let s = open::open_sample((&d.image, &image.bytes), d.units.as_deref(), mask, &d.label_names(), &opts)?;
         let data = SampleData {
             volume: VolumeData::from(&s.volume),
             mask: s.mask.map(LabelData::from),
@@ -803,7 +808,7 @@ fn explore(dataset: &Dataset, settings: &ExploreSettings) -> Result<Exploration,
 /// The mask on the image's grid.
 fn build_mask(image: &Volume, mask: MaskData) -> Result<LabelMap, String> {
     match mask {
-        MaskData::File(f) => imaging::open_mask(&f.name, &f.bytes, image, &[], &LoadOptions::default())
+        MaskData::File(f) => open::open_mask(&f.name, &f.bytes, image, &[], &LoadOptions::default())
             .map(|(m, _notes)| m)
             .map_err(|p| format!("the mask could not be used: {}: {}", p.file, p.message)),
         MaskData::Box { start, size, labels } => {

@@ -729,7 +729,7 @@ fn the_worker_decodes_images_masks_and_samples_for_the_page() {
     );
     let Some(Response::MaskOpened { job: 3, result: Err(p) }) = out.pop() else { panic!("a problem") };
     assert!(p.file == "o.nii.gz" && p.message.contains("voxels but the image has 6 x 5 x 4"), "{p:?}");
-    // Files that are not an image: one problem per file, as imaging::open_image reports them.
+    // Files that are not an image: one problem per file, as radlearn_engine::open::open_files reports them.
     session
         .handle(Request::Open { job: 4, files: vec![NamedBytes { name: "scan.nii".into(), bytes: b"not an image".to_vec() }] }, &mut |r| {
             out.push(r)

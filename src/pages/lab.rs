@@ -8,18 +8,20 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use radlearn_engine::error::human_bytes;
-use radlearn_engine::view::{label_counts, LabelStyle};
+use radlearn_engine::mask::label_counts;
+use radlearn_engine::view::LabelStyle;
 use radlearn_engine::{LabelMap, Volume};
 use wasm_bindgen::JsCast;
 
 use crate::decoder::{Decoder, CANCELLED};
-use crate::imaging::{self, Dataset, FileProblem};
 use crate::platform::{self, PickedFile};
 use crate::strings::ui;
 use crate::widgets::features::{FeaturePanel, FeatureRoi, FeatureSource};
 use crate::widgets::segment::{SegmentPanel, SegmentState};
 use crate::widgets::viewer::{OverlaySettings, Viewer};
 use crate::worker::NamedBytes;
+use radlearn_course::datasets::{self, Dataset};
+use radlearn_engine::open::FileProblem;
 
 /// What the lab is busy with.
 #[derive(Debug, Clone, PartialEq)]
@@ -321,7 +323,7 @@ pub fn Lab() -> impl IntoView {
             d.warm();
         }
     });
-    let (datasets, list_error) = match imaging::datasets() {
+    let (datasets, list_error) = match datasets::datasets() {
         Ok(d) => (d, None),
         Err(e) => (Vec::new(), Some(e)),
     };

@@ -13,11 +13,11 @@ use radlearn_engine::export;
 use radlearn_engine::features::catalogue;
 use radlearn_engine::LabelMap;
 
-use crate::imaging::{self, Dataset};
 use crate::platform::{self, FeatureWorker, WorkerEvent};
 use crate::store::use_store;
 use crate::strings::{features_ui, ui};
 use crate::worker::{Computed, ConfigSpec, MaskData, NamedBytes, RequestRef, Response as WorkerResponse, Row};
+use radlearn_course::datasets::{self, Dataset};
 
 /// How long a new worker may take to start (download and compile its wasm) before the panel gives up.
 const START_TIMEOUT_MS: i32 = 60_000;
@@ -543,7 +543,7 @@ pub fn FeatureTable(
     /// The lesson's slug, for saving answers.
     lesson: String,
 ) -> impl IntoView {
-    let dataset = match imaging::datasets().and_then(|all| {
+    let dataset = match datasets::datasets().and_then(|all| {
         all.into_iter()
             .find(|d| d.id == params.dataset)
             .ok_or_else(|| format!("the sample dataset “{}” is not in this build", params.dataset))

@@ -15,11 +15,11 @@ use super::segment::{SegmentPanel, SegmentState, SegmentTools};
 use super::viewer::{OverlaySettings, Viewer};
 use super::WidgetError;
 use crate::decoder::Decoder;
-use crate::imaging::{self, Dataset};
 use crate::platform;
 use crate::store::use_store;
 use crate::strings::exercise_ui;
 use crate::worker::NamedBytes;
+use radlearn_course::datasets::{self, Dataset};
 
 /// A sample opened in an exercise.
 #[derive(Clone)]
@@ -40,7 +40,7 @@ enum Phase {
 }
 
 fn find_dataset(id: &str) -> Result<Dataset, String> {
-    imaging::datasets()?.into_iter().find(|d| d.id == id).ok_or_else(|| format!("the sample dataset “{id}” is not in this build"))
+    datasets::datasets()?.into_iter().find(|d| d.id == id).ok_or_else(|| format!("the sample dataset “{id}” is not in this build"))
 }
 
 /// Downloads `d` and decodes it in the exercise's worker; stops when `job` moves on (Cancel, or the widget is gone).

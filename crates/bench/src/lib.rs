@@ -9,17 +9,27 @@ use std::ops::ControlFlow;
 
 use radlearn_engine::config::FeatureConfig;
 use radlearn_engine::error::LoadOptions;
-use radlearn_engine::load::load;
+use radlearn_engine::open::{open_files, open_mask, FileProblem};
 use radlearn_engine::radiomics::extract;
-use radlearn_engine::volume::LabelMap;
+use radlearn_engine::volume::{LabelMap, Volume};
+
+/// The image and its mask, opened as the browser and the command line open them (`radlearn_engine::open`).
+fn open_case(image: &[u8], image_name: &str, mask: &[u8], mask_name: &str, opts: &LoadOptions) -> Result<(Volume, LabelMap), String> {
+    let shown = |p: &FileProblem| format!("{}: {}", p.file, p.message);
+    let img = open_files(&[(image_name, image)], opts, &mut |_, _| {})
+        .map_err(|problems| problems.iter().map(shown).collect::<Vec<_>>().join("; "))?
+        .image
+        .volume;
+    let (m, _notes) = open_mask(mask_name, mask, &img, &[], opts).map_err(|p| shown(&p))?;
+    Ok((img, m))
+}
 
 /// Reads an image and a mask (any format the engine reads, told apart by content and file name), checks the
 /// configuration (TOML) and extracts the features of the mask's lowest non-zero label, on one thread. Returns the
 /// number of feature values.
 pub fn features_from_bytes(image: &[u8], image_name: &str, mask: &[u8], mask_name: &str, config: &str) -> Result<usize, String> {
     let opts = LoadOptions::default();
-    let img = load(image, image_name, &opts).map_err(|e| format!("{image_name}: {e}"))?;
-    let m = LabelMap::from_volume(&load(mask, mask_name, &opts).map_err(|e| format!("{mask_name}: {e}"))?);
+    let (img, m) = open_case(image, image_name, mask, mask_name, &opts)?;
     let label = m.data.iter().copied().filter(|&l| l != 0).min().ok_or_else(|| format!("{mask_name}: the mask is empty"))?;
     let cfg = FeatureConfig::from_toml(config).and_then(FeatureConfig::check).map_err(|e| e.to_string())?;
     let values = extract(&img, &m, label, &cfg, &mut |_| ControlFlow::Continue(())).map_err(|e| e.to_string())?;
@@ -45,8 +55,7 @@ pub fn family_times_with(
 ) -> Result<Vec<(String, f64)>, String> {
     let opts = LoadOptions::default();
     let t = now();
-    let img = load(image, image_name, &opts).map_err(|e| format!("{image_name}: {e}"))?;
-    let m = LabelMap::from_volume(&load(mask, mask_name, &opts).map_err(|e| format!("{mask_name}: {e}"))?);
+    let (img, m) = open_case(image, image_name, mask, mask_name, &opts)?;
     let mut steps = vec![("reading".to_string(), now() - t)];
     let label = m.data.iter().copied().filter(|&l| l != 0).min().ok_or_else(|| format!("{mask_name}: the mask is empty"))?;
     let cfg = FeatureConfig::from_toml(config).and_then(FeatureConfig::check).map_err(|e| e.to_string())?;

@@ -14,8 +14,10 @@ use radlearn_engine::dicom::{self, DicomFile};
 use radlearn_engine::export;
 use radlearn_engine::features::FeatureValue;
 use radlearn_engine::load::{sniff, Format};
+use radlearn_engine::mask::labels_from_volume;
+use radlearn_engine::open::{self, FileProblem};
 use radlearn_engine::radiomics::extract_parallel;
-use radlearn_engine::{nifti, nrrd, LabelMap, LoadOptions, Volume};
+use radlearn_engine::{nrrd, LabelMap, LoadOptions, Volume};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -120,30 +122,29 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{}: cannot read the file: {e}", path.display()))
 }
 
-/// Reads an image: a folder is a DICOM series (RTSTRUCTs in it are ignored); `.hdr` takes its `.img`; a detached
-/// NRRD header its data file.
+/// Reads an image through the engine's `open` module, as the browser does: a folder is a DICOM series (its
+/// RTSTRUCTs are not used here: give them as `--mask`); `.hdr` takes its `.img`; a detached NRRD header its data file.
 pub(crate) fn read_image(path: &Path, opts: &LoadOptions) -> Result<Volume, String> {
-    let err = |e: radlearn_engine::LoadError| format!("{}: {e}", path.display());
-    if path.is_dir() {
-        let files = folder_files(path)?.iter().map(|p| read(p)).collect::<Result<Vec<_>, _>>()?;
-        let slices: Vec<&[u8]> = files.iter().map(|b| b.as_slice()).filter(|b| sniff(b, "") == Some(Format::Dicom)).collect();
-        return dicom::read_set(&slices, opts).map(|s| s.volume).map_err(err);
-    }
-    let bytes = read(path)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
-    if name.ends_with(".hdr") {
-        let data = read(&path.with_extension("img"))?;
-        return nifti::read_pair(&bytes, &data, opts).map_err(err);
-    }
-    if bytes.starts_with(b"NRRD000") {
-        if let Ok((h, _)) = nrrd::parse_header(&bytes) {
+    let mut files = if path.is_dir() { folder_files(path)? } else { vec![path.to_path_buf()] };
+    if !path.is_dir() {
+        let bytes = read(path)?;
+        let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+        if name.ends_with(".hdr") {
+            files.push(path.with_extension("img"));
+        } else if let Ok((h, _)) = nrrd::parse_header(&bytes) {
             if let Some(f) = &h.data_file {
-                let data = read(&path.parent().unwrap_or(Path::new(".")).join(f))?;
-                return nrrd::read_detached(&bytes, &data, opts).map_err(err);
+                files.push(path.parent().unwrap_or(Path::new(".")).join(f));
             }
         }
     }
-    radlearn_engine::load(&bytes, &name, opts).map_err(err)
+    let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    let contents = files.iter().map(|p| read(p)).collect::<Result<Vec<_>, _>>()?;
+    let named: Vec<(&str, &[u8])> = names.iter().map(String::as_str).zip(contents.iter().map(Vec::as_slice)).collect();
+    let shown = |p: &FileProblem| if p.file.is_empty() { p.message.clone() } else { format!("{}: {}", p.file, p.message) };
+    match open::open_files(&named, opts, &mut |_, _| {}) {
+        Ok(o) => Ok(o.image.volume),
+        Err(problems) => Err(problems.iter().map(shown).collect::<Vec<_>>().join("; ")),
+    }
 }
 
 /// Reads the mask and picks the ROI: returns the label map and the label to use.
@@ -171,24 +172,11 @@ fn read_label_image(path: &Path, roi: Option<&str>, opts: &LoadOptions) -> Resul
     label_image(path, roi, opts).map(Some)
 }
 
-/// Reads any image as a label map: its values must be integers 0-255.
+/// Reads any image as a label map, by the engine's one rule (`mask::labels_from_volume`).
 fn label_image(path: &Path, roi: Option<&str>, opts: &LoadOptions) -> Result<(LabelMap, u8), String> {
     let v = read_image(path, opts)?;
-    // A label is an integer 0-255: `x as u8` saturates (and maps NaN to 0), so the round trip holds for those
-    // only. The conversion and the check run without a branch per voxel (they vectorise); the offending voxel is
-    // looked for only when the check fails.
-    let data: Vec<u8> = v.data.iter().map(|&x| x as u8).collect();
-    if !v.data.iter().zip(&data).fold(true, |ok, (&x, &l)| ok & (f32::from(l) == x)) {
-        let (i, x) = v.data.iter().zip(&data).enumerate().find(|(_, (&x, &l))| f32::from(l) != x).map_or((0, 0.0), |(i, (&x, _))| (i, x));
-        return Err(format!(
-            "{}: the mask holds the value {x} (voxel {i}); a mask holds integer labels 0-255 (threshold a probability map first)",
-            path.display()
-        ));
-    }
-    let mut present = [false; 256];
-    data.iter().for_each(|&l| present[l as usize] = true);
-    let mask = LabelMap { geometry: v.geometry, data, names: Vec::new() };
-    let labels: Vec<u8> = (1..=255u8).filter(|&l| present[l as usize]).collect();
+    let mask = labels_from_volume(&v, &[]).map_err(|e| format!("{}: {e}", path.display()))?;
+    let labels: Vec<u8> = mask.names.iter().map(|&(l, _)| l).collect();
     let label = match roi {
         Some(r) => match r.trim().parse::<u8>() {
             Ok(l) => l,

@@ -197,7 +197,15 @@ fn bad_inputs_give_clear_errors() {
     let ct = data("ibsi-ct-phantom/nifti/image/phantom.nii.gz").display().to_string();
     let o = radlearn(&["features", "--image", &ct, "--mask", &ct]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("(voxel 0); a mask holds integer labels 0-255"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("voxel (0, 0, 0) holds the value") && stderr(&o).contains("not a label"), "{}", stderr(&o));
+    // The browser's rule: a mask saved as floats (1.0004 after a resampling) is label 1 here too.
+    let m = radlearn_engine::load(&std::fs::read(&mask).expect("mask"), "mask.nii.gz", &Default::default()).expect("mask");
+    let floats = radlearn_engine::Volume::new(m.geometry.clone(), m.data.iter().map(|&v| if v == 1.0 { 1.0004 } else { v }).collect());
+    let float_mask = scratch("float-mask.nii");
+    let bytes = radlearn_engine::nifti::write(&floats.expect("volume"), radlearn_engine::nifti::WriteType::F32, false).expect("written");
+    std::fs::write(&float_mask, bytes).expect("written");
+    let o = radlearn(&["features", "--image", &image, "--mask", &float_mask.display().to_string(), "--config", "digital-phantom"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // Missing arguments.
     let o = radlearn(&["features", "--image", &image]);
     assert_eq!(o.status.code(), Some(2));

@@ -37,6 +37,7 @@
 
 #[cfg(feature = "render")]
 pub mod compile;
+pub mod datasets;
 mod grade;
 mod model;
 mod order;

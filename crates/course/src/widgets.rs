@@ -93,42 +93,14 @@ pub const SEGMENTATION_TOOLS: &[&str] = &["threshold", "otsu", "region-growing",
 /// The built-in feature configurations of `radlearn_engine::config::BUILTINS` (a test keeps both lists equal).
 pub const FEATURE_CONFIGS: &[&str] = &["default", "ibsi-A", "ibsi-B", "ibsi-C", "ibsi-D", "ibsi-E", "digital-phantom"];
 
-/// The sample datasets' list (the app shows the same file).
-const DATASETS_JSON: &str = include_str!("../../../static/data/datasets.json");
-
 /// Ids of the sample datasets under `static/data` (empty if the list cannot be read).
 pub fn dataset_ids() -> Vec<String> {
-    #[derive(Deserialize)]
-    struct Entry {
-        id: String,
-    }
-    #[derive(Deserialize)]
-    struct List {
-        datasets: Vec<Entry>,
-    }
-    serde_json::from_str::<List>(DATASETS_JSON).map(|l| l.datasets.into_iter().map(|d| d.id).collect()).unwrap_or_default()
+    crate::datasets::datasets().map(|l| l.into_iter().map(|d| d.id).collect()).unwrap_or_default()
 }
 
 /// The label values of a sample dataset's mask: `None` if there is no such dataset, an empty list if it has no mask.
 pub fn dataset_labels(id: &str) -> Option<Vec<u8>> {
-    #[derive(Deserialize)]
-    struct Label {
-        value: u8,
-    }
-    #[derive(Deserialize)]
-    struct Entry {
-        id: String,
-        #[serde(default)]
-        mask: Option<String>,
-        #[serde(default)]
-        labels: Vec<Label>,
-    }
-    #[derive(Deserialize)]
-    struct List {
-        datasets: Vec<Entry>,
-    }
-    let list = serde_json::from_str::<List>(DATASETS_JSON).ok()?;
-    let d = list.datasets.into_iter().find(|d| d.id == id)?;
+    let d = crate::datasets::dataset(id)?;
     Some(if d.mask.is_some() { d.labels.into_iter().map(|l| l.value).collect() } else { Vec::new() })
 }
 

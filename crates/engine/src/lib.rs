@@ -40,6 +40,7 @@ pub mod metrics;
 pub mod ml;
 pub mod nifti;
 pub mod nrrd;
+pub mod open;
 pub mod plot;
 pub mod preprocess;
 pub mod radiomics;

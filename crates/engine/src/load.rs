@@ -70,11 +70,21 @@ pub fn load(bytes: &[u8], name_hint: &str, opts: &LoadOptions) -> Result<Volume,
         return Err(LoadError::Empty);
     }
     match sniff(bytes, name_hint) {
-        Some(Format::Nifti | Format::NiftiGz) => nifti::read(bytes, opts),
-        Some(Format::Nrrd) => nrrd::read(bytes, opts),
-        Some(Format::Dicom) => dicom::read_series(&[bytes], opts),
-        Some(Format::Png | Format::Jpeg) => raster::read(bytes, opts),
+        Some(format) => read_as(bytes, format, opts),
         None => Err(LoadError::UnknownFormat { name: name_hint.to_string() }),
+    }
+}
+
+/// Loads one file whose format is already known (from [`sniff`]), without sniffing it again.
+pub fn read_as(bytes: &[u8], format: Format, opts: &LoadOptions) -> Result<Volume, LoadError> {
+    if bytes.is_empty() {
+        return Err(LoadError::Empty);
+    }
+    match format {
+        Format::Nifti | Format::NiftiGz => nifti::read(bytes, opts),
+        Format::Nrrd => nrrd::read(bytes, opts),
+        Format::Dicom => dicom::read_series(&[bytes], opts),
+        Format::Png | Format::Jpeg => raster::read(bytes, opts),
     }
 }
 

@@ -1,4 +1,6 @@
-//! Binary mask operations: connected components, the largest component, hole filling, dilation and erosion.
+//! Masks: turning a volume into labels (the one rule every reader's mask goes through), checking a mask against an
+//! image's grid, merging one-ROI masks into a label map, counting labels; and binary operations: connected
+//! components, the largest component, hole filling, dilation and erosion.
 //!
 //! Hand-written: breadth-first labelling and structuring-element stamping are short, need the engine's physical
 //! spacing (balls in mm), and must run sequentially in the browser; image-processing crates bring far more than
@@ -7,8 +9,9 @@
 //! A mask whose data length does not match its grid is returned unchanged (and has no components).
 
 use std::collections::VecDeque;
+use std::fmt;
 
-use crate::volume::LabelMap;
+use crate::volume::{Geometry, LabelMap, Volume};
 
 /// Which neighbours touch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,6 +235,115 @@ pub fn erode(m: &LabelMap, radius_mm: f64) -> LabelMap {
     LabelMap { geometry: m.geometry.clone(), data, names: m.names.clone() }
 }
 
+/// Why a volume or a set of masks cannot be used as the mask of an image.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum MaskError {
+    /// The mask's grid has other dimensions than the image's.
+    Dims { image: [usize; 3], mask: [usize; 3] },
+    /// A mask value is not a whole number from 0 to 255: the first such voxel (column, row, slice from 0) and its value.
+    NotALabel { value: f32, voxel: [usize; 3] },
+    /// No mask was given.
+    Empty,
+}
+
+impl fmt::Display for MaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MaskError::Dims { image, mask } => write!(
+                f,
+                "the mask has {} x {} x {} voxels but the image has {} x {} x {}; pick the mask that was drawn on this image",
+                mask[0], mask[1], mask[2], image[0], image[1], image[2]
+            ),
+            MaskError::NotALabel { value, voxel: [i, j, k] } => write!(
+                f,
+                "voxel ({i}, {j}, {k}) holds the value {value}, which is not a label (masks hold whole numbers from 0 \
+                 to 255); is it an image rather than a mask? (a probability map must be thresholded first)"
+            ),
+            MaskError::Empty => write!(f, "no mask was given"),
+        }
+    }
+}
+
+impl std::error::Error for MaskError {}
+
+/// Largest distance from a whole number that a label voxel may have: masks saved as floats after a resampling or
+/// a format conversion hold values such as 0.99999994 or 1.0004.
+pub const LABEL_TOLERANCE: f32 = 1e-3;
+
+/// The one rule that turns a volume of labels (a NIfTI, NRRD or DICOM mask) into a label map, in the browser, the
+/// command line and the benchmarks alike: each voxel must be within [`LABEL_TOLERANCE`] of a whole number from 0 to
+/// 255, which becomes its label; each label from 1 to 255 present is one ROI, named as `names` gives (else
+/// "Label n"). The error names the first voxel that breaks the rule.
+pub fn labels_from_volume(volume: &Volume, names: &[(u8, String)]) -> Result<LabelMap, MaskError> {
+    let label = |v: f32| {
+        let r = v.round();
+        ((0.0..=255.0).contains(&r) && (v - r).abs() <= LABEL_TOLERANCE).then_some(r as u8)
+    };
+    let mut data = Vec::with_capacity(volume.data.len());
+    let mut present = [false; 256];
+    for (i, &v) in volume.data.iter().enumerate() {
+        let Some(l) = label(v) else {
+            let [nx, ny, _] = volume.geometry.dims;
+            let (nx, ny) = (nx.max(1), ny.max(1));
+            return Err(MaskError::NotALabel { value: v, voxel: [i % nx, (i / nx) % ny, i / (nx * ny)] });
+        };
+        present[usize::from(l)] = true;
+        data.push(l);
+    }
+    let names = (1..=255u8)
+        .filter(|&l| present[usize::from(l)])
+        .map(|l| {
+            let name = names.iter().find(|(k, _)| *k == l).map(|(_, n)| n.clone()).unwrap_or_else(|| format!("Label {l}"));
+            (l, name)
+        })
+        .collect();
+    Ok(LabelMap { geometry: volume.geometry.clone(), data, names })
+}
+
+/// Checks that a mask can be drawn over an image: same dimensions. Returns a warning when the grids differ in
+/// spacing, origin or orientation by more than 0.01 mm (the mask is still shown voxel for voxel).
+pub fn check_mask_grid(image: &Geometry, mask: &Geometry) -> Result<Option<String>, MaskError> {
+    if image.dims != mask.dims {
+        return Err(MaskError::Dims { image: image.dims, mask: mask.dims });
+    }
+    Ok((!image.approx_eq(mask, 0.01)).then(|| {
+        "the mask has the image's size but not exactly its position or spacing; it is shown voxel for voxel, check \
+         that it belongs to this image"
+            .to_string()
+    }))
+}
+
+/// Several one-ROI masks on the same grid (e.g. RTSTRUCT ROIs rasterised one by one) as one label map with labels
+/// 1, 2, … in order; where ROIs overlap, the later one shows. At most 255 masks are kept.
+pub fn merge_masks(masks: &[LabelMap]) -> Result<LabelMap, MaskError> {
+    let first = masks.first().ok_or(MaskError::Empty)?;
+    let mut out = LabelMap::empty(first.geometry.clone());
+    for (k, m) in masks.iter().take(255).enumerate() {
+        if m.geometry.dims != first.geometry.dims || m.data.len() != out.data.len() {
+            return Err(MaskError::Dims { image: first.geometry.dims, mask: m.geometry.dims });
+        }
+        let label = (k + 1) as u8;
+        for (o, &v) in out.data.iter_mut().zip(&m.data) {
+            if v != 0 {
+                *o = label;
+            }
+        }
+        let name = m.names.first().map(|(_, n)| n.clone()).unwrap_or_else(|| format!("ROI {label}"));
+        out.names.push((label, name));
+    }
+    Ok(out)
+}
+
+/// Number of voxels of each label 1..=255 (index 0 counts the background).
+pub fn label_counts(mask: &LabelMap) -> [usize; 256] {
+    let mut counts = [0; 256];
+    for &l in &mask.data {
+        counts[usize::from(l)] += 1;
+    }
+    counts
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // Test code: a panic is a failed test.
 mod tests {
@@ -281,5 +393,44 @@ mod tests {
         let mut a = m.clone();
         a.geometry.spacing = [1.0, 3.0, 1.0];
         assert_eq!(show(&dilate(&a, 2.0)), ".....".to_string() + "....." + "#####" + "....." + ".....");
+    }
+
+    #[test]
+    fn masks_from_volumes_merges_and_grids() {
+        let g = Geometry { dims: [4, 3, 2], spacing: [0.5, 1.0, 3.0], origin: [0.0; 3], direction: crate::volume::IDENTITY };
+        let mut v = Volume::new(g, vec![0.0; 24]).unwrap();
+        v.data = (0..24).map(|i| (i % 3) as f32).collect();
+        let m = labels_from_volume(&v, &[(2, "GTV".into())]).unwrap();
+        assert_eq!(m.names, vec![(1, "Label 1".into()), (2, "GTV".into())]);
+        assert_eq!(label_counts(&m)[2], 8);
+        v.data[5] = 0.5;
+        assert_eq!(labels_from_volume(&v, &[]), Err(MaskError::NotALabel { value: 0.5, voxel: [1, 1, 0] }));
+        v.data[5] = 1.0004;
+        assert_eq!(labels_from_volume(&v, &[]).unwrap().data[5], 1, "within the tolerance of a whole number");
+        v.data[5] = 1.0011;
+        assert!(labels_from_volume(&v, &[]).is_err(), "beyond it");
+        v.data[5] = f32::NAN;
+        assert!(labels_from_volume(&v, &[]).unwrap_err().to_string().contains("voxel (1, 1, 0) holds the value NaN"));
+        v.data[5] = 300.0;
+        assert!(labels_from_volume(&v, &[]).unwrap_err().to_string().contains("not a label"));
+
+        let g = v.geometry.clone();
+        let mut a = LabelMap::empty(g.clone());
+        a.data[0] = 1;
+        a.data[1] = 1;
+        a.names.push((1, "lung".into()));
+        let mut b = LabelMap::empty(g.clone());
+        b.data[1] = 1;
+        let merged = merge_masks(&[a, b]).unwrap();
+        assert_eq!(&merged.data[..3], &[1, 2, 0]);
+        assert_eq!(merged.names, vec![(1, "lung".into()), (2, "ROI 2".into())]);
+        assert_eq!(merge_masks(&[]), Err(MaskError::Empty));
+
+        assert_eq!(check_mask_grid(&g, &g), Ok(None));
+        let mut shifted = g.clone();
+        shifted.origin[0] = 1.0;
+        assert!(check_mask_grid(&g, &shifted).unwrap().is_some());
+        let other = Geometry::new([4, 3, 1], [1.0; 3]);
+        assert!(check_mask_grid(&g, &other).unwrap_err().to_string().contains("4 x 3 x 1 voxels"));
     }
 }

@@ -10,9 +10,7 @@
 //! Everything here writes into buffers the caller owns and reuses, with no allocation per pixel, so that a
 //! 512 x 512 slice is extracted and composed in a few milliseconds in the browser.
 
-use std::fmt;
-
-use crate::volume::{Geometry, LabelMap, Volume};
+use crate::volume::{Geometry, Volume};
 use crate::window::{Preset, Window};
 
 /// One of the three anatomical planes.
@@ -425,110 +423,11 @@ impl Placement {
     }
 }
 
-/// Why a mask cannot be shown over an image.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum MaskError {
-    /// The mask's grid has other dimensions than the image's.
-    Dims { image: [usize; 3], mask: [usize; 3] },
-    /// A mask value is not a whole number from 0 to 255.
-    NotALabel { value: f32 },
-    /// No mask was given.
-    Empty,
-}
-
-impl fmt::Display for MaskError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            MaskError::Dims { image, mask } => write!(
-                f,
-                "the mask has {} x {} x {} voxels but the image has {} x {} x {}; pick the mask that was drawn on this image",
-                mask[0], mask[1], mask[2], image[0], image[1], image[2]
-            ),
-            MaskError::NotALabel { value } => write!(
-                f,
-                "this file holds the value {value}, which is not a label (masks hold whole numbers from 0 to 255); \
-                 is it an image rather than a mask?"
-            ),
-            MaskError::Empty => write!(f, "no mask was given"),
-        }
-    }
-}
-
-impl std::error::Error for MaskError {}
-
-/// A label map from a volume of labels (e.g. a NIfTI or NRRD mask): each whole value from 1 to 255 is one ROI,
-/// named `names` gives (else "Label n").
-pub fn labels_from_volume(volume: &Volume, names: &[(u8, String)]) -> Result<LabelMap, MaskError> {
-    let mut data = Vec::with_capacity(volume.data.len());
-    let mut present = [false; 256];
-    for &v in &volume.data {
-        let r = v.round();
-        if !(0.0..=255.0).contains(&r) || (v - r).abs() > 1e-3 {
-            return Err(MaskError::NotALabel { value: v });
-        }
-        let l = r as u8;
-        present[usize::from(l)] = true;
-        data.push(l);
-    }
-    let names = (1..=255u8)
-        .filter(|&l| present[usize::from(l)])
-        .map(|l| {
-            let name = names.iter().find(|(k, _)| *k == l).map(|(_, n)| n.clone()).unwrap_or_else(|| format!("Label {l}"));
-            (l, name)
-        })
-        .collect();
-    Ok(LabelMap { geometry: volume.geometry.clone(), data, names })
-}
-
-/// Checks that a mask can be drawn over an image: same dimensions. Returns a warning when the grids differ in
-/// spacing, origin or orientation by more than 0.01 mm (the mask is still shown voxel for voxel).
-pub fn check_mask_grid(image: &Geometry, mask: &Geometry) -> Result<Option<String>, MaskError> {
-    if image.dims != mask.dims {
-        return Err(MaskError::Dims { image: image.dims, mask: mask.dims });
-    }
-    Ok((!image.approx_eq(mask, 0.01)).then(|| {
-        "the mask has the image's size but not exactly its position or spacing; it is shown voxel for voxel, check \
-         that it belongs to this image"
-            .to_string()
-    }))
-}
-
-/// Several one-ROI masks on the same grid (e.g. RTSTRUCT ROIs rasterised one by one) as one label map with labels
-/// 1, 2, … in order; where ROIs overlap, the later one shows. At most 255 masks are kept.
-pub fn merge_masks(masks: &[LabelMap]) -> Result<LabelMap, MaskError> {
-    let first = masks.first().ok_or(MaskError::Empty)?;
-    let mut out = LabelMap::empty(first.geometry.clone());
-    for (k, m) in masks.iter().take(255).enumerate() {
-        if m.geometry.dims != first.geometry.dims || m.data.len() != out.data.len() {
-            return Err(MaskError::Dims { image: first.geometry.dims, mask: m.geometry.dims });
-        }
-        let label = (k + 1) as u8;
-        for (o, &v) in out.data.iter_mut().zip(&m.data) {
-            if v != 0 {
-                *o = label;
-            }
-        }
-        let name = m.names.first().map(|(_, n)| n.clone()).unwrap_or_else(|| format!("ROI {label}"));
-        out.names.push((label, name));
-    }
-    Ok(out)
-}
-
-/// Number of voxels of each label 1..=255 (index 0 counts the background).
-pub fn label_counts(mask: &LabelMap) -> [usize; 256] {
-    let mut counts = [0; 256];
-    for &l in &mask.data {
-        counts[usize::from(l)] += 1;
-    }
-    counts
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // Test code: a panic is a failed test.
 mod tests {
     use super::*;
-    use crate::volume::Meta;
+    use crate::volume::{LabelMap, Meta};
 
     /// A 4 x 3 x 2 grid whose values encode their voxel: `100 z + 10 y + x`.
     fn coded(direction: [[f64; 3]; 3]) -> Volume {
@@ -714,38 +613,6 @@ mod tests {
         let after = q.to_slice(&coronal, [125.0, 75.0]);
         assert!((before[0] - after[0]).abs() < 1e-9 && (before[1] - after[1]).abs() < 1e-9, "{before:?} {after:?}");
         assert_eq!(ViewTransform::default().zoom_at([1.0, 1.0], &coronal, [0.0, 0.0], 1e9).zoom, MAX_ZOOM);
-    }
-
-    #[test]
-    fn masks_from_volumes_merges_and_grids() {
-        let mut v = coded(crate::volume::IDENTITY);
-        v.data = (0..24).map(|i| (i % 3) as f32).collect();
-        let m = labels_from_volume(&v, &[(2, "GTV".into())]).unwrap();
-        assert_eq!(m.names, vec![(1, "Label 1".into()), (2, "GTV".into())]);
-        assert_eq!(label_counts(&m)[2], 8);
-        v.data[5] = 0.5;
-        assert_eq!(labels_from_volume(&v, &[]), Err(MaskError::NotALabel { value: 0.5 }));
-        v.data[5] = 300.0;
-        assert!(labels_from_volume(&v, &[]).unwrap_err().to_string().contains("not a label"));
-
-        let g = v.geometry.clone();
-        let mut a = LabelMap::empty(g.clone());
-        a.data[0] = 1;
-        a.data[1] = 1;
-        a.names.push((1, "lung".into()));
-        let mut b = LabelMap::empty(g.clone());
-        b.data[1] = 1;
-        let merged = merge_masks(&[a, b]).unwrap();
-        assert_eq!(&merged.data[..3], &[1, 2, 0]);
-        assert_eq!(merged.names, vec![(1, "lung".into()), (2, "ROI 2".into())]);
-        assert_eq!(merge_masks(&[]), Err(MaskError::Empty));
-
-        assert_eq!(check_mask_grid(&g, &g), Ok(None));
-        let mut shifted = g.clone();
-        shifted.origin[0] = 1.0;
-        assert!(check_mask_grid(&g, &shifted).unwrap().is_some());
-        let other = Geometry::new([4, 3, 1], [1.0; 3]);
-        assert!(check_mask_grid(&g, &other).unwrap_err().to_string().contains("4 x 3 x 1 voxels"));
     }
 
     #[test]

@@ -232,11 +232,6 @@ impl LabelMap {
         self.data.iter().filter(|&&v| v != 0).count()
     }
 
-    /// A binary mask from a volume (any value other than 0 is in the ROI), e.g. a NIfTI mask.
-    pub fn from_volume(v: &Volume) -> Self {
-        LabelMap { geometry: v.geometry.clone(), data: v.data.iter().map(|&x| u8::from(x != 0.0)).collect(), names: Vec::new() }
-    }
-
     /// The mask as a volume (labels as intensities), e.g. to write it as NIfTI.
     pub fn to_volume(&self) -> Volume {
         Volume { geometry: self.geometry.clone(), data: self.data.iter().map(|&v| f32::from(v)).collect(), meta: Meta::default() }

@@ -16,7 +16,7 @@ use radlearn_engine::error::LoadOptions;
 use radlearn_engine::features::catalogue::COMPLIANCE;
 use radlearn_engine::features::FeatureValue;
 use radlearn_engine::radiomics::extract;
-use radlearn_engine::{nifti, LabelMap};
+use radlearn_engine::nifti;
 
 mod common;
 use common::{allowed, Row};
@@ -50,7 +50,9 @@ fn reference_rows(config: &str) -> Vec<Row> {
 fn features(config: &str) -> Vec<FeatureValue> {
     let opts = LoadOptions::default();
     let image = nifti::read(&read("nifti/image/phantom.nii.gz"), &opts).expect("CT phantom image");
-    let mask = LabelMap::from_volume(&nifti::read(&read("nifti/mask/mask.nii.gz"), &opts).expect("CT phantom mask"));
+    let mask =
+        radlearn_engine::mask::labels_from_volume(&nifti::read(&read("nifti/mask/mask.nii.gz"), &opts).expect("CT phantom mask"), &[])
+            .expect("a label image");
     let cfg = FeatureConfig::builtin(&format!("ibsi-{config}")).expect("built-in configuration").check().expect("valid");
     extract(&image, &mask, 1, &cfg, &mut |_| ControlFlow::Continue(())).unwrap_or_else(|e| panic!("config {config}: {e}"))
 }

@@ -138,7 +138,8 @@ fn pipeline_with_the_builtin_configuration_gives_the_same_values() {
     use radlearn_engine::radiomics::extract;
     let opts = LoadOptions::default();
     let image = nifti::read(&data("phantom.nii.gz"), &opts).expect("phantom");
-    let mask = radlearn_engine::LabelMap::from_volume(&nifti::read(&data("mask.nii.gz"), &opts).expect("mask"));
+    let mask =
+        radlearn_engine::mask::labels_from_volume(&nifti::read(&data("mask.nii.gz"), &opts).expect("mask"), &[]).expect("a label image");
     let cfg = FeatureConfig::builtin("digital-phantom").expect("built in").check().expect("valid");
     let values = extract(&image, &mask, 1, &cfg, &mut |_| ControlFlow::Continue(())).expect("features");
     let direct = phantom_features();

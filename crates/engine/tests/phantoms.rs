@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use radlearn_engine::dicom::{self, DicomFile};
-use radlearn_engine::{nifti, LabelMap, LoadOptions, Volume};
+use radlearn_engine::{nifti, LoadOptions, Volume};
 
 fn data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
@@ -52,7 +52,7 @@ fn ct_phantom_mask_statistics() {
     let img = ct_nifti();
     let mask = nifti::read(&read("ibsi-ct-phantom/nifti/mask/mask.nii.gz"), &LoadOptions::default()).unwrap();
     assert!(mask.geometry.approx_eq(&img.geometry, 1e-4));
-    let m = LabelMap::from_volume(&mask);
+    let m = radlearn_engine::mask::labels_from_volume(&mask, &[]).expect("a label image");
     assert_eq!(m.count(), 125_256);
     let (sum, n) =
         img.data.iter().zip(&m.data).filter(|(_, &l)| l != 0).fold((0.0f64, 0usize), |(s, n), (&v, _)| (s + f64::from(v), n + 1));
@@ -70,7 +70,7 @@ fn rtstruct_gtv_matches_nifti_mask() {
     let ct = ct_dicom();
     let raster = rt.rasterise("GTV-1", &ct).unwrap();
     let mask = nifti::read(&read("ibsi-ct-phantom/nifti/mask/mask.nii.gz"), &LoadOptions::default()).unwrap();
-    let reference = LabelMap::from_volume(&mask);
+    let reference = radlearn_engine::mask::labels_from_volume(&mask, &[]).expect("a label image");
     let (dice, diff) = raster.dice(&reference).unwrap();
     eprintln!("GTV-1: Dice {dice:.5}, {diff} voxels differ; rasterised {} voxels, NIfTI mask {}", raster.count(), reference.count());
     assert!(dice >= 0.98, "Dice {dice}");
@@ -79,7 +79,11 @@ fn rtstruct_gtv_matches_nifti_mask() {
 #[test]
 fn digital_phantom_values_and_mask() {
     let img = nifti::read(&read("ibsi-digital-phantom/phantom.nii.gz"), &LoadOptions::default()).unwrap();
-    let mask = LabelMap::from_volume(&nifti::read(&read("ibsi-digital-phantom/mask.nii.gz"), &LoadOptions::default()).unwrap());
+    let mask = radlearn_engine::mask::labels_from_volume(
+        &nifti::read(&read("ibsi-digital-phantom/mask.nii.gz"), &LoadOptions::default()).unwrap(),
+        &[],
+    )
+    .expect("a label image");
     assert_eq!(img.geometry.dims, [5, 4, 4]);
     assert_eq!(img.geometry.spacing, [2.0, 2.0, 2.0]);
     assert_eq!(img.meta.format, "NIfTI-1");
@@ -126,7 +130,8 @@ fn rasterised_mask_exports_as_nifti() {
     let ct = ct_dicom();
     let m = rt.rasterise("GTV-1", &ct).unwrap();
     let bytes = nifti::write(&m.to_volume(), nifti::WriteType::U8, true).unwrap();
-    let back = LabelMap::from_volume(&nifti::read(&bytes, &LoadOptions::default()).unwrap());
+    let back =
+        radlearn_engine::mask::labels_from_volume(&nifti::read(&bytes, &LoadOptions::default()).unwrap(), &[]).expect("a label image");
     assert_eq!(back.data, m.data);
     if let Ok(dir) = std::env::var("RADLEARN_EXPORT_DIR") {
         std::fs::write(Path::new(&dir).join("gtv.nii.gz"), &bytes).unwrap();
@@ -179,7 +184,8 @@ fn ct_phantom_resampled_like_ibsi_configs_b_and_c() {
     use radlearn_engine::preprocess::{self, Discretisation, Interpolation};
     let o = LoadOptions::default();
     let img = ct_nifti();
-    let mask = LabelMap::from_volume(&nifti::read(&read("ibsi-ct-phantom/nifti/mask/mask.nii.gz"), &o).unwrap());
+    let mask = radlearn_engine::mask::labels_from_volume(&nifti::read(&read("ibsi-ct-phantom/nifti/mask/mask.nii.gz"), &o).unwrap(), &[])
+        .expect("a label image");
     // n_b = ceil(n_a s_a / s_b): ceil(204 * 0.977 / 2) = 100, ceil(201 * 0.977 / 2) = 99, 60 * 3 / 2 = 90.
     let r = preprocess::resample_image(&img, [2.0; 3], Interpolation::Linear, true, &o).unwrap();
     assert_eq!(r.geometry.dims, [100, 99, 90]);

@@ -24,7 +24,7 @@ fn phantom() -> (Volume, LabelMap) {
     let read = |p: &str| std::fs::read(format!("{dir}/{p}")).expect("the phantom is in the repository");
     let image = load::load(&read("image/phantom.nii.gz"), "phantom.nii.gz", &opts).expect("the phantom loads");
     let mask = load::load(&read("mask/mask.nii.gz"), "mask.nii.gz", &opts).expect("the GTV loads");
-    let gtv = LabelMap::from_volume(&mask);
+    let gtv = radlearn_engine::mask::labels_from_volume(&mask, &[]).expect("a label image");
     (image, gtv)
 }
 
@@ -107,7 +107,9 @@ fn a_brush_stroke_is_one_undo_step_and_the_mask_exports_as_nifti() {
     // Export as NIfTI, read it back.
     let bytes = nifti::write(&mask.to_volume(), WriteType::U8, false).expect("a writable grid");
     assert_eq!(&bytes[344..348], b"n+1\0");
-    let back = LabelMap::from_volume(&load::load(&bytes, "student.nii", &LoadOptions::default()).expect("readable"));
+    let back =
+        radlearn_engine::mask::labels_from_volume(&load::load(&bytes, "student.nii", &LoadOptions::default()).expect("readable"), &[])
+            .expect("a label image");
     assert_eq!(back.data, mask.data);
     assert!(dice(&back, &gtv).expect("same grid") >= 0.7);
 }

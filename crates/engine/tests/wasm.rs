@@ -3,7 +3,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use radlearn_engine::load::load;
-use radlearn_engine::{nifti, LabelMap, LoadOptions};
+use radlearn_engine::open::open_mask;
+use radlearn_engine::{nifti, LoadOptions};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -15,7 +16,7 @@ const MASK: &[u8] = include_bytes!("data/ibsi-digital-phantom/mask.nii.gz");
 fn digital_phantom_reads_the_same_in_wasm() {
     let opts = LoadOptions::default();
     let image = load(PHANTOM, "phantom.nii.gz", &opts).expect("the phantom loads");
-    let mask = LabelMap::from_volume(&load(MASK, "mask.nii.gz", &opts).expect("the mask loads"));
+    let (mask, _) = open_mask("mask.nii.gz", MASK, &image, &[], &opts).expect("the mask loads");
     assert_eq!(image.geometry.dims, [5, 4, 4]);
     assert_eq!(image.geometry.spacing, [2.0, 2.0, 2.0]);
     assert_eq!(mask.count(), 74);
@@ -52,7 +53,7 @@ fn digital_phantom_features_match_the_references_in_wasm() {
     use radlearn_engine::radiomics::extract;
     let opts = LoadOptions::default();
     let image = load(PHANTOM, "phantom.nii.gz", &opts).expect("the phantom loads");
-    let mask = LabelMap::from_volume(&load(MASK, "mask.nii.gz", &opts).expect("the mask loads"));
+    let (mask, _) = open_mask("mask.nii.gz", MASK, &image, &[], &opts).expect("the mask loads");
     let cfg = FeatureConfig::builtin("digital-phantom").expect("built in").check().expect("valid");
     let values = extract(&image, &mask, 1, &cfg, &mut |_| std::ops::ControlFlow::Continue(())).expect("features");
     let rows = common::parse(include_str!("data/ibsi-digital-phantom/reference_values.csv"));
