@@ -15,8 +15,8 @@ use radlearn_engine::config::{BinConfig, Dimensions, FeatureConfig, Interpolatio
 use radlearn_engine::error::LoadOptions;
 use radlearn_engine::features::catalogue::COMPLIANCE;
 use radlearn_engine::features::FeatureValue;
-use radlearn_engine::radiomics::extract;
 use radlearn_engine::nifti;
+use radlearn_engine::radiomics::extract;
 
 mod common;
 use common::{allowed, Row};
