@@ -5,24 +5,20 @@
 //! values and signals. Routing uses the URL hash (`#/lesson/<slug>/<anchor>`) so that every
 //! route reloads from any static file server, in any sub-folder, with no server configuration.
 
-pub mod app;
-pub mod content;
-pub mod decoder;
+// One folder per wasm module it ships in (each bin links only what it calls): `page` in radlearn-web (src/main.rs),
+// `labs` in radlearn-labs (src/bin/labs.rs), `worker` in radlearn-worker (src/bin/worker.rs); `platform` (browser
+// APIs) and `strings` (the interface's text) are shared by all three.
 pub mod labs;
-pub mod pages;
+pub mod page;
 pub mod platform;
-pub mod quiz;
-pub mod route;
-pub mod store;
 pub mod strings;
-pub mod widgets;
 pub mod worker;
 
 /// Mounts the app on `<body>`.
 pub fn start() {
     platform::install_panic_hook();
     platform::remove_loading_placeholder();
-    leptos::mount::mount_to_body(app::App);
+    leptos::mount::mount_to_body(page::app::App);
 }
 
 /// Diagnostics: panics on purpose, so that tests (and curious instructors, from the browser

@@ -1,4 +1,4 @@
-//! Entry point of the RadLearn web app: install the panic hook and mount. Everything else
+//! Builds the page's module (`radlearn-web`, the course shell in `src/page/`): install the panic hook and mount. Everything else
 //! lives in the library (`src/lib.rs`) so that components can be tested with wasm-bindgen-test.
 
 fn main() {

@@ -492,7 +492,7 @@ pub fn now_ms() -> f64 {
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkerEvent {
     /// One of the worker's answers.
-    Message(crate::worker::Response),
+    Message(crate::worker::protocol::Response),
     /// The worker could not start, crashed or sent something unreadable: it is unusable, drop it.
     Broken(String),
 }
@@ -512,10 +512,10 @@ impl FeatureWorker {
     /// Starts a worker; `on_event` receives its answers and failures. Gives up with [`WorkerEvent::Broken`] if the
     /// worker has not started after `start_timeout_ms`.
     pub fn spawn(on_event: impl Fn(WorkerEvent) + 'static, start_timeout_ms: i32) -> Result<FeatureWorker, String> {
-        use crate::worker::{decode, FromWorker};
+        use crate::worker::protocol::{decode, FromWorker};
         use std::{cell::Cell, cell::RefCell, rc::Rc};
         use wasm_bindgen::closure::Closure;
-        let worker = web_sys::Worker::new(crate::worker::SCRIPT)
+        let worker = web_sys::Worker::new(crate::worker::protocol::SCRIPT)
             .map_err(|e| format!("this browser refused to start the computation worker ({})", js_error(e)))?;
         let pending: Rc<RefCell<Option<Vec<Vec<u8>>>>> = Rc::new(RefCell::new(Some(Vec::new())));
         let alive = Rc::new(Cell::new(true));
@@ -577,12 +577,12 @@ impl FeatureWorker {
             let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(watchdog.unchecked_ref(), start_timeout_ms);
         }
         let handle = FeatureWorker { worker, pending, alive };
-        handle.post(&crate::worker::ToWorker::Connected(crate::worker::BRIDGE_ID))?;
+        handle.post(&crate::worker::protocol::ToWorker::Connected(crate::worker::protocol::BRIDGE_ID))?;
         Ok(handle)
     }
 
-    fn post(&self, message: &crate::worker::ToWorker<'_>) -> Result<(), String> {
-        let bytes = crate::worker::encode(message)?;
+    fn post(&self, message: &crate::worker::protocol::ToWorker<'_>) -> Result<(), String> {
+        let bytes = crate::worker::protocol::encode(message)?;
         let mut pending = self.pending.borrow_mut();
         match pending.as_mut() {
             Some(queue) => {
@@ -594,8 +594,8 @@ impl FeatureWorker {
     }
 
     /// Sends a request (queued until the worker has started).
-    pub fn send(&self, request: crate::worker::RequestRef<'_>) -> Result<(), String> {
-        self.post(&crate::worker::ToWorker::ProcessInput(crate::worker::BRIDGE_ID, request))
+    pub fn send(&self, request: crate::worker::protocol::RequestRef<'_>) -> Result<(), String> {
+        self.post(&crate::worker::protocol::ToWorker::ProcessInput(crate::worker::protocol::BRIDGE_ID, request))
     }
 }
 

@@ -5,11 +5,12 @@ use leptos::prelude::*;
 use radlearn_course::progress::Progress;
 use radlearn_course::widgets::{WidgetParams, WindowLevelParams};
 use radlearn_course::{Choice, Exercise, Quiz, QuizKind};
+use radlearn_web::labs::lab_widget;
+use radlearn_web::page::exercises::WidgetHost;
+use radlearn_web::page::quiz::QuizView;
+use radlearn_web::page::route::Route;
+use radlearn_web::page::store::Store;
 use radlearn_web::platform::{BACKUP_PREFIX, PROGRESS_KEY};
-use radlearn_web::quiz::QuizView;
-use radlearn_web::route::Route;
-use radlearn_web::store::Store;
-use radlearn_web::widgets::{lab_widget, WidgetHost};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -207,7 +208,7 @@ fn corrupt_storage_is_backed_up_and_reported() {
 
 #[wasm_bindgen_test]
 async fn the_lab_lists_the_sample_datasets_without_downloading_them() {
-    let root = mount(|| view! { <radlearn_web::pages::lab::Lab/> });
+    let root = mount(|| view! { <radlearn_web::labs::image_lab::Lab/> });
     tick().await;
     let open = query(&root, "[data-testid=lab-open]").inner_text();
     assert!(open.contains("Lung cancer CT") && open.contains("IBSI digital phantom"), "{open}");
@@ -245,7 +246,7 @@ fn rgb_sums(canvas: &web_sys::HtmlCanvasElement) -> [u64; 3] {
 #[wasm_bindgen_test]
 async fn the_viewer_draws_three_planes_with_the_mask_and_follows_presets_and_keys() {
     use radlearn_engine::{Geometry, LabelMap, Volume};
-    use radlearn_web::widgets::viewer::{OverlaySettings, Viewer};
+    use radlearn_web::labs::viewer::{OverlaySettings, Viewer};
     use std::sync::Arc;
 
     let g = Geometry::new([40, 30, 20], [0.5, 0.5, 2.0]);
@@ -321,7 +322,8 @@ fn small_case() -> (Vec<u8>, radlearn_engine::LabelMap) {
 
 #[wasm_bindgen_test]
 fn the_worker_session_decodes_the_image_and_extracts_features_of_a_box_mask() {
-    use radlearn_web::worker::{ConfigSpec, MaskData, NamedBytes, Request, Response, Session};
+    use radlearn_web::worker::protocol::{ConfigSpec, MaskData, NamedBytes, Request, Response};
+    use radlearn_web::worker::session::Session;
     let (bytes, mask) = small_case();
     let boxed = MaskData::from_label_map(&mask).expect("a non-empty mask");
     let MaskData::Box { start, size, labels } = &boxed else { panic!("a box") };
@@ -385,7 +387,7 @@ fn the_worker_session_decodes_the_image_and_extracts_features_of_a_box_mask() {
 
 #[wasm_bindgen_test]
 fn a_box_of_one_label_holds_only_that_label() {
-    use radlearn_web::worker::MaskData;
+    use radlearn_web::worker::protocol::MaskData;
     let (_, mut mask) = small_case();
     mask.data[0] = 2; // a second region, in the corner
     let boxed = |label| match MaskData::from_labels(&mask, label) {
@@ -404,22 +406,23 @@ fn a_box_of_one_label_holds_only_that_label() {
 
 #[wasm_bindgen_test]
 fn worker_messages_survive_the_envelope() {
-    use radlearn_web::worker::{decode, encode, MaskData, Request, ToWorker, BRIDGE_ID};
+    use radlearn_web::worker::protocol::{decode, encode, MaskData, Request, ToWorker, BRIDGE_ID};
     let request = Request::Extract {
         job: 3,
         mask: MaskData::Box { start: [0; 3], size: [1; 3], labels: vec![1] },
         label: Some(2),
-        config: radlearn_web::worker::ConfigSpec::Builtin("ibsi-B".into()),
+        config: radlearn_web::worker::protocol::ConfigSpec::Builtin("ibsi-B".into()),
     };
-    let radlearn_web::worker::Request::Extract { job, mask, label, config } = &request else { panic!("extract") };
-    let borrowed = radlearn_web::worker::RequestRef::Extract { job: *job, mask, label: *label, config };
+    let radlearn_web::worker::protocol::Request::Extract { job, mask, label, config } = &request else { panic!("extract") };
+    let borrowed = radlearn_web::worker::protocol::RequestRef::Extract { job: *job, mask, label: *label, config };
     let bytes = encode(&ToWorker::ProcessInput(BRIDGE_ID, borrowed)).expect("encodes");
     // The borrowed form encodes exactly like the owned request the worker decodes.
     assert_eq!(&bytes[12..], bincode::serialize(&request).expect("encodes").as_slice());
-    let files = vec![radlearn_web::worker::NamedBytes { name: "a.nii".into(), bytes: vec![1, 2, 3] }];
-    let image = radlearn_web::worker::Request::Image { job: 4, files: files.clone() };
+    let files = vec![radlearn_web::worker::protocol::NamedBytes { name: "a.nii".into(), bytes: vec![1, 2, 3] }];
+    let image = radlearn_web::worker::protocol::Request::Image { job: 4, files: files.clone() };
     let image_bytes =
-        encode(&ToWorker::ProcessInput(BRIDGE_ID, radlearn_web::worker::RequestRef::Image { job: 4, files: &files })).expect("encodes");
+        encode(&ToWorker::ProcessInput(BRIDGE_ID, radlearn_web::worker::protocol::RequestRef::Image { job: 4, files: &files }))
+            .expect("encodes");
     assert_eq!(&image_bytes[12..], bincode::serialize(&image).expect("encodes").as_slice());
     // gloo-worker's envelope: variant 1 (ProcessInput) as a little-endian u32, then the bridge id as a u64.
     assert_eq!(&bytes[..12], &[1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
@@ -428,8 +431,8 @@ fn worker_messages_survive_the_envelope() {
 
 #[wasm_bindgen_test]
 async fn a_worker_that_cannot_start_is_reported_in_plain_words() {
-    use radlearn_web::widgets::features::{FeaturePanel, FeatureRoi, FeatureSource};
-    use radlearn_web::worker::NamedBytes;
+    use radlearn_web::labs::features::{FeaturePanel, FeatureRoi, FeatureSource};
+    use radlearn_web::worker::protocol::NamedBytes;
     use std::sync::Arc;
     let (bytes, mask) = small_case();
     let source = FeatureSource::Files {
@@ -524,8 +527,8 @@ fn set_input(root: &web_sys::HtmlElement, sel: &str, value: &str) {
 #[wasm_bindgen_test]
 async fn the_segmentation_panel_thresholds_brushes_undoes_and_compares_with_the_reference() {
     use radlearn_engine::{Geometry, LabelMap, Volume};
-    use radlearn_web::widgets::segment::{SegmentPanel, SegmentState};
-    use radlearn_web::widgets::viewer::{EditEvent, EditPhase, OverlaySettings, Tool, Viewer};
+    use radlearn_web::labs::segment::{SegmentPanel, SegmentState};
+    use radlearn_web::labs::viewer::{EditEvent, EditPhase, OverlaySettings, Tool, Viewer};
     use std::cell::Cell;
     use std::rc::Rc;
     use std::sync::Arc;
@@ -595,8 +598,8 @@ async fn the_segmentation_panel_thresholds_brushes_undoes_and_compares_with_the_
 #[wasm_bindgen_test]
 async fn a_segmentation_exercise_offers_only_its_tools_and_measures_the_dice() {
     use radlearn_engine::{Geometry, LabelMap, Volume};
-    use radlearn_web::widgets::segment::{SegmentPanel, SegmentState, SegmentTools};
-    use radlearn_web::widgets::viewer::{EditEvent, EditPhase, OverlaySettings, Tool, Viewer};
+    use radlearn_web::labs::segment::{SegmentPanel, SegmentState, SegmentTools};
+    use radlearn_web::labs::viewer::{EditEvent, EditPhase, OverlaySettings, Tool, Viewer};
     use std::cell::Cell;
     use std::rc::Rc;
     use std::sync::Arc;
@@ -692,7 +695,8 @@ async fn a_graded_segmentation_shows_its_saved_result_before_it_is_opened() {
 
 #[wasm_bindgen_test]
 fn the_worker_decodes_images_masks_and_samples_for_the_page() {
-    use radlearn_web::worker::{decode, FromWorker, NamedBytes, Request, Response, Session};
+    use radlearn_web::worker::protocol::{decode, FromWorker, NamedBytes, Request, Response};
+    use radlearn_web::worker::session::Session;
     // What the page receives: the response as bincode (the worker's envelope, variant 1 and the bridge id).
     let through_the_wire = |r: Response| {
         let mut bytes = vec![1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0];
@@ -775,7 +779,7 @@ fn the_labs_store_forwards_answers_and_never_writes_storage() {
 
 #[wasm_bindgen_test]
 fn a_lab_request_round_trips_as_json() {
-    use radlearn_web::labs::{LabRequest, LabView, Recorded};
+    use radlearn_web::page::lab_host::{LabRequest, LabView, Recorded};
     let req = LabRequest { view: LabView::ModelLab, progress: Progress::default().to_json() };
     let back: LabRequest = serde_json::from_str(&serde_json::to_string(&req).expect("json")).expect("parse");
     assert!(matches!(back.view, LabView::ModelLab));

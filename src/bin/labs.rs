@@ -1,4 +1,4 @@
-//! The labs module (`radlearn-labs`): the Image Lab, the Model Lab and their lesson exercises, loaded by the page
+//! Builds the labs module (`radlearn-labs`, `src/labs/`): the Image Lab, the Model Lab and their lesson exercises, loaded by the page
 //! the first time one is shown (see `radlearn_web::labs`). Trunk builds it like the feature worker (no-modules
 //! script, not loaded with the page) but with the page's size profile.
 

@@ -1,11 +1,12 @@
-//! The feature worker (`radlearn-worker`): a Web Worker that decodes images and computes radiomics features with
-//! `radlearn_web::worker::Session`, so the page stays responsive. Trunk builds it with the speed profile
+//! Builds the worker module (`radlearn-worker`, `src/worker/`): a Web Worker that decodes images and computes radiomics features with
+//! `radlearn_web::worker::session::Session`, so the page stays responsive. Trunk builds it with the speed profile
 //! (`release`, see index.html); the protocol is documented in `radlearn_web::worker`.
 
 use std::cell::RefCell;
 
 use gloo_worker::{HandlerId, Registrable, Worker, WorkerScope};
-use radlearn_web::worker::{Request, Response, Session};
+use radlearn_web::worker::protocol::{Request, Response};
+use radlearn_web::worker::session::Session;
 
 thread_local! {
     /// Where to report a panic: the scope and the bridge of the request being handled.

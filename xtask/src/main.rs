@@ -66,6 +66,41 @@ fn prepend_path(root: &Path) {
     }
 }
 
+/// The rules of `src/`'s folders, one per wasm module (ARCHITECTURE.md): a folder may not name another that would
+/// pull its code into the wrong module. Comments are skipped; every other line that names a forbidden path fails.
+fn module_walls(root: &Path) -> Result {
+    let rules: [(&str, &[&str]); 2] = [("src/page", &["crate::labs"]), ("src/worker", &["crate::page", "crate::labs"])];
+    let mut broken = Vec::new();
+    for (dir, forbidden) in rules {
+        let mut files: Vec<PathBuf> = Vec::new();
+        let mut stack = vec![root.join(dir)];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))?.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    files.push(path);
+                }
+            }
+        }
+        for file in files {
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                if let Some(f) = forbidden.iter().find(|f| code.contains(*f)) {
+                    broken.push(format!("{}:{}: {dir} may not use {f}", file.display(), n + 1));
+                }
+            }
+        }
+    }
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(broken.join("\n"))
+    }
+}
+
 fn step(name: &str) {
     println!("\n==> {name}");
 }
@@ -174,6 +209,9 @@ fn test(root: &Path) -> Result {
     step("Formatting");
     run(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
 
+    step("Module walls of the web app: page/ never imports labs/, worker/ never imports page/ or labs/");
+    module_walls(root)?;
+
     step("Native tests: course (lessons, grading, progress), engine, command line");
     run(Command::new("cargo").args(["test", "--workspace", "--exclude", "radlearn-web"]))?;
 
@@ -278,4 +316,24 @@ fn python_env(venv: &str, requirements: &str, pyradiomics: bool) -> Result<PathB
     }
     std::fs::write(&stamp, wanted).map_err(|e| e.to_string())?;
     Ok(python)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_walls_catch_a_page_file_that_uses_the_labs() {
+        let root = std::env::temp_dir().join(format!("radlearn-walls-{}", std::process::id()));
+        for dir in ["src/page/inner", "src/worker"] {
+            std::fs::create_dir_all(root.join(dir)).expect("folder");
+        }
+        std::fs::write(root.join("src/page/a.rs"), "//! See `crate::labs` (a comment is fine).\nuse crate::page::store;\n").expect("file");
+        std::fs::write(root.join("src/worker/w.rs"), "use crate::worker::protocol::Request;\n").expect("file");
+        assert_eq!(module_walls(&root), Ok(()));
+        std::fs::write(root.join("src/page/inner/b.rs"), "fn f() {\n    crate::labs::mount();\n}\n").expect("file");
+        let e = module_walls(&root).expect_err("the page uses the labs");
+        assert!(e.contains("inner/b.rs:2: src/page may not use crate::labs"), "{e}");
+        std::fs::remove_dir_all(&root).expect("cleaned");
+    }
 }

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 
 use radlearn_engine::ml::eval::{cross_validate, CvOptions, CvReport};
-use radlearn_engine::ml::model::{scale_gamma, Kernel, ModelSpec, Penalty};
+use radlearn_engine::ml::model::{scale_gamma, Kernel, ModelKind, ModelSpec, Penalty};
 use radlearn_engine::ml::table::{display_name, read_table, Table};
 use radlearn_engine::ml::unsupervised::{max_components, pca, PcaReport};
 use radlearn_engine::ml::Dataset;
@@ -179,10 +179,8 @@ fn json_notes(o: &mut JsonObject, t: &Table) {
 }
 
 fn spec_of(a: &CvArgs, n_features: usize) -> Result<ModelSpec, Failure> {
-    let Some(mut spec) = ModelSpec::default_for(&a.model) else {
-        let kinds: Vec<&str> = ModelSpec::kinds().iter().map(|(id, _)| *id).collect();
-        return Err((2, format!("unknown model `{}`; choose one of {}", a.model, kinds.join(", "))));
-    };
+    let kind = a.model.parse::<ModelKind>().map_err(|e| (2, e.to_string()))?;
+    let mut spec = ModelSpec::default_for(kind);
     match &mut spec {
         ModelSpec::Logistic { c, penalty } => {
             *c = a.c.unwrap_or(*c);
@@ -267,7 +265,7 @@ fn cv(a: &CvArgs) -> Result<String, Failure> {
     Ok(match a.format {
         Format::Json => {
             let mut o = JsonObject::default();
-            o.str("model", spec.kind());
+            o.str("model", spec.kind().id());
             o.str("description", &describe(&spec));
             o.num("cases", ds.len() as f64);
             o.num("features", ds.x.ncols() as f64);

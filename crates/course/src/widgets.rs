@@ -4,6 +4,8 @@
 //! parameters natively with the same rules the browser uses. Each widget's parameters are
 //! checked once into a typed value; the app only ever sees the checked form.
 
+use radlearn_engine::cohort::CohortSpec;
+use radlearn_engine::ml::model::ModelKind;
 use serde::{Deserialize, Serialize};
 
 /// Window/level presets: (name, centre, width) in HU. Typical values; institutions vary.
@@ -55,8 +57,8 @@ pub const WIDGETS: &[WidgetInfo] = &[
                   stratified k-fold cross-validation (ROC, AUC with its interval, confusion matrix, calibration), with \
                   feature selection inside each fold and a \"leaky\" switch that fits it on all cases instead; optionally \
                   graded (cross-validated AUC at least a target), saved like a quiz answer.",
-        params: "cases = <10..2000, default 120>; seed = <whole number, default 1>; signal = <0..3, default 1>; \
-                 sites = <1..4, default 3>; site_label_correlation = <0..1, default 0>; site_effect = <0..2, default 1>; \
+        params: "cases = <10..2000, default 100>; seed = <whole number, default 1>; signal = <0..3, default 1>; \
+                 sites = <1..4, default 3>; site_label_correlation = <0..1, default 0>; site_effect = <0..3, default 1>; \
                  prevalence = <between 0 and 1, default 0.5>; model = \"logistic\"|\"svm-linear\"|\"svm-rbf\"|\"tree\"|\
                  \"forest\"|\"knn\"|\"naive-bayes\" (default \"logistic\"); models = [..] (the models offered, default: all); \
                  folds = <2..10, default 5>; select = <k: keep the k best features inside each fold>; leaky = true|false \
@@ -75,9 +77,6 @@ pub const WIDGETS: &[WidgetInfo] = &[
                  (the student types it), tolerance = <number, default 0.02>; caption = \"..\"",
     },
 ];
-
-/// The models a `model-lab` exercise can offer, in the order the Model Lab lists them.
-pub const MODELS: &[&str] = &["logistic", "svm-linear", "svm-rbf", "tree", "forest", "knn", "naive-bayes"];
 
 /// What a `pca-explorer` exercise can colour its scatter by.
 pub const PCA_COLORS: &[&str] = &["label", "site"];
@@ -248,44 +247,15 @@ pub fn window_preset(name: &str) -> Option<(f32, f32)> {
     WINDOW_PRESETS.iter().find(|(n, _, _)| *n == name).map(|&(_, c, w)| (c, w))
 }
 
-/// The synthetic cohort of the Model Lab's widgets, generated in the browser from these settings (the same settings
-/// and seed give the same cases). The cohort is the author's: the student changes the model and its evaluation, not
-/// the data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CohortParams {
-    /// Number of cases (patients), from 10 to 2000.
-    pub cases: u32,
-    /// Seed of the generator.
-    pub seed: u64,
-    /// Strength of the features' association with the label, from 0 (pure noise: no feature says anything about the
-    /// label) to 3 (an easy problem).
-    pub signal: f64,
-    /// Number of sites (hospitals, scanners) the cases come from, from 1 to 4.
-    pub sites: u32,
-    /// How much the site predicts the label, from 0 (sites have the same proportion of positives) to 1 (each site's
-    /// cases mostly of one class): the confounding of lesson 8.
-    pub site_label_correlation: f64,
-    /// Strength of the site's shift of the features (a batch effect), from 0 (none) to 2 (larger than the biology).
-    pub site_effect: f64,
-    /// Fraction of positive cases, strictly between 0 and 1.
-    pub prevalence: f64,
-}
-
-impl Default for CohortParams {
-    fn default() -> Self {
-        CohortParams { cases: 120, seed: 1, signal: 1.0, sites: 3, site_label_correlation: 0.0, site_effect: 1.0, prevalence: 0.5 }
-    }
-}
-
 /// Parameters of the `model-lab` widget: one model evaluated by stratified k-fold cross-validation on a synthetic cohort.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelLabParams {
-    /// The cohort.
-    pub cohort: CohortParams,
+    /// The cohort (the author's: the student changes the model and its evaluation, not the data).
+    pub cohort: CohortSpec,
     /// The model chosen first, one of `models`.
-    pub model: String,
-    /// The models the student may pick from, names of [`MODELS`] in its order.
-    pub models: Vec<String>,
+    pub model: ModelKind,
+    /// The models the student may pick from, in the order of [`ModelKind::ALL`].
+    pub models: Vec<ModelKind>,
     /// Number of cross-validation folds, from 2 to 10 (each class has at least this many cases).
     pub folds: u32,
     /// Feature selection chosen first: keep the `k` best features (fitted inside each training fold, or on all cases
@@ -298,9 +268,9 @@ pub struct ModelLabParams {
 }
 
 impl ModelLabParams {
-    /// Whether the student may pick `model` (a name of [`MODELS`]).
-    pub fn allows(&self, model: &str) -> bool {
-        self.models.iter().any(|m| m == model)
+    /// Whether the student may pick `model`.
+    pub fn allows(&self, model: ModelKind) -> bool {
+        self.models.contains(&model)
     }
 }
 
@@ -341,7 +311,7 @@ impl ModelCheck {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PcaExplorerParams {
     /// The cohort.
-    pub cohort: CohortParams,
+    pub cohort: CohortSpec,
     /// What colours the scatter first, a name of [`PCA_COLORS`].
     pub color: String,
     /// Number of k-means clusters chosen first, from 2 to 8.
@@ -385,6 +355,7 @@ pub use check::check_widget;
 #[cfg(feature = "render")]
 mod check {
     use super::*;
+    use radlearn_engine::cohort::{MAX_CASES, MAX_SIGNAL, MAX_SITES, MAX_SITE_EFFECT, MIN_CASES};
 
     fn preset_names() -> String {
         WINDOW_PRESETS.iter().map(|(n, _, _)| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
@@ -637,20 +608,23 @@ mod check {
     }
 
     /// The cohort settings of `model-lab` and `pca-explorer`.
-    fn check_cohort(params: &toml::Table) -> Result<CohortParams, String> {
-        let d = CohortParams::default();
-        let cohort = CohortParams {
-            cases: whole(params, "cases", 10, 2000, d.cases.into())? as u32,
+    fn check_cohort(params: &toml::Table) -> Result<CohortSpec, String> {
+        let d = CohortSpec::default();
+        let cohort = CohortSpec {
+            cases: whole(params, "cases", MIN_CASES as i64, MAX_CASES as i64, d.cases as i64)? as usize,
             seed: whole(params, "seed", 0, i64::MAX, d.seed as i64)? as u64,
-            signal: number_in(params, "signal", (0.0, 3.0), false, d.signal)?,
-            sites: whole(params, "sites", 1, 4, d.sites.into())? as u32,
+            signal: number_in(params, "signal", (0.0, MAX_SIGNAL), false, d.signal)?,
+            sites: whole(params, "sites", 1, MAX_SITES as i64, d.sites as i64)? as usize,
             site_label_correlation: number_in(params, "site_label_correlation", (0.0, 1.0), false, d.site_label_correlation)?,
-            site_effect: number_in(params, "site_effect", (0.0, 2.0), false, d.site_effect)?,
+            site_effect: number_in(params, "site_effect", (0.0, MAX_SITE_EFFECT), false, d.site_effect)?,
             prevalence: number_in(params, "prevalence", (0.0, 1.0), true, d.prevalence)?,
         };
         if cohort.sites == 1 && cohort.site_label_correlation > 0.0 {
             return Err("`site_label_correlation` needs at least 2 `sites`: with one site, the site cannot predict the label".into());
         }
+        // The generator's own check (e.g. each class needs 2 cases), so that a lesson never asks for a cohort the
+        // app cannot make.
+        cohort.check().map_err(|e| format!("the cohort: {e}"))?;
         Ok(cohort)
     }
 
@@ -658,40 +632,44 @@ mod check {
         let keys = ["model", "models", "folds", "select", "leaky", "id", "target_auc", "honest"];
         known_keys(params, &[COHORT_KEYS, &keys].concat(), &WIDGETS[4])?;
         let cohort = check_cohort(params)?;
-        let models: Vec<String> = match params.get("models") {
-            None => MODELS.iter().map(|m| m.to_string()).collect(),
+        let parse = |key: &str, m: &str| {
+            m.parse::<ModelKind>().map_err(|_| format!("`{key}`: there is no model \"{m}\"; use one of {}", ModelKind::id_list()))
+        };
+        let models: Vec<ModelKind> = match params.get("models") {
+            None => ModelKind::ALL.to_vec(),
             Some(toml::Value::Array(items)) => {
-                let mut names = Vec::new();
+                let mut kinds = Vec::new();
                 for item in items {
                     match item {
-                        toml::Value::String(m) if MODELS.contains(&m.trim()) => names.push(m.trim().to_string()),
-                        toml::Value::String(m) => {
-                            return Err(format!("`models`: there is no model \"{m}\"; use some of {}", quoted_list(MODELS.iter().copied())))
-                        }
+                        toml::Value::String(m) => kinds.push(parse("models", m)?),
                         other => return Err(format!("`models`: expected model names as strings, found {other}")),
                     }
                 }
-                if names.is_empty() {
+                if kinds.is_empty() {
                     return Err("`models` is empty; list at least one model or leave the key out (all models)".into());
                 }
                 // In the Model Lab's order, each once.
-                MODELS.iter().filter(|m| names.iter().any(|n| n == *m)).map(|m| m.to_string()).collect()
+                ModelKind::ALL.into_iter().filter(|k| kinds.contains(k)).collect()
             }
             Some(other) => return Err(format!("`models` has the wrong type ({}); expected a list of model names", other.type_str())),
         };
-        let model = match one_of(params, "model", MODELS, "model")? {
-            Some(m) if models.contains(&m) => m,
-            Some(m) => {
-                return Err(format!(
-                    "`model`: \"{m}\" is not among `models`; add it there or choose one of {}",
-                    quoted_list(models.iter().map(String::as_str))
-                ))
-            }
-            None if models.iter().any(|m| m == "logistic") => "logistic".to_string(),
-            None => models[0].clone(),
+        let model = match string(params, "model") {
+            Ok(Some(m)) => match parse("model", &m)? {
+                k if models.contains(&k) => k,
+                k => {
+                    let offered: Vec<&str> = models.iter().map(|m| m.id()).collect();
+                    return Err(format!(
+                        "`model`: \"{k}\" is not among `models`; add it there or choose one of {}",
+                        quoted_list(offered.into_iter())
+                    ));
+                }
+            },
+            Ok(None) if models.contains(&ModelKind::Logistic) => ModelKind::Logistic,
+            Ok(None) => models[0],
+            Err(_) => return Err(format!("`model` has the wrong type; expected a string, one of {}", ModelKind::id_list())),
         };
         let folds = whole(params, "folds", 2, 10, 5)? as u32;
-        let rarer = (f64::from(cohort.cases) * cohort.prevalence.min(1.0 - cohort.prevalence)).floor();
+        let rarer = (cohort.cases as f64 * cohort.prevalence.min(1.0 - cohort.prevalence)).floor();
         if rarer < f64::from(folds) {
             return Err(format!(
                 "`folds`: stratified {folds}-fold cross-validation needs at least {folds} cases of each class, but {} cases with \
@@ -1107,18 +1085,19 @@ mod check {
             assert_eq!(
                 p,
                 ModelLabParams {
-                    cohort: CohortParams::default(),
-                    model: "logistic".into(),
-                    models: MODELS.iter().map(|m| m.to_string()).collect(),
+                    cohort: CohortSpec::default(),
+                    model: ModelKind::Logistic,
+                    models: ModelKind::ALL.to_vec(),
                     folds: 5,
                     select: None,
                     leaky: true,
                     check: None,
                 }
             );
+            // The engine's defaults: one set of cohort parameters for lessons, the Model Lab and the command line.
             assert_eq!(
                 p.cohort,
-                CohortParams { cases: 120, seed: 1, signal: 1.0, sites: 3, site_label_correlation: 0.0, site_effect: 1.0, prevalence: 0.5 }
+                CohortSpec { cases: 100, seed: 1, signal: 1.0, sites: 3, site_label_correlation: 0.0, site_effect: 1.0, prevalence: 0.5 }
             );
             assert_eq!(WidgetParams::ModelLab(p).graded_id(), None);
             let p = model_lab(
@@ -1128,15 +1107,15 @@ mod check {
             .unwrap();
             assert_eq!(
                 p.cohort,
-                CohortParams { cases: 60, seed: 7, signal: 0.0, sites: 2, site_label_correlation: 0.5, site_effect: 2.0, prevalence: 0.3 }
+                CohortSpec { cases: 60, seed: 7, signal: 0.0, sites: 2, site_label_correlation: 0.5, site_effect: 2.0, prevalence: 0.3 }
             );
             // Models come back in the Model Lab's order, once each; the first model is logistic when it is offered.
-            assert_eq!(p.models, ["logistic", "knn"]);
-            assert_eq!((p.model.as_str(), p.folds, p.select, p.leaky), ("logistic", 3, Some(10), false));
-            assert!(p.allows("knn") && !p.allows("forest"));
+            assert_eq!(p.models, [ModelKind::Logistic, ModelKind::Knn]);
+            assert_eq!((p.model, p.folds, p.select, p.leaky), (ModelKind::Logistic, 3, Some(10), false));
+            assert!(p.allows(ModelKind::Knn) && !p.allows(ModelKind::Forest));
             // Without logistic among the models, the first one offered.
-            assert_eq!(model_lab("models = [\"tree\", \"forest\"]").unwrap().model, "tree");
-            assert_eq!(model_lab("model = \"forest\"\nmodels = [\"tree\", \"forest\"]").unwrap().model, "forest");
+            assert_eq!(model_lab("models = [\"tree\", \"forest\"]").unwrap().model, ModelKind::Tree);
+            assert_eq!(model_lab("model = \"forest\"\nmodels = [\"tree\", \"forest\"]").unwrap().model, ModelKind::Forest);
         }
 
         #[test]
@@ -1169,7 +1148,7 @@ mod check {
                 ("sites = 5", "`sites` must be a whole number from 1 to 4"),
                 ("site_label_correlation = 1.2", "`site_label_correlation` must be a number from 0 to 1"),
                 ("sites = 1\nsite_label_correlation = 0.5", "`site_label_correlation` needs at least 2 `sites`"),
-                ("site_effect = -0.5", "`site_effect` must be a number from 0 to 2"),
+                ("site_effect = -0.5", "`site_effect` must be a number from 0 to 3"),
                 ("prevalence = 0", "`prevalence` must be a number strictly between 0 and 1"),
                 ("prevalence = 1", "`prevalence` must be a number strictly between 0 and 1"),
                 ("prevalence = nan", "`prevalence` must be a number strictly between 0 and 1"),
@@ -1210,7 +1189,7 @@ mod check {
             let p = pca_explorer("").unwrap();
             assert_eq!(
                 p,
-                PcaExplorerParams { cohort: CohortParams::default(), color: "label".into(), clusters: 2, standardise: true, check: None }
+                PcaExplorerParams { cohort: CohortSpec::default(), color: "label".into(), clusters: 2, standardise: true, check: None }
             );
             assert_eq!(WidgetParams::PcaExplorer(p).graded_id(), None);
             let p = pca_explorer(
@@ -1245,7 +1224,7 @@ mod check {
             let graded = "id = \"a\"\nquestion = \"How much?\"\n";
             let cases = [
                 ("cases = 3".to_string(), "`cases` must be a whole number from 10 to 2000"),
-                ("site_effect = 3".into(), "`site_effect` must be a number from 0 to 2"),
+                ("site_effect = 3.5".into(), "`site_effect` must be a number from 0 to 3"),
                 ("color = \"scanner\"".into(), "`color`: there is no colouring \"scanner\""),
                 ("color = true".into(), "`color` has the wrong type"),
                 ("sites = 1\ncolor = \"site\"".into(), "set `sites` to 2 or more"),

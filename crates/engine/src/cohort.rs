@@ -69,6 +69,10 @@ pub const MAX_CASES: usize = 2000;
 pub const MIN_CASES: usize = 10;
 /// The most sites (scanners) a cohort may have.
 pub const MAX_SITES: usize = 4;
+/// Strongest class difference (`signal`).
+pub const MAX_SIGNAL: f64 = 3.0;
+/// Largest scanner difference (`site_effect`).
+pub const MAX_SITE_EFFECT: f64 = 3.0;
 
 /// What cohort to make.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -151,8 +155,8 @@ impl CohortSpec {
                 self.cases
             ));
         }
-        if !(self.signal.is_finite() && (0.0..=3.0).contains(&self.signal)) {
-            return bad(format!("signal should be between 0 and 3, but is {}", self.signal));
+        if !(self.signal.is_finite() && (0.0..=MAX_SIGNAL).contains(&self.signal)) {
+            return bad(format!("signal should be between 0 and {MAX_SIGNAL}, but is {}", self.signal));
         }
         if !(1..=MAX_SITES).contains(&self.sites) {
             return bad(format!("sites should be between 1 and {MAX_SITES}, but is {}", self.sites));
@@ -160,8 +164,8 @@ impl CohortSpec {
         if !(self.site_label_correlation.is_finite() && (0.0..=1.0).contains(&self.site_label_correlation)) {
             return bad(format!("site_label_correlation should be between 0 and 1, but is {}", self.site_label_correlation));
         }
-        if !(self.site_effect.is_finite() && (0.0..=3.0).contains(&self.site_effect)) {
-            return bad(format!("site_effect should be between 0 and 3, but is {}", self.site_effect));
+        if !(self.site_effect.is_finite() && (0.0..=MAX_SITE_EFFECT).contains(&self.site_effect)) {
+            return bad(format!("site_effect should be between 0 and {MAX_SITE_EFFECT}, but is {}", self.site_effect));
         }
         Ok(())
     }

@@ -10,7 +10,7 @@ use radlearn_engine::ml::eval::{
     bootstrap_auc_ci, cross_validate, holdout, learning_curve, nested_cv, roc_curve, stratified_folds, train_test_split, Confusion,
     CvOptions, Hyper,
 };
-use radlearn_engine::ml::model::{fit, Kernel, MlError, ModelSpec, Penalty};
+use radlearn_engine::ml::model::{fit, Kernel, MlError, ModelKind, ModelSpec, Penalty};
 use radlearn_engine::ml::table::{columns, display_name, read_csv, to_csv};
 use radlearn_engine::ml::unsupervised::{adjusted_rand_index, correlation, kmeans, pca, redundancy_filter};
 use radlearn_engine::ml::Dataset;
@@ -251,24 +251,28 @@ fn l1_logistic_regression_zeroes_weak_coefficients_and_meets_its_optimality_cond
 
 #[test]
 fn every_model_scores_in_unit_range_and_ranks_signal_above_noise() {
+    let unknown = "svm".parse::<ModelKind>().expect_err("no such model");
+    assert!(unknown.to_string().contains("there is no model \"svm\"") && unknown.to_string().contains("\"naive-bayes\""), "{unknown}");
     let train = synthetic(120, 6, 2, 1.5, 5);
     let test = synthetic(80, 6, 2, 1.5, 6);
-    for (id, _) in ModelSpec::kinds() {
-        let mut spec = ModelSpec::default_for(id).expect("default");
-        assert_eq!(spec.kind(), *id);
+    for kind in ModelKind::ALL {
+        let mut spec = ModelSpec::default_for(kind);
+        assert_eq!(spec.kind(), kind);
+        assert_eq!(kind.id().parse::<ModelKind>().expect("its id"), kind);
+        assert_eq!(serde_json::to_string(&kind).expect("JSON"), format!("\"{}\"", kind.id()), "lessons and saved state write the id");
         assert!(spec.check().is_ok());
         if let ModelSpec::Svm { c, kernel: Kernel::Rbf { .. } } = spec {
             spec = ModelSpec::Svm { c, kernel: Kernel::Rbf { gamma: 1.0 / 6.0 } };
         }
         let m = fit(&spec, train.x.view(), &train.y, 9).expect("fit");
         let s = m.scores(test.x.view());
-        assert!(s.iter().all(|v| (0.0..=1.0).contains(v)), "{id}: {s:?}");
+        assert!(s.iter().all(|v| (0.0..=1.0).contains(v)), "{kind}: {s:?}");
         let auc = roc_curve(&test.y, &s).1;
-        assert!(auc > 0.75, "{id}: test AUC {auc}");
+        assert!(auc > 0.75, "{kind}: test AUC {auc}");
         if let Some(imp) = m.importances() {
             assert_eq!(imp.len(), 6);
             let best = (0..6).max_by(|&a, &b| imp[a].total_cmp(&imp[b])).expect("6");
-            assert!(best < 2, "{id}: the most important feature is {best}: {imp:?}");
+            assert!(best < 2, "{kind}: the most important feature is {best}: {imp:?}");
         }
     }
 }
@@ -406,7 +410,7 @@ fn confusion_metrics_by_hand() {
 #[test]
 fn cross_validation_finds_signal_and_reports_every_case() {
     let ds = synthetic(200, 30, 3, 1.2, 15);
-    let spec = ModelSpec::default_for("logistic").expect("logistic");
+    let spec = ModelSpec::default_for(ModelKind::Logistic);
     let mut calls = Vec::new();
     let r = cross_validate(&ds, &spec, &CvOptions::default(), &mut |d, t| {
         calls.push((d, t));
@@ -439,7 +443,7 @@ fn cross_validation_finds_signal_and_reports_every_case() {
 fn selecting_features_on_all_cases_leaks_and_inflates_the_auc() {
     // Pure noise: an honest estimate is near 0.5, a leaky one far above.
     let ds = synthetic(60, 1000, 0, 0.0, 16);
-    let spec = ModelSpec::default_for("logistic").expect("logistic");
+    let spec = ModelSpec::default_for(ModelKind::Logistic);
     let opts = CvOptions { select: Some(10), bootstrap: 0, ..CvOptions::default() };
     let honest = cross_validate(&ds, &spec, &opts, &mut go()).expect("honest");
     let leaky = cross_validate(&ds, &spec, &CvOptions { leaky: true, ..opts }, &mut go()).expect("leaky");
@@ -453,7 +457,7 @@ fn selecting_features_on_all_cases_leaks_and_inflates_the_auc() {
 #[test]
 fn nested_cross_validation_reports_the_honest_and_the_optimistic_numbers() {
     let ds = synthetic(80, 20, 2, 0.8, 17);
-    let spec = ModelSpec::default_for("knn").expect("knn");
+    let spec = ModelSpec::default_for(ModelKind::Knn);
     let grid = [1.0, 5.0, 15.0];
     let mut last = (0, 0);
     let opts = CvOptions { folds: 3, ..CvOptions::default() };

@@ -12,10 +12,10 @@
 //! # Example
 //! ```
 //! use ndarray::array;
-//! use radlearn_engine::ml::model::{fit, ModelSpec};
+//! use radlearn_engine::ml::model::{fit, ModelKind, ModelSpec};
 //! let x = array![[0.0], [1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0]];
 //! let y = [false, false, true, false, true, false, true, true];
-//! let spec = ModelSpec::default_for("logistic").expect("a known kind");
+//! let spec = ModelSpec::default_for(ModelKind::Logistic);
 //! let model = fit(&spec, x.view(), &y, 1).expect("fitted");
 //! let s = model.scores(array![[0.0], [7.0]].view());
 //! assert!(s[0] < 0.5 && s[1] > 0.5);
@@ -112,55 +112,114 @@ pub fn scale_gamma(n_features: usize) -> f64 {
     1.0 / n_features.max(1) as f64
 }
 
-const KINDS: [(&str, &str); 7] = [
-    ("logistic", "Logistic regression"),
-    ("svm-linear", "SVM (linear)"),
-    ("svm-rbf", "SVM (RBF kernel)"),
-    ("tree", "Decision tree"),
-    ("forest", "Random forest"),
-    ("knn", "k-nearest neighbours"),
-    ("naive-bayes", "Gaussian naive Bayes"),
-];
+/// The kinds of model the Model Lab offers, shared by the lessons (a `model-lab` exercise's `model` and `models`), the
+/// web app and the command line. Written as its id (`"svm-rbf"`) in lessons, saved state and JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModelKind {
+    Logistic,
+    SvmLinear,
+    SvmRbf,
+    Tree,
+    Forest,
+    Knn,
+    NaiveBayes,
+}
+
+impl ModelKind {
+    /// Every kind, in the order the Model Lab lists them.
+    pub const ALL: [ModelKind; 7] = [
+        ModelKind::Logistic,
+        ModelKind::SvmLinear,
+        ModelKind::SvmRbf,
+        ModelKind::Tree,
+        ModelKind::Forest,
+        ModelKind::Knn,
+        ModelKind::NaiveBayes,
+    ];
+
+    /// Its id, as lessons and the command line write it.
+    pub fn id(self) -> &'static str {
+        match self {
+            ModelKind::Logistic => "logistic",
+            ModelKind::SvmLinear => "svm-linear",
+            ModelKind::SvmRbf => "svm-rbf",
+            ModelKind::Tree => "tree",
+            ModelKind::Forest => "forest",
+            ModelKind::Knn => "knn",
+            ModelKind::NaiveBayes => "naive-bayes",
+        }
+    }
+
+    /// Its name for people, e.g. "Logistic regression".
+    pub fn label(self) -> &'static str {
+        match self {
+            ModelKind::Logistic => "Logistic regression",
+            ModelKind::SvmLinear => "SVM (linear)",
+            ModelKind::SvmRbf => "SVM (RBF kernel)",
+            ModelKind::Tree => "Decision tree",
+            ModelKind::Forest => "Random forest",
+            ModelKind::Knn => "k-nearest neighbours",
+            ModelKind::NaiveBayes => "Gaussian naive Bayes",
+        }
+    }
+
+    /// The ids of every kind, quoted and separated by commas, for messages.
+    pub fn id_list() -> String {
+        ModelKind::ALL.iter().map(|k| format!("\"{}\"", k.id())).collect::<Vec<_>>().join(", ")
+    }
+}
+
+impl fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl std::str::FromStr for ModelKind {
+    type Err = MlError;
+
+    /// A kind from its id (surrounding spaces ignored); the error lists the ids.
+    fn from_str(s: &str) -> Result<Self, MlError> {
+        ModelKind::ALL
+            .into_iter()
+            .find(|k| k.id() == s.trim())
+            .ok_or_else(|| MlError::Options(format!("there is no model \"{}\"; the models are {}", s.trim(), ModelKind::id_list())))
+    }
+}
 
 impl ModelSpec {
-    /// Every kind of model as `(id, label)`, in the order the Model Lab lists them.
-    pub fn kinds() -> &'static [(&'static str, &'static str)] {
-        &KINDS
+    /// The defaults of a kind: logistic C = 1 with L2; SVMs C = 1, RBF gamma 0.01 (use [`scale_gamma`] when the
+    /// number of features is known); tree depth 3 with 5 cases per leaf; forest of 100 trees of depth 6; k = 5;
+    /// naive Bayes.
+    pub fn default_for(kind: ModelKind) -> ModelSpec {
+        match kind {
+            ModelKind::Logistic => ModelSpec::Logistic { c: 1.0, penalty: Penalty::L2 },
+            ModelKind::SvmLinear => ModelSpec::Svm { c: 1.0, kernel: Kernel::Linear },
+            ModelKind::SvmRbf => ModelSpec::Svm { c: 1.0, kernel: Kernel::Rbf { gamma: 0.01 } },
+            ModelKind::Tree => ModelSpec::Tree { max_depth: 3, min_samples_leaf: 5 },
+            ModelKind::Forest => ModelSpec::Forest { trees: 100, max_depth: 6 },
+            ModelKind::Knn => ModelSpec::Knn { k: 5 },
+            ModelKind::NaiveBayes => ModelSpec::NaiveBayes,
+        }
     }
 
-    /// The defaults of a kind by id (see [`ModelSpec::kinds`]): logistic C = 1 with L2; SVMs C = 1, RBF gamma
-    /// 0.01 (use [`scale_gamma`] when the number of features is known); tree depth 3 with 5 cases per leaf; forest
-    /// of 100 trees of depth 6; k = 5; naive Bayes.
-    pub fn default_for(kind: &str) -> Option<ModelSpec> {
-        Some(match kind {
-            "logistic" => ModelSpec::Logistic { c: 1.0, penalty: Penalty::L2 },
-            "svm-linear" => ModelSpec::Svm { c: 1.0, kernel: Kernel::Linear },
-            "svm-rbf" => ModelSpec::Svm { c: 1.0, kernel: Kernel::Rbf { gamma: 0.01 } },
-            "tree" => ModelSpec::Tree { max_depth: 3, min_samples_leaf: 5 },
-            "forest" => ModelSpec::Forest { trees: 100, max_depth: 6 },
-            "knn" => ModelSpec::Knn { k: 5 },
-            "naive-bayes" => ModelSpec::NaiveBayes,
-            _ => return None,
-        })
-    }
-
-    /// The id of this model's kind (see [`ModelSpec::kinds`]).
-    pub fn kind(&self) -> &'static str {
+    /// This model's kind.
+    pub fn kind(&self) -> ModelKind {
         match self {
-            ModelSpec::Logistic { .. } => "logistic",
-            ModelSpec::Svm { kernel: Kernel::Linear, .. } => "svm-linear",
-            ModelSpec::Svm { kernel: Kernel::Rbf { .. }, .. } => "svm-rbf",
-            ModelSpec::Tree { .. } => "tree",
-            ModelSpec::Forest { .. } => "forest",
-            ModelSpec::Knn { .. } => "knn",
-            ModelSpec::NaiveBayes => "naive-bayes",
+            ModelSpec::Logistic { .. } => ModelKind::Logistic,
+            ModelSpec::Svm { kernel: Kernel::Linear, .. } => ModelKind::SvmLinear,
+            ModelSpec::Svm { kernel: Kernel::Rbf { .. }, .. } => ModelKind::SvmRbf,
+            ModelSpec::Tree { .. } => ModelKind::Tree,
+            ModelSpec::Forest { .. } => ModelKind::Forest,
+            ModelSpec::Knn { .. } => ModelKind::Knn,
+            ModelSpec::NaiveBayes => ModelKind::NaiveBayes,
         }
     }
 
     /// The label of this model's kind, e.g. "Logistic regression".
     pub fn label(&self) -> &'static str {
-        let kind = self.kind();
-        KINDS.iter().find(|(id, _)| *id == kind).map_or(kind, |(_, label)| label)
+        self.kind().label()
     }
 
     /// Checks the hyperparameters; the message names the value.

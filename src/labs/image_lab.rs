@@ -13,13 +13,13 @@ use radlearn_engine::view::LabelStyle;
 use radlearn_engine::{LabelMap, Volume};
 use wasm_bindgen::JsCast;
 
-use crate::decoder::{Decoder, CANCELLED};
+use crate::labs::features::{FeaturePanel, FeatureRoi, FeatureSource};
+use crate::labs::segment::{SegmentPanel, SegmentState};
+use crate::labs::viewer::{OverlaySettings, Viewer};
 use crate::platform::{self, PickedFile};
 use crate::strings::ui;
-use crate::widgets::features::{FeaturePanel, FeatureRoi, FeatureSource};
-use crate::widgets::segment::{SegmentPanel, SegmentState};
-use crate::widgets::viewer::{OverlaySettings, Viewer};
-use crate::worker::NamedBytes;
+use crate::worker::decoder::{Decoder, CANCELLED};
+use crate::worker::protocol::NamedBytes;
 use radlearn_course::datasets::{self, Dataset};
 use radlearn_engine::open::FileProblem;
 
@@ -105,7 +105,7 @@ impl LabState {
     }
 
     /// Shows that the worker decodes `what`, with the files of a series read so far, for request `g`.
-    fn decoding(self, g: u64, what: String) -> crate::decoder::OnProgress {
+    fn decoding(self, g: u64, what: String) -> crate::worker::decoder::OnProgress {
         self.busy.set(Busy::Decoding(what.clone(), None));
         std::rc::Rc::new(move |done, total| {
             if self.current(g) {

@@ -153,7 +153,7 @@ impl Store {
     }
 }
 
-/// The store provided by [`crate::app::App`].
+/// The store provided by [`crate::page::app::App`].
 pub fn use_store() -> Store {
     use_context::<Store>().unwrap_or_else(|| {
         let s = Store::load();

@@ -2,9 +2,9 @@
 
 use leptos::prelude::*;
 
-use crate::content::course;
+use crate::page::content::course;
+use crate::page::route::lesson_href;
 use crate::platform;
-use crate::route::lesson_href;
 use crate::strings::ui;
 
 /// Page for a route that does not exist. `message` overrides the default explanation.

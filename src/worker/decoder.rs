@@ -13,7 +13,7 @@ use futures_channel::oneshot;
 use radlearn_engine::LabelMap;
 
 use crate::platform::{FeatureWorker, WorkerEvent};
-use crate::worker::{NamedBytes, RequestRef, Response};
+use crate::worker::protocol::{NamedBytes, RequestRef, Response};
 use radlearn_course::datasets::Dataset;
 use radlearn_engine::open::{DecodedSample, FileProblem, Opened};
 

@@ -1,19 +1,12 @@
 //! Exercise widgets: the registry's checked parameters (`radlearn_course::widgets`) mapped to
 //! components. An unknown widget or bad parameters show an authoring error in the page.
 
-pub mod features;
-mod image_exercises;
-mod model_exercises;
-pub mod model_lab;
-pub mod segment;
-pub mod viewer;
-mod window_level;
-
 use leptos::prelude::*;
 use radlearn_course::widgets::WidgetParams;
 use radlearn_course::Exercise;
 
-use crate::labs::{LabHost, LabView};
+use super::lab_host::{LabHost, LabView};
+use super::window_level;
 use crate::strings::ui;
 
 /// Shows an `exercise` block: its widget, or the authoring error that prevents it.
@@ -50,18 +43,6 @@ pub fn WidgetHost(
         .into_any(),
     };
     view! { <figure class="exercise" data-widget=widget>{body}{caption}</figure> }
-}
-
-/// The body of a lab exercise (labs module side, see [`crate::labs`]); the page draws the frame and caption.
-pub fn lab_widget(exercise: Exercise, lesson: String) -> AnyView {
-    match exercise.params {
-        Ok(WidgetParams::FeatureTable(p)) => view! { <features::FeatureTable params=p lesson=lesson/> }.into_any(),
-        Ok(WidgetParams::ImageViewer(p)) => view! { <image_exercises::ImageViewerExercise params=p/> }.into_any(),
-        Ok(WidgetParams::Segmentation(p)) => view! { <image_exercises::SegmentationExercise params=p lesson=lesson/> }.into_any(),
-        Ok(WidgetParams::ModelLab(p)) => view! { <model_exercises::ModelLabExercise params=p lesson=lesson/> }.into_any(),
-        Ok(WidgetParams::PcaExplorer(p)) => view! { <model_exercises::PcaExplorerExercise params=p lesson=lesson/> }.into_any(),
-        _ => view! { <WidgetError message=format!("{} `{}` {}", ui().widget, exercise.widget, ui().widget_unavailable)/> }.into_any(),
-    }
 }
 
 /// A failure inside a widget, shown in place of (or next to) the widget.

@@ -4,10 +4,10 @@ use leptos::prelude::*;
 use radlearn_course::progress::Tally;
 use wasm_bindgen::JsCast;
 
-use crate::content::{self, course};
+use crate::page::content::{self, course};
+use crate::page::route::lesson_href;
+use crate::page::store::{use_store, StoreNotice};
 use crate::platform;
-use crate::route::lesson_href;
-use crate::store::{use_store, StoreNotice};
 use crate::strings::ui;
 
 /// Course index page.

@@ -6,25 +6,12 @@
 //! reads off the plots.
 
 use leptos::prelude::*;
-use radlearn_course::widgets::{CohortParams, ModelCheck, ModelLabParams, PcaCheck, PcaExplorerParams};
+use radlearn_course::widgets::{ModelCheck, ModelLabParams, PcaCheck, PcaExplorerParams};
 use radlearn_course::Response;
-use radlearn_engine::cohort::CohortSpec;
 
-use super::model_lab::{Cohort, CohortPanel, ExploreOutcome, ExplorePanel, RunOutcome, SupervisedPanel};
-use crate::store::use_store;
+use super::model_panels::{Cohort, CohortPanel, ExploreOutcome, ExplorePanel, RunOutcome, SupervisedPanel};
+use crate::page::store::use_store;
 use crate::strings::model_ui;
-
-fn spec(c: &CohortParams) -> CohortSpec {
-    CohortSpec {
-        cases: c.cases as usize,
-        seed: c.seed,
-        prevalence: c.prevalence,
-        signal: c.signal,
-        sites: c.sites as usize,
-        site_label_correlation: c.site_label_correlation,
-        site_effect: c.site_effect,
-    }
-}
 
 /// The saved answer of `id` in `lesson`, if any.
 fn saved(lesson: &str, id: &str) -> Option<(Response, bool)> {
@@ -92,8 +79,8 @@ pub fn ModelLabExercise(params: ModelLabParams, #[prop(into)] lesson: String) ->
     });
     view! {
         <div class="ml-exercise" data-testid="model-lab-exercise">
-            <CohortPanel cohort=cohort spec=spec(&params.cohort) editable=false/>
-            <SupervisedPanel cohort=cohort models=params.models.clone() model=params.model.clone() folds=params.folds as usize
+            <CohortPanel cohort=cohort spec=params.cohort.clone() editable=false/>
+            <SupervisedPanel cohort=cohort models=params.models.clone() model=params.model folds=params.folds as usize
                 select=params.select.map(|k| k as usize) leaky_switch=params.leaky validation_choice=false on_run=on_run/>
             {goal}
         </div>
@@ -172,7 +159,7 @@ pub fn PcaExplorerExercise(params: PcaExplorerParams, #[prop(into)] lesson: Stri
     });
     view! {
         <div class="ml-exercise" data-testid="pca-explorer-exercise">
-            <CohortPanel cohort=cohort spec=spec(&params.cohort) editable=false/>
+            <CohortPanel cohort=cohort spec=params.cohort.clone() editable=false/>
             <ExplorePanel cohort=cohort color=params.color.clone() clusters=params.clusters as usize standardise=params.standardise editable=false on_result=on_result/>
             {question}
         </div>

@@ -7,7 +7,7 @@
 //! and receives each graded answer as a [`Recorded`] JSON string, which its own store records and saves. Only the
 //! page's store writes browser storage.
 //!
-//! The labs side is [`mount`] and [`unmount`], exported by `src/bin/labs.rs`. The bins link only what they call, so
+//! The labs side is `crate::labs::mount` and `unmount`, exported by `src/bin/labs.rs`. The bins link only what they call, so
 //! the page's module holds no lab code and the labs module no lesson text.
 //!
 //! Loading: Trunk builds the labs module as a classic (no-modules) script, like the feature worker, so it is never
@@ -15,8 +15,6 @@
 //! `window.radlearnLabs`, a promise of the module's exports.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
-use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 
@@ -28,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::store::{use_store, Store};
+use crate::page::store::{use_store, Store};
 use crate::strings::ui;
 
 /// The labs module's script (Trunk's output for the `radlearn-labs` bin), relative to the page.
@@ -251,62 +249,4 @@ fn record(store: Store, text: &str) {
         Ok(r) => store.record(&r.lesson, &r.quiz, r.response, r.correct),
         Err(e) => web_sys::console::error_1(&JsValue::from_str(&format!("RadLearn: an answer from the labs was not understood: {e}"))),
     }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Labs side.
-
-thread_local! {
-    /// What the labs module has mounted, by id; dropping a handle unmounts its view and disposes its reactive state.
-    static MOUNTED: RefCell<HashMap<u32, Box<dyn std::any::Any>>> = RefCell::new(HashMap::new());
-    static NEXT_ID: Cell<u32> = const { Cell::new(1) };
-    /// The Model Lab's cohort lives as long as the page (under its own reactive owner, never disposed), so that
-    /// leaving the Model Lab for a lesson and coming back keeps it.
-    static COHORT: RefCell<Option<(Owner, crate::widgets::model_lab::Cohort)>> = const { RefCell::new(None) };
-}
-
-fn cohort() -> crate::widgets::model_lab::Cohort {
-    COHORT.with(|c| {
-        c.borrow_mut()
-            .get_or_insert_with(|| {
-                let owner = Owner::new();
-                let cohort = owner.with(crate::widgets::model_lab::Cohort::new);
-                (owner, cohort)
-            })
-            .1
-    })
-}
-
-/// Mounts the view asked for by `request` (a [`LabRequest`] as JSON) into `host`; every graded answer is handed to
-/// `on_record` as a [`Recorded`] JSON string. Returns the id to give to [`unmount`].
-pub fn mount(host: web_sys::HtmlElement, request: &str, on_record: js_sys::Function) -> Result<u32, String> {
-    let request: LabRequest =
-        serde_json::from_str(request).map_err(|e| format!("the page's request to the labs was not understood: {e}"))?;
-    let progress = Progress::load(Some(&request.progress)).progress;
-    let forward: crate::store::Forward = Rc::new(move |lesson: &str, quiz: &str, response: &Response, correct: bool| {
-        let r = Recorded { lesson: lesson.into(), quiz: quiz.into(), response: response.clone(), correct };
-        if let Ok(text) = serde_json::to_string(&r) {
-            let _ = on_record.call1(&JsValue::NULL, &JsValue::from_str(&text));
-        }
-    });
-    let cohort = cohort();
-    let handle = leptos::mount::mount_to(host, move || {
-        provide_context(Store::remote(progress, forward));
-        provide_context(cohort);
-        match request.view {
-            LabView::ImageLab => view! { <crate::pages::lab::Lab/> }.into_any(),
-            LabView::ModelLab => view! { <crate::pages::models::Models/> }.into_any(),
-            LabView::Exercise { exercise, lesson } => crate::widgets::lab_widget(exercise, lesson),
-        }
-    });
-    let id = NEXT_ID.with(|n| n.replace(n.get() + 1));
-    MOUNTED.with(|m| m.borrow_mut().insert(id, Box::new(handle)));
-    Ok(id)
-}
-
-/// Unmounts what [`mount`] returned `id` for (nothing if it is already gone).
-pub fn unmount(id: u32) {
-    // Taken out of the map before it is dropped: dropping runs cleanups, which must not find the map borrowed.
-    let handle = MOUNTED.with(|m| m.borrow_mut().remove(&id));
-    drop(handle);
 }

@@ -5,9 +5,9 @@
 use leptos::prelude::*;
 use radlearn_engine::cohort::CohortSpec;
 
+use crate::labs::model_panels::{Cohort, CohortPanel, ExplorePanel, SupervisedPanel};
 use crate::platform;
 use crate::strings::model_ui;
-use crate::widgets::model_lab::{Cohort, CohortPanel, ExplorePanel, SupervisedPanel};
 
 /// The Model Lab page.
 #[component]

@@ -1,6 +1,6 @@
 //! The `image-viewer` and `segmentation` exercises: the Image Lab's viewer and segmentation panel on a sample
 //! dataset inside a lesson. The dataset is downloaded only when the student presses "Open" (with progress), then
-//! decoded with the engine in a worker (`crate::decoder`); a graded segmentation saves its Dice and verdict like a quiz answer.
+//! decoded with the engine in a worker (`crate::worker::decoder`); a graded segmentation saves its Dice and verdict like a quiz answer.
 
 use std::sync::Arc;
 
@@ -13,12 +13,12 @@ use radlearn_engine::{LabelMap, Volume};
 
 use super::segment::{SegmentPanel, SegmentState, SegmentTools};
 use super::viewer::{OverlaySettings, Viewer};
-use super::WidgetError;
-use crate::decoder::Decoder;
+use crate::page::exercises::WidgetError;
+use crate::page::store::use_store;
 use crate::platform;
-use crate::store::use_store;
 use crate::strings::exercise_ui;
-use crate::worker::NamedBytes;
+use crate::worker::decoder::Decoder;
+use crate::worker::protocol::NamedBytes;
 use radlearn_course::datasets::{self, Dataset};
 
 /// A sample opened in an exercise.

@@ -9,7 +9,7 @@ use radlearn_course::widgets::{window_preset, WindowLevelParams};
 use radlearn_engine::{histogram::Histogram, synthetic::chest_slice, window::Window};
 use wasm_bindgen::{Clamped, JsCast};
 
-use super::WidgetError;
+use super::exercises::WidgetError;
 use crate::strings::ui;
 
 const SIZE: usize = 256;

@@ -14,14 +14,14 @@ use leptos::task::spawn_local;
 use radlearn_engine::cohort::CohortSpec;
 use radlearn_engine::export;
 use radlearn_engine::ml::eval::{tuning_grid, CvOptions, CvReport, Hyper, LearningPoint, NestedReport};
-use radlearn_engine::ml::model::{scale_gamma, Kernel, ModelSpec, Penalty};
+use radlearn_engine::ml::model::{scale_gamma, Kernel, ModelKind, ModelSpec, Penalty};
 use radlearn_engine::ml::{table, Dataset};
 use radlearn_engine::plot::{self, Curve};
 use wasm_bindgen::JsCast;
 
 use crate::platform::{self, FeatureWorker, WorkerEvent};
 use crate::strings::model_ui;
-use crate::worker::{Analysis, Evaluation, Exploration, ExploreSettings, RequestRef, Response};
+use crate::worker::protocol::{Analysis, Evaluation, Exploration, ExploreSettings, RequestRef, Response};
 
 /// The share of cases held out by a train/test split.
 const HOLDOUT_FRACTION: f64 = 0.3;
@@ -515,21 +515,17 @@ pub struct RunOutcome {
     pub nested: bool,
 }
 
-fn model_label(kind: &str) -> String {
-    ModelSpec::kinds().iter().find(|(k, _)| *k == kind).map(|(_, l)| l.to_string()).unwrap_or_else(|| kind.to_string())
-}
-
 /// Models, hyperparameters and the evaluation settings; cross-validation, nested CV and a learning curve, with
 /// their plots.
 #[component]
 pub fn SupervisedPanel(
     cohort: Cohort,
-    /// The models offered (ids of `ModelSpec::kinds()`); empty: all.
+    /// The models offered; empty: all.
     #[prop(default = Vec::new())]
-    models: Vec<String>,
+    models: Vec<ModelKind>,
     /// The model chosen at first.
-    #[prop(default = "logistic".to_string(), into)]
-    model: String,
+    #[prop(default = ModelKind::Logistic)]
+    model: ModelKind,
     #[prop(default = 5)] folds: usize,
     /// Keep the k best features inside each fold.
     #[prop(default = None)]
@@ -546,13 +542,8 @@ pub fn SupervisedPanel(
 ) -> impl IntoView {
     let m = model_ui();
     let runner = Runner::new();
-    let offered: Vec<(&'static str, &'static str)> =
-        ModelSpec::kinds().iter().copied().filter(|(k, _)| models.is_empty() || models.iter().any(|m| m == k)).collect();
-    let kind = RwSignal::new(if offered.iter().any(|(k, _)| *k == model) {
-        model
-    } else {
-        offered.first().map(|(k, _)| k.to_string()).unwrap_or_default()
-    });
+    let offered: Vec<ModelKind> = ModelKind::ALL.into_iter().filter(|k| models.is_empty() || models.contains(k)).collect();
+    let kind = RwSignal::new(if offered.contains(&model) { model } else { offered.first().copied().unwrap_or(ModelKind::Logistic) });
     let c = RwSignal::new(1.0);
     let penalty = RwSignal::new("l2".to_string());
     let l1_ratio = RwSignal::new(0.5);
@@ -594,8 +585,8 @@ pub fn SupervisedPanel(
     });
 
     let spec = move || -> ModelSpec {
-        match kind.get_untracked().as_str() {
-            "logistic" => ModelSpec::Logistic {
+        match kind.get_untracked() {
+            ModelKind::Logistic => ModelSpec::Logistic {
                 c: c.get_untracked(),
                 penalty: match penalty.get_untracked().as_str() {
                     "l1" => Penalty::L1,
@@ -603,14 +594,14 @@ pub fn SupervisedPanel(
                     _ => Penalty::L2,
                 },
             },
-            "svm-linear" => ModelSpec::Svm { c: c.get_untracked(), kernel: Kernel::Linear },
-            "svm-rbf" => ModelSpec::Svm { c: c.get_untracked(), kernel: Kernel::Rbf { gamma: gamma.get_untracked() } },
-            "tree" => {
+            ModelKind::SvmLinear => ModelSpec::Svm { c: c.get_untracked(), kernel: Kernel::Linear },
+            ModelKind::SvmRbf => ModelSpec::Svm { c: c.get_untracked(), kernel: Kernel::Rbf { gamma: gamma.get_untracked() } },
+            ModelKind::Tree => {
                 ModelSpec::Tree { max_depth: max_depth.get_untracked() as usize, min_samples_leaf: min_leaf.get_untracked() as usize }
             }
-            "forest" => ModelSpec::Forest { trees: trees.get_untracked() as usize, max_depth: max_depth.get_untracked() as usize },
-            "knn" => ModelSpec::Knn { k: k.get_untracked() as usize },
-            _ => ModelSpec::NaiveBayes,
+            ModelKind::Forest => ModelSpec::Forest { trees: trees.get_untracked() as usize, max_depth: max_depth.get_untracked() as usize },
+            ModelKind::Knn => ModelSpec::Knn { k: k.get_untracked() as usize },
+            ModelKind::NaiveBayes => ModelSpec::NaiveBayes,
         }
     };
     let options = move || CvOptions {
@@ -633,7 +624,7 @@ pub fn SupervisedPanel(
 
     let cross_validate = move |_| {
         let Some((ds, spec, opts)) = prepare() else { return };
-        let model = model_label(spec.kind());
+        let model = spec.label().to_string();
         let split = holdout.get_untracked();
         let analysis = if split { Analysis::Holdout { test_fraction: HOLDOUT_FRACTION } } else { Analysis::CrossValidation };
         let (leak, sel) = (opts.leaky, opts.select);
@@ -697,31 +688,27 @@ pub fn SupervisedPanel(
         );
     };
 
-    let model_options = offered
-        .iter()
-        .map(|(id, label)| {
-            let id = id.to_string();
-            let selected = {
-                let id = id.clone();
-                move || kind.get() == id
-            };
-            view! { <option value=id selected=selected>{*label}</option> }
-        })
-        .collect_view();
-    let is = move |kinds: &'static [&'static str]| Signal::derive(move || kinds.contains(&kind.get().as_str()));
-    let show_c = is(&["logistic", "svm-linear", "svm-rbf"]);
-    let show_penalty = is(&["logistic"]);
-    let show_gamma = is(&["svm-rbf"]);
-    let show_depth = is(&["tree", "forest"]);
-    let show_leaf = is(&["tree"]);
-    let show_trees = is(&["forest"]);
-    let show_k = is(&["knn"]);
+    let model_options =
+        offered.iter().map(|&k| view! { <option value=k.id() selected=move || kind.get() == k>{k.label()}</option> }).collect_view();
+    let is = move |kinds: &'static [ModelKind]| Signal::derive(move || kinds.contains(&kind.get()));
+    let show_c = is(&[ModelKind::Logistic, ModelKind::SvmLinear, ModelKind::SvmRbf]);
+    let show_penalty = is(&[ModelKind::Logistic]);
+    let show_gamma = is(&[ModelKind::SvmRbf]);
+    let show_depth = is(&[ModelKind::Tree, ModelKind::Forest]);
+    let show_leaf = is(&[ModelKind::Tree]);
+    let show_trees = is(&[ModelKind::Forest]);
+    let show_k = is(&[ModelKind::Knn]);
     let disabled = Signal::derive(move || busy.get());
 
     let settings = view! {
         <div class="ml-form" data-testid="model-form">
             <label class="ml-field"><span>{m.model}</span>
-                <select data-testid="model-kind" prop:disabled=move || busy.get() on:change=move |ev| kind.set(event_target_value(&ev))>{model_options}</select>
+                <select data-testid="model-kind" prop:disabled=move || busy.get() on:change=move |ev| {
+                    // The options are ids of `offered`, so the parse cannot fail; an unknown value keeps the model.
+                    if let Ok(k) = event_target_value(&ev).parse::<ModelKind>() {
+                        kind.set(k);
+                    }
+                }>{model_options}</select>
             </label>
             <Show when=move || show_c.get()><NumberField label=m.c value=c min=1e-6 max=1e6 step=0.001 testid="model-c" disabled=disabled/></Show>
             <Show when=move || show_penalty.get()>
@@ -770,7 +757,7 @@ pub fn SupervisedPanel(
                 {move || if holdout.get() { m.train_and_test } else { m.cross_validate }}
             </button>
             <button type="button" class="secondary" data-testid="cv-nested" on:click=nested_cv
-                prop:disabled=move || busy.get() || no_data.get() || kind.get() == "naive-bayes">{m.nested}</button>
+                prop:disabled=move || busy.get() || no_data.get() || kind.get() == ModelKind::NaiveBayes>{m.nested}</button>
             <button type="button" class="secondary" data-testid="cv-learning" on:click=learning_curve prop:disabled=move || busy.get() || no_data.get()>{m.learning_curve}</button>
         </div>
         {move || no_data.get().then(|| view! { <p class="muted" data-testid="model-no-data">{m.no_data}</p> })}

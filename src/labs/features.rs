@@ -13,10 +13,10 @@ use radlearn_engine::export;
 use radlearn_engine::features::catalogue;
 use radlearn_engine::LabelMap;
 
+use crate::page::store::use_store;
 use crate::platform::{self, FeatureWorker, WorkerEvent};
-use crate::store::use_store;
 use crate::strings::{features_ui, ui};
-use crate::worker::{Computed, ConfigSpec, MaskData, NamedBytes, RequestRef, Response as WorkerResponse, Row};
+use crate::worker::protocol::{Computed, ConfigSpec, MaskData, NamedBytes, RequestRef, Response as WorkerResponse, Row};
 use radlearn_course::datasets::{self, Dataset};
 
 /// How long a new worker may take to start (download and compile its wasm) before the panel gives up.
@@ -110,11 +110,11 @@ fn describe(feature_code: &str) -> Option<&'static str> {
 /// The family's description and the link to the lesson that teaches it, when this course has that lesson.
 fn family_about(family_code: &str) -> Option<(&'static str, Option<(String, String)>)> {
     let info = catalogue::family_info(family_code)?;
-    let lesson = crate::content::course()
+    let lesson = crate::page::content::course()
         .lessons
         .iter()
         .find(|l| l.slug == info.lesson)
-        .map(|l| (crate::route::Route::Lesson { slug: l.slug.clone(), anchor: None }.href(), l.title.clone()));
+        .map(|l| (crate::page::route::Route::Lesson { slug: l.slug.clone(), anchor: None }.href(), l.title.clone()));
     Some((info.description, lesson))
 }
 
@@ -549,7 +549,7 @@ pub fn FeatureTable(
             .ok_or_else(|| format!("the sample dataset “{}” is not in this build", params.dataset))
     }) {
         Ok(d) => d,
-        Err(e) => return view! { <super::WidgetError message=e/> }.into_any(),
+        Err(e) => return view! { <crate::page::exercises::WidgetError message=e/> }.into_any(),
     };
     let t = features_ui();
     let u = ui();

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use radlearn_course::progress::QuizState;
 use radlearn_course::{parse_number, Choice, Grade, Quiz, QuizKind, Response};
 
-use crate::store::use_store;
+use crate::page::store::use_store;
 use crate::strings::ui;
 
 /// One quiz of a lesson.

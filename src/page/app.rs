@@ -2,11 +2,11 @@
 
 use leptos::prelude::*;
 
-use crate::labs::{LabHost, LabView};
-use crate::pages::{about::About, index::Index, lesson::LessonPage, not_found::NotFound};
+use crate::page::lab_host::{LabHost, LabView};
+use crate::page::route::Route;
+use crate::page::store::Store;
+use crate::page::{about::About, index::Index, lesson::LessonPage, not_found::NotFound};
 use crate::platform;
-use crate::route::Route;
-use crate::store::Store;
 use crate::strings::ui;
 
 /// Root component.
@@ -15,7 +15,7 @@ pub fn App() -> impl IntoView {
     let store = Store::load();
     provide_context(store);
     // Once the first page is up, fetch the labs module at low priority: it then opens at once, and offline too.
-    set_timeout(crate::labs::prefetch, std::time::Duration::from_secs(3));
+    set_timeout(crate::page::lab_host::prefetch, std::time::Duration::from_secs(3));
     let route = RwSignal::new(Route::parse(&platform::current_hash()));
     let handle = window_event_listener(leptos::ev::hashchange, move |_| {
         route.set(Route::parse(&platform::current_hash()));
@@ -58,7 +58,7 @@ pub fn App() -> impl IntoView {
 /// Shows what happened to saved progress, with a way to download what was set aside.
 #[component]
 fn NoticeBar() -> impl IntoView {
-    let store = crate::store::use_store();
+    let store = crate::page::store::use_store();
     let t = ui();
     move || {
         store.notice.get().map(|n| {

@@ -21,9 +21,9 @@ use radlearn_engine::segment::{limit_to_ball, otsu_threshold, paint, region_grow
 use radlearn_engine::{LabelMap, Volume};
 use wasm_bindgen::JsCast;
 
+use crate::labs::viewer::{EditEvent, EditPhase, Editing, Tool, STUDENT_COLOUR};
 use crate::platform;
 use crate::strings::segment_ui;
-use crate::widgets::viewer::{EditEvent, EditPhase, Editing, Tool, STUDENT_COLOUR};
 
 /// Pause after the last change before the preview and the measures are computed again.
 const DEBOUNCE: Duration = Duration::from_millis(200);

@@ -3,14 +3,14 @@
 use leptos::prelude::*;
 use radlearn_course::Block;
 
-use crate::content::{self, course};
-use crate::pages::not_found::NotFound;
+use crate::page::content::{self, course};
+use crate::page::exercises::WidgetHost;
+use crate::page::not_found::NotFound;
+use crate::page::quiz::QuizView;
+use crate::page::route::{lesson_href, Route};
+use crate::page::store::use_store;
 use crate::platform;
-use crate::quiz::QuizView;
-use crate::route::{lesson_href, Route};
-use crate::store::use_store;
 use crate::strings::ui;
-use crate::widgets::WidgetHost;
 
 /// The page of one lesson.
 #[component]
@@ -99,7 +99,7 @@ pub fn LessonPage(
                         let tl = tally.get();
                         view! {
                             <p class="lesson-tally" data-testid="lesson-tally">
-                                {format!("{}: {} / {} {} · {}", t.lesson_quizzes, tl.correct, tl.total, t.quizzes_correct, crate::pages::index::tally_text(tl))}
+                                {format!("{}: {} / {} {} · {}", t.lesson_quizzes, tl.correct, tl.total, t.quizzes_correct, crate::page::index::tally_text(tl))}
                             </p>
                         }
                     })}
