@@ -308,7 +308,7 @@ fn small_case() -> (Vec<u8>, radlearn_engine::LabelMap) {
     use radlearn_engine::{Geometry, LabelMap, Volume};
     let g = Geometry::new([6, 5, 4], [2.0; 3]);
     let image = Volume::new(g.clone(), (0..120).map(|i| (i % 5) as f32 * 10.0).collect()).expect("120 voxels");
-    let bytes = radlearn_engine::nifti::write(&image, radlearn_engine::nifti::WriteType::F32, true).expect("NIfTI");
+    let bytes = radlearn_engine::io::nifti::write(&image, radlearn_engine::io::nifti::WriteType::F32, true).expect("NIfTI");
     let mut labels = vec![0u8; 120];
     for z in 1..3 {
         for y in 2..4 {
@@ -718,13 +718,13 @@ fn the_worker_decodes_images_masks_and_samples_for_the_page() {
     assert_eq!(opened.image.volume.geometry.spacing, [2.0; 3]);
     assert!(opened.mask.is_none() && opened.skipped.is_empty());
     // A mask on that image (the worker kept it), and one on another grid: the reader's message, naming the file.
-    let mask_bytes = radlearn_engine::nifti::write(&mask.to_volume(), radlearn_engine::nifti::WriteType::U8, true).expect("NIfTI");
+    let mask_bytes = radlearn_engine::io::nifti::write(&mask.to_volume(), radlearn_engine::io::nifti::WriteType::U8, true).expect("NIfTI");
     let mask_file = NamedBytes { name: "m.nii.gz".into(), bytes: mask_bytes.clone() };
     session.handle(Request::OpenMask { job: 2, image_files: image.clone(), mask: mask_file.clone() }, &mut |r| out.push(r));
     let Some(Response::MaskOpened { job: 2, result: Ok(m) }) = out.pop().map(through_the_wire) else { panic!("mask") };
     assert_eq!(m.mask.into_label_map().expect("a mask").data, mask.data);
     let other = radlearn_engine::Volume::new(radlearn_engine::Geometry::new([2, 2, 2], [1.0; 3]), vec![0.0; 8]).expect("8 voxels");
-    let other = radlearn_engine::nifti::write(&other, radlearn_engine::nifti::WriteType::F32, true).expect("NIfTI");
+    let other = radlearn_engine::io::nifti::write(&other, radlearn_engine::io::nifti::WriteType::F32, true).expect("NIfTI");
     // A restarted worker decodes the image again.
     let mut fresh = Session::default();
     fresh.handle(
@@ -733,7 +733,7 @@ fn the_worker_decodes_images_masks_and_samples_for_the_page() {
     );
     let Some(Response::MaskOpened { job: 3, result: Err(p) }) = out.pop() else { panic!("a problem") };
     assert!(p.file == "o.nii.gz" && p.message.contains("voxels but the image has 6 x 5 x 4"), "{p:?}");
-    // Files that are not an image: one problem per file, as radlearn_engine::open::open_files reports them.
+    // Files that are not an image: one problem per file, as radlearn_engine::io::open::open_files reports them.
     session
         .handle(Request::Open { job: 4, files: vec![NamedBytes { name: "scan.nii".into(), bytes: b"not an image".to_vec() }] }, &mut |r| {
             out.push(r)

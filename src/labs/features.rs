@@ -8,9 +8,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use radlearn_course::widgets::{FeatureCheck, FeatureTableParams};
 use radlearn_course::{parse_number, Grade, Quiz, QuizKind, Response};
-use radlearn_engine::config::BUILTINS;
-use radlearn_engine::export;
-use radlearn_engine::features::catalogue;
+use radlearn_engine::radiomics::config::BUILTINS;
+use radlearn_engine::radiomics::export;
+use radlearn_engine::radiomics::features::catalogue;
 use radlearn_engine::LabelMap;
 
 use crate::page::store::use_store;
@@ -376,9 +376,9 @@ pub fn FeaturePanel(
                     format!(
                         "{}: {} {} {}",
                         t.downloading,
-                        radlearn_engine::error::human_bytes(received),
+                        radlearn_engine::io::error::human_bytes(received),
                         t.of,
-                        total.map(radlearn_engine::error::human_bytes).unwrap_or_default()
+                        total.map(radlearn_engine::io::error::human_bytes).unwrap_or_default()
                     ),
                 ),
                 Phase::Running { done, total, family } if total > 0 => (

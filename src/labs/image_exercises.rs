@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use radlearn_course::widgets::{window_preset, ImageViewerParams, SegmentationCheck, SegmentationParams};
 use radlearn_course::Response;
-use radlearn_engine::error::human_bytes;
+use radlearn_engine::io::error::human_bytes;
 use radlearn_engine::{LabelMap, Volume};
 
 use super::segment::{SegmentPanel, SegmentState, SegmentTools};

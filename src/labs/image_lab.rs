@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use radlearn_engine::error::human_bytes;
-use radlearn_engine::mask::label_counts;
-use radlearn_engine::view::LabelStyle;
+use radlearn_engine::image::mask::label_counts;
+use radlearn_engine::image::view::LabelStyle;
+use radlearn_engine::io::error::human_bytes;
 use radlearn_engine::{LabelMap, Volume};
 use wasm_bindgen::JsCast;
 
@@ -21,7 +21,7 @@ use crate::strings::ui;
 use crate::worker::decoder::{Decoder, CANCELLED};
 use crate::worker::protocol::NamedBytes;
 use radlearn_course::datasets::{self, Dataset};
-use radlearn_engine::open::FileProblem;
+use radlearn_engine::io::open::FileProblem;
 
 /// What the lab is busy with.
 #[derive(Debug, Clone, PartialEq)]

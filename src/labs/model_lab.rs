@@ -3,7 +3,7 @@
 //! cohort is kept for the session (app context), so a student can read a lesson and come back to it.
 
 use leptos::prelude::*;
-use radlearn_engine::cohort::CohortSpec;
+use radlearn_engine::ml::cohort::CohortSpec;
 
 use crate::labs::model_panels::{Cohort, CohortPanel, ExplorePanel, SupervisedPanel};
 use crate::platform;

@@ -3,20 +3,20 @@
 //! importances, nested CV, learning curve) and an unsupervised view (PCA, k-means, correlations). The page
 //! (`pages::models`) and the `model-lab` / `pca-explorer` exercises are made of these panels.
 //!
-//! The UI computes nothing: the engine (`radlearn_engine::cohort`, `ml`) runs in the worker (`crate::worker`), and
-//! the plots are the engine's SVG (`radlearn_engine::plot`), shown as they will be exported.
+//! The UI computes nothing: the engine (`radlearn_engine::ml::cohort`, `ml`) runs in the worker (`crate::worker`), and
+//! the plots are the engine's SVG (`radlearn_engine::ml::plot`), shown as they will be exported.
 
 use std::rc::Rc;
 use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use radlearn_engine::cohort::CohortSpec;
-use radlearn_engine::export;
+use radlearn_engine::ml::cohort::CohortSpec;
 use radlearn_engine::ml::eval::{tuning_grid, CvOptions, CvReport, Hyper, LearningPoint, NestedReport};
 use radlearn_engine::ml::model::{scale_gamma, Kernel, ModelKind, ModelSpec, Penalty};
+use radlearn_engine::ml::plot::{self, Curve};
 use radlearn_engine::ml::{table, Dataset};
-use radlearn_engine::plot::{self, Curve};
+use radlearn_engine::radiomics::export;
 use wasm_bindgen::JsCast;
 
 use crate::platform::{self, FeatureWorker, WorkerEvent};

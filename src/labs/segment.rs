@@ -13,11 +13,11 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use radlearn_engine::mask::{fill_holes, largest_component, Connectivity};
-use radlearn_engine::metrics::{dice, hausdorff95, roi_stats, RoiStats};
-use radlearn_engine::nifti::{self, WriteType};
-use radlearn_engine::preprocess::{discretise, Discretisation};
-use radlearn_engine::segment::{limit_to_ball, otsu_threshold, paint, region_grow, threshold, History, OTSU_BINS};
+use radlearn_engine::image::mask::{fill_holes, largest_component, Connectivity};
+use radlearn_engine::io::nifti::{self, WriteType};
+use radlearn_engine::lab::metrics::{dice, hausdorff95, roi_stats, RoiStats};
+use radlearn_engine::lab::segment::{limit_to_ball, otsu_threshold, paint, region_grow, threshold, History, OTSU_BINS};
+use radlearn_engine::radiomics::preprocess::{discretise, Discretisation};
 use radlearn_engine::{LabelMap, Volume};
 use wasm_bindgen::JsCast;
 
@@ -368,7 +368,7 @@ impl SegmentState {
         let within = self.within_threshold.get_untracked();
         let limit = self.max_distance.get_untracked();
         self.run(move |v| {
-            let err = |e: radlearn_engine::segment::SegmentError| sentence(&e.to_string());
+            let err = |e: radlearn_engine::lab::segment::SegmentError| sentence(&e.to_string());
             let mut allowed = match (within, limit) {
                 (true, _) => Some(threshold(&v, lo, hi)),
                 (false, Some(_)) => LabelMap::new(v.geometry.clone(), vec![1; v.data.len()]),

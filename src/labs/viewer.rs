@@ -1,7 +1,7 @@
 //! The multiplanar viewer of the Image Lab: axial, coronal and sagittal slices of a volume with a linked
 //! crosshair, window/level, zoom and pan, a readout under the pointer and a label overlay.
 //!
-//! The engine (`radlearn_engine::view`) extracts each slice and composes its RGBA pixels into buffers this
+//! The engine (`radlearn_engine::image::view`) extracts each slice and composes its RGBA pixels into buffers this
 //! component keeps between frames; the pixels go into an `ImageData` on a detached canvas at the slice's own
 //! resolution, which is drawn scaled (pixel spacing respected, no smoothing) onto the visible canvas.
 
@@ -11,10 +11,10 @@ use std::sync::Arc;
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use radlearn_engine::view::{
+use radlearn_engine::image::view::{
     auto_window, blend_overlay, compose, compose_colour, LabelStyle, Overlay, Placement, Plane, SliceLayout, ViewTransform,
 };
-use radlearn_engine::window::{Preset, Window};
+use radlearn_engine::image::window::{Preset, Window};
 use radlearn_engine::{LabelMap, Volume};
 use wasm_bindgen::{Clamped, JsCast};
 

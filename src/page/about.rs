@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use radlearn_engine::features::catalogue::{COMPLIANCE, FAMILY_COUNTS};
+use radlearn_engine::radiomics::features::catalogue::{COMPLIANCE, FAMILY_COUNTS};
 
 use crate::platform;
 use crate::strings::ui;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use ndarray::Array2;
 use radlearn_course::widgets::{window_preset, WindowLevelParams};
-use radlearn_engine::{histogram::Histogram, synthetic::chest_slice, window::Window};
+use radlearn_engine::{image::histogram::Histogram, image::synthetic::chest_slice, image::window::Window};
 use wasm_bindgen::{Clamped, JsCast};
 
 use super::exercises::WidgetError;

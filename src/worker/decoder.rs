@@ -15,7 +15,7 @@ use radlearn_engine::LabelMap;
 use crate::platform::{FeatureWorker, WorkerEvent};
 use crate::worker::protocol::{NamedBytes, RequestRef, Response};
 use radlearn_course::datasets::Dataset;
-use radlearn_engine::open::{DecodedSample, FileProblem, Opened};
+use radlearn_engine::io::open::{DecodedSample, FileProblem, Opened};
 
 /// How long the worker may take to start.
 const START_TIMEOUT_MS: i32 = 30_000;
@@ -93,7 +93,7 @@ impl Decoder {
         answer.await.unwrap_or_else(|_| Err(CANCELLED.to_string()))
     }
 
-    /// Decodes the student's files as one image (see `radlearn_engine::open::open_files`). A failure of the worker itself is
+    /// Decodes the student's files as one image (see `radlearn_engine::io::open::open_files`). A failure of the worker itself is
     /// reported as a problem of the files (named `what`).
     pub async fn open(&self, files: &[NamedBytes], what: &str, progress: OnProgress) -> Result<Opened, Vec<FileProblem>> {
         let problem = |message: String| vec![FileProblem { file: what.to_string(), message }];
@@ -103,7 +103,7 @@ impl Decoder {
         }
     }
 
-    /// Decodes a mask for the image read from `image_files` (see `radlearn_engine::open::open_mask`).
+    /// Decodes a mask for the image read from `image_files` (see `radlearn_engine::io::open::open_mask`).
     pub async fn open_mask(&self, image_files: &[NamedBytes], mask: &NamedBytes) -> Result<(LabelMap, Vec<String>), FileProblem> {
         let problem = |message: String| FileProblem { file: mask.name.clone(), message };
         match self.call(|job| RequestRef::OpenMask { job, image_files, mask }, None).await.map_err(problem)? {
@@ -115,7 +115,7 @@ impl Decoder {
         }
     }
 
-    /// Decodes a sample dataset's downloaded image and mask (see `radlearn_engine::open::open_sample`).
+    /// Decodes a sample dataset's downloaded image and mask (see `radlearn_engine::io::open::open_sample`).
     pub async fn decode_sample(&self, d: &Dataset, image: &NamedBytes, mask: Option<&NamedBytes>) -> Result<DecodedSample, FileProblem> {
         let problem = |message: String| FileProblem { file: image.name.clone(), message };
         let request = |job| RequestRef::DecodeSample { job, dataset: &d.id, image, mask };

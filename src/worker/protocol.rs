@@ -10,7 +10,7 @@
 //! 2. [`Request::Extract`] sends the mask compactly ([`MaskData`]: a mask file, or the voxels of the ROI's bounding
 //!    box), the label and the configuration (a built-in name or TOML/JSON text).
 //! 3. The worker answers [`Response::Progress`] before each step, then [`Response::Done`] with the values and their
-//!    CSV and JSON (formatted by `radlearn_engine::export`, exactly like `radlearn features`), or
+//!    CSV and JSON (formatted by `radlearn_engine::radiomics::export`, exactly like `radlearn features`), or
 //!    [`Response::Failed`] with the engine's message in plain words.
 //!
 //! The Model Lab uses the same worker (one engine, one module to build): [`Request::Cohort`] generates a synthetic
@@ -32,18 +32,18 @@
 //! ([`ToWorker`], [`FromWorker`], bincode), mirrored here because the page drives the `Worker` object itself (see
 //! `platform::FeatureWorker`). Byte buffers are `serde_bytes`, so encoding them is a copy.
 
-use radlearn_engine::cohort::CohortSpec;
-use radlearn_engine::features::FeatureValue;
+use radlearn_engine::ml::cohort::CohortSpec;
 use radlearn_engine::ml::eval::{CvOptions, CvReport, Hyper, LearningPoint, NestedReport};
 use radlearn_engine::ml::model::ModelSpec;
 use radlearn_engine::ml::unsupervised::{KMeansReport, PcaReport};
 use radlearn_engine::ml::Dataset;
-use radlearn_engine::{export, LabelMap};
+use radlearn_engine::radiomics::features::FeatureValue;
+use radlearn_engine::{radiomics::export, LabelMap};
 use serde::{Deserialize, Serialize};
 
 use super::wire::{MaskOpenedData, OpenedData, SampleData};
 
-use radlearn_engine::open::FileProblem;
+use radlearn_engine::io::open::FileProblem;
 
 /// The worker's loader script (Trunk's `data-loader-shim`), relative to the page.
 pub const SCRIPT: &str = "./radlearn-worker_loader.js";

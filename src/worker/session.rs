@@ -2,21 +2,21 @@
 
 use std::ops::ControlFlow;
 
-use radlearn_engine::cohort::{self};
-use radlearn_engine::config::FeatureConfig;
+use radlearn_engine::ml::cohort::{self};
 use radlearn_engine::ml::eval::{self, CvOptions};
 use radlearn_engine::ml::model::ModelSpec;
 use radlearn_engine::ml::unsupervised::{self};
 use radlearn_engine::ml::Dataset;
+use radlearn_engine::radiomics::config::FeatureConfig;
 use radlearn_engine::radiomics::extract;
-use radlearn_engine::{export, LabelMap, LoadOptions, Volume};
+use radlearn_engine::{radiomics::export, LabelMap, LoadOptions, Volume};
 
 use super::protocol::*;
 use super::wire::*;
 
-use radlearn_engine::open::{self, FileProblem};
+use radlearn_engine::io::open::{self, FileProblem};
 
-/// Files as the engine's opening functions take them (`radlearn_engine::open::NamedBytes`).
+/// Files as the engine's opening functions take them (`radlearn_engine::io::open::NamedBytes`).
 fn borrowed(files: &[NamedBytes]) -> Vec<(&str, &[u8])> {
     files.iter().map(|f| (f.name.as_str(), f.bytes.as_slice())).collect()
 }
@@ -198,7 +198,7 @@ impl Session {
         let mask = build_mask(image, mask)?;
         let label = choose_label(&mask, label)?;
         let roi_voxels = mask.data.iter().filter(|&&l| l == label).count() as u64;
-        let mut progress = |p: radlearn_engine::features::Progress| {
+        let mut progress = |p: radlearn_engine::radiomics::features::Progress| {
             emit(Response::Progress { job, done: p.done as u32, total: p.total as u32, family: p.family.name().to_string() });
             ControlFlow::Continue(())
         };

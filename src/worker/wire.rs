@@ -2,11 +2,11 @@
 //! of little-endian `f32` ([`Voxels`]), label masks as `serde_bytes`, each converted back into the engine's types on
 //! arrival.
 
-use radlearn_engine::volume::{Geometry, Meta};
+use radlearn_engine::image::volume::{Geometry, Meta};
 use radlearn_engine::{LabelMap, Volume};
 use serde::{Deserialize, Serialize};
 
-use radlearn_engine::open::{self, FileProblem};
+use radlearn_engine::io::open::{self, FileProblem};
 
 /// A grid's geometry, for the trip between the worker and the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,13 +7,13 @@
 
 use std::ops::ControlFlow;
 
-use radlearn_engine::config::FeatureConfig;
-use radlearn_engine::error::LoadOptions;
-use radlearn_engine::open::{open_files, open_mask, FileProblem};
+use radlearn_engine::image::volume::{LabelMap, Volume};
+use radlearn_engine::io::error::LoadOptions;
+use radlearn_engine::io::open::{open_files, open_mask, FileProblem};
+use radlearn_engine::radiomics::config::FeatureConfig;
 use radlearn_engine::radiomics::extract;
-use radlearn_engine::volume::{LabelMap, Volume};
 
-/// The image and its mask, opened as the browser and the command line open them (`radlearn_engine::open`).
+/// The image and its mask, opened as the browser and the command line open them (`radlearn_engine::io::open`).
 fn open_case(image: &[u8], image_name: &str, mask: &[u8], mask_name: &str, opts: &LoadOptions) -> Result<(Volume, LabelMap), String> {
     let shown = |p: &FileProblem| format!("{}: {}", p.file, p.message);
     let img = open_files(&[(image_name, image)], opts, &mut |_, _| {})
@@ -100,7 +100,7 @@ pub fn extract_features(image: &[u8], image_name: &str, mask: &[u8], mask_name: 
 /// every case's features with the cohort settings, on one thread. Returns the table's size and a checksum (the sum
 /// of every value divided by its column's mean magnitude), so two builds can be checked to compute the same table.
 pub fn cohort_from_spec(cases: usize, seed: u64) -> Result<CohortSummary, String> {
-    use radlearn_engine::cohort::{extraction_config, generate, CohortSpec};
+    use radlearn_engine::ml::cohort::{extraction_config, generate, CohortSpec};
     let spec = CohortSpec { cases, seed, ..CohortSpec::default() };
     let data = generate(&spec, &extraction_config(), &mut |_, _| ControlFlow::Continue(())).map_err(|e| e.to_string())?;
     Ok(CohortSummary::of(&data))

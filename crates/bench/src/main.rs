@@ -25,9 +25,9 @@
 use std::path::Path;
 use std::time::Instant;
 
-use radlearn_engine::error::LoadOptions;
-use radlearn_engine::volume::Volume;
-use radlearn_engine::{dicom, nifti};
+use radlearn_engine::image::volume::Volume;
+use radlearn_engine::io::error::LoadOptions;
+use radlearn_engine::{io::dicom, io::nifti};
 
 fn median_ms(runs: usize, mut f: impl FnMut() -> Result<Volume, String>) -> Result<(f64, Volume), String> {
     let mut last = f()?; // warm the file cache
@@ -77,7 +77,7 @@ fn median_of<T>(runs: usize, mut f: impl FnMut() -> Result<T, String>) -> Result
 
 /// `radlearn-bench cohort [--cases N] [--seed S]` (after `--runs` was taken out).
 fn cohort(args: &[String], runs: usize) -> Result<(), String> {
-    use radlearn_engine::cohort::{case, extraction_config, generate_parallel, CohortSpec};
+    use radlearn_engine::ml::cohort::{case, extraction_config, generate_parallel, CohortSpec};
     let mut cases = 100;
     let mut seed = 1;
     let mut it = args.iter();

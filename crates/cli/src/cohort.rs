@@ -8,9 +8,9 @@ use std::time::Instant;
 
 use clap::Args;
 
-use radlearn_engine::cohort::{case, extraction_config, generate_parallel_with, scanners, CohortSpec, MAX_CASES, MAX_SITES, MIN_CASES};
+use radlearn_engine::io::nifti::{self, WriteType};
+use radlearn_engine::ml::cohort::{case, extraction_config, generate_parallel_with, scanners, CohortSpec, MAX_CASES, MAX_SITES, MIN_CASES};
 use radlearn_engine::ml::table::to_csv;
-use radlearn_engine::nifti::{self, WriteType};
 
 /// Arguments of `radlearn cohort`.
 #[derive(Debug, Args)]
@@ -141,7 +141,7 @@ fn write_images(spec: &CohortSpec, dir: &Path) -> Result<(), String> {
             std::fs::write(dir.join(&image), bytes).map_err(|e| format!("{}: cannot write {image}: {e}", dir.display()))?;
             let bytes = nifti::write(&c.mask.to_volume(), WriteType::U8, true).map_err(|e| format!("{}: {e}", c.id))?;
             std::fs::write(dir.join(&mask), bytes).map_err(|e| format!("{}: cannot write {mask}: {e}", dir.display()))?;
-            let class = radlearn_engine::cohort::CLASSES[usize::from(c.label)];
+            let class = radlearn_engine::ml::cohort::CLASSES[usize::from(c.label)];
             Ok(format!("{image},{mask},{},{class},{}\n", c.id, c.site))
         })
         .collect::<Result<Vec<String>, String>>()?;

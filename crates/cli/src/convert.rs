@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use radlearn_engine::nifti::{self, WriteType};
+use radlearn_engine::io::nifti::{self, WriteType};
 use radlearn_engine::LoadOptions;
 
 use crate::features::{read_image, read_mask};

@@ -9,15 +9,15 @@ use std::time::Instant;
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
-use radlearn_engine::config::{FeatureConfig, ValidConfig, BUILTINS};
-use radlearn_engine::dicom::{self, DicomFile};
-use radlearn_engine::export;
-use radlearn_engine::features::FeatureValue;
-use radlearn_engine::load::{sniff, Format};
-use radlearn_engine::mask::labels_from_volume;
-use radlearn_engine::open::{self, FileProblem};
+use radlearn_engine::image::mask::labels_from_volume;
+use radlearn_engine::io::dicom::{self, DicomFile};
+use radlearn_engine::io::load::{sniff, Format};
+use radlearn_engine::io::open::{self, FileProblem};
+use radlearn_engine::radiomics::config::{FeatureConfig, ValidConfig, BUILTINS};
+use radlearn_engine::radiomics::export;
 use radlearn_engine::radiomics::extract_parallel;
-use radlearn_engine::{nrrd, LabelMap, LoadOptions, Volume};
+use radlearn_engine::radiomics::features::FeatureValue;
+use radlearn_engine::{io::nrrd, LabelMap, LoadOptions, Volume};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

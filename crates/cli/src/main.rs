@@ -130,9 +130,9 @@ mod info {
     use std::path::{Path, PathBuf};
     use std::process::ExitCode;
 
-    use radlearn_engine::dicom::{self, DicomFile};
-    use radlearn_engine::load::{sniff, Format};
-    use radlearn_engine::{nifti, nrrd, LoadError, LoadOptions, Volume};
+    use radlearn_engine::io::dicom::{self, DicomFile};
+    use radlearn_engine::io::load::{sniff, Format};
+    use radlearn_engine::{io::nifti, io::nrrd, LoadError, LoadOptions, Volume};
 
     /// Reads and describes every file; DICOM files and folders are gathered into one set. Exit code 1 if any failed.
     pub fn run(paths: &[PathBuf], max_mib: u64) -> ExitCode {
@@ -198,7 +198,7 @@ mod info {
     /// `radlearn info --json FILE...`: each file read on its own (a DICOM file as a one-file series), one JSON object
     /// per line. Exit code 0 even when files are refused: the refusal is the answer.
     pub fn run_json(paths: &[PathBuf], max_mib: u64) -> ExitCode {
-        use radlearn_engine::export::json_string;
+        use radlearn_engine::radiomics::export::json_string;
         let opts = LoadOptions::with_max_bytes(max_mib.saturating_mul(1 << 20));
         let number = |v: f64| if v.is_finite() { format!("{v}") } else { "null".into() };
         for p in paths {

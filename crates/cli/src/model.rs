@@ -172,7 +172,12 @@ fn json_notes(o: &mut JsonObject, t: &Table) {
         .dropped
         .iter()
         .map(|d| {
-            format!("{{\"column\": {}, \"missing\": {}, \"cases\": {}}}", radlearn_engine::export::json_string(&d.name), d.missing, d.cases)
+            format!(
+                "{{\"column\": {}, \"missing\": {}, \"cases\": {}}}",
+                radlearn_engine::radiomics::export::json_string(&d.name),
+                d.missing,
+                d.cases
+            )
         })
         .collect();
     o.raw("left_out", &format!("[{}]", left.join(", ")));
@@ -287,10 +292,16 @@ fn cv(a: &CvArgs) -> Result<String, Failure> {
             }
             o.raw(
                 "selected",
-                &format!("[{}]", r.selected.iter().map(|s| radlearn_engine::export::json_string(s)).collect::<Vec<_>>().join(",")),
+                &format!(
+                    "[{}]",
+                    r.selected.iter().map(|s| radlearn_engine::radiomics::export::json_string(s)).collect::<Vec<_>>().join(",")
+                ),
             );
-            let imp: Vec<String> =
-                r.importances.iter().map(|(n, v)| format!("[{},{}]", radlearn_engine::export::json_string(n), json_number(*v))).collect();
+            let imp: Vec<String> = r
+                .importances
+                .iter()
+                .map(|(n, v)| format!("[{},{}]", radlearn_engine::radiomics::export::json_string(n), json_number(*v)))
+                .collect();
             o.raw("importances", &format!("[{}]", imp.join(",")));
             // The calibration table (quantile bins of the out-of-fold scores), checked against scikit-learn's
             // calibration_curve by tests/interop/sklearn_parity.py.
@@ -427,10 +438,10 @@ struct JsonObject(Vec<String>);
 
 impl JsonObject {
     fn raw(&mut self, key: &str, value: &str) {
-        self.0.push(format!("{}: {value}", radlearn_engine::export::json_string(key)));
+        self.0.push(format!("{}: {value}", radlearn_engine::radiomics::export::json_string(key)));
     }
     fn str(&mut self, key: &str, value: &str) {
-        self.raw(key, &radlearn_engine::export::json_string(value));
+        self.raw(key, &radlearn_engine::radiomics::export::json_string(value));
     }
     fn num(&mut self, key: &str, value: f64) {
         self.raw(key, &json_number(value));

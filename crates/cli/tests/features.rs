@@ -202,7 +202,8 @@ fn bad_inputs_give_clear_errors() {
     let m = radlearn_engine::load(&std::fs::read(&mask).expect("mask"), "mask.nii.gz", &Default::default()).expect("mask");
     let floats = radlearn_engine::Volume::new(m.geometry.clone(), m.data.iter().map(|&v| if v == 1.0 { 1.0004 } else { v }).collect());
     let float_mask = scratch("float-mask.nii");
-    let bytes = radlearn_engine::nifti::write(&floats.expect("volume"), radlearn_engine::nifti::WriteType::F32, false).expect("written");
+    let bytes =
+        radlearn_engine::io::nifti::write(&floats.expect("volume"), radlearn_engine::io::nifti::WriteType::F32, false).expect("written");
     std::fs::write(&float_mask, bytes).expect("written");
     let o = radlearn(&["features", "--image", &image, "--mask", &float_mask.display().to_string(), "--config", "digital-phantom"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

@@ -4,7 +4,7 @@
 //! parameters natively with the same rules the browser uses. Each widget's parameters are
 //! checked once into a typed value; the app only ever sees the checked form.
 
-use radlearn_engine::cohort::CohortSpec;
+use radlearn_engine::ml::cohort::CohortSpec;
 use radlearn_engine::ml::model::ModelKind;
 use serde::{Deserialize, Serialize};
 
@@ -89,7 +89,7 @@ pub const PCA_QUANTITIES: &[&str] = &["pc1-variance", "pc2-variance", "pc12-vari
 /// The tools a `segmentation` exercise can allow, in the order the panel shows them.
 pub const SEGMENTATION_TOOLS: &[&str] = &["threshold", "otsu", "region-growing", "brush", "eraser", "fill-holes", "largest-component"];
 
-/// The built-in feature configurations of `radlearn_engine::config::BUILTINS` (a test keeps both lists equal).
+/// The built-in feature configurations of `radlearn_engine::radiomics::config::BUILTINS` (a test keeps both lists equal).
 pub const FEATURE_CONFIGS: &[&str] = &["default", "ibsi-A", "ibsi-B", "ibsi-C", "ibsi-D", "ibsi-E", "digital-phantom"];
 
 /// Ids of the sample datasets under `static/data` (empty if the list cannot be read).
@@ -355,7 +355,7 @@ pub use check::check_widget;
 #[cfg(feature = "render")]
 mod check {
     use super::*;
-    use radlearn_engine::cohort::{MAX_CASES, MAX_SIGNAL, MAX_SITES, MAX_SITE_EFFECT, MIN_CASES};
+    use radlearn_engine::ml::cohort::{MAX_CASES, MAX_SIGNAL, MAX_SITES, MAX_SITE_EFFECT, MIN_CASES};
 
     fn preset_names() -> String {
         WINDOW_PRESETS.iter().map(|(n, _, _)| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
@@ -999,7 +999,7 @@ mod check {
 
         #[test]
         fn feature_configs_are_the_engines_built_ins() {
-            let engine: Vec<&str> = radlearn_engine::config::BUILTINS.iter().map(|b| b.0).collect();
+            let engine: Vec<&str> = radlearn_engine::radiomics::config::BUILTINS.iter().map(|b| b.0).collect();
             assert_eq!(FEATURE_CONFIGS, engine.as_slice());
         }
 

@@ -1,24 +1,32 @@
-//! RadLearn's engine: pure-Rust imaging for the course, with no web dependency.
+//! RadLearn's engine: pure-Rust imaging, radiomics and machine learning for the course, with no web dependency.
 //!
-//! It builds and tests natively and compiles unchanged to `wasm32-unknown-unknown`; the web
-//! app and the `radlearn` command line are thin shells over it.
+//! It builds and tests natively and compiles unchanged to `wasm32-unknown-unknown`; the web app and the `radlearn`
+//! command line are thin shells over it. Its modules are grouped by stage, in the order data flows:
 //!
-//! - Model: [`volume::Volume`] (f32 intensities with physical geometry) and [`volume::LabelMap`].
-//! - Readers, all from bytes: [`nifti`] (NIfTI-1/2, `.nii`, `.nii.gz`, `.hdr`/`.img`), [`nrrd`] (attached or
-//!   detached, raw/gzip/ascii), [`dicom`] (files, series, RTSTRUCT rasterisation), [`raster`] (PNG, JPEG) and
-//!   [`load()`], which sniffs the format. Every reader returns a [`error::LoadError`] whose message tells a student
-//!   what to do, never panics on bad input, and checks the memory budget ([`error::LoadOptions`], 1 GiB by
-//!   default) before allocating.
-//! - Writing: [`nifti::write`] (images and masks, readable by nibabel).
-//! - IBSI image processing: [`preprocess`] (resampling on the centred grid, mask partial-volume threshold,
-//!   re-segmentation, discretisation; tricubic spline interpolation in [`spline`]); mask operations: [`mask`].
-//! - Radiomics: [`features`] (every IBSI family), configurations checked once ([`config::FeatureConfig`] into
-//!   [`config::ValidConfig`], built-ins for the IBSI phantoms) and the whole pipeline in [`radiomics::extract`].
-//! - Display: [`window`] (window/level, named presets), [`histogram`]; feature tables as CSV and JSON: [`export`].
+//! - [`io`]: bytes in and out. Readers ([`io::nifti`], [`io::nrrd`], [`io::dicom`], [`io::raster`]), each from
+//!   bytes, returning an [`io::error::LoadError`] whose message tells a student what to do, never panicking, and
+//!   checking the memory budget ([`io::error::LoadOptions`]) before allocating; raw voxel samples ([`io::codec`]);
+//!   format sniffing ([`io::load`]); and [`io::open`], the one way every front end opens an image with its masks.
+//!   Writing: [`io::nifti::write`].
+//! - [`image`]: images as data and as pictures. The model ([`image::volume`]: [`Volume`], [`LabelMap`]), masks and
+//!   the one label rule ([`image::mask`]), window/level ([`image::window`]), histograms, multiplanar display
+//!   ([`image::view`]), spline interpolation ([`image::spline`]) and seeded CT-like test images
+//!   ([`image::synthetic`]).
+//! - [`radiomics`]: IBSI features. Configurations checked once ([`radiomics::config`]), the IBSI image processing
+//!   ([`radiomics::preprocess`]), every feature family ([`radiomics::features`]), the pipeline
+//!   ([`radiomics::extract`]) and feature tables as CSV and JSON ([`radiomics::export`]).
+//! - [`lab`]: the Image Lab's tools: segmentation ([`lab::segment`]) and its measures ([`lab::metrics`]).
+//! - [`ml`]: the Model Lab: datasets and tables, models, evaluation, unsupervised views, the synthetic cohort
+//!   ([`ml::cohort`]) and the plots as SVG ([`ml::plot`]).
+//!
+//! Where later capabilities go: image filters (IBSI chapter 2 convolutions) in `image::filters` (they map an image to
+//! an image, before the radiomics pipeline); robustness tools (perturbations, ICC, ComBat) in `radiomics` beside the
+//! pipeline they perturb, or `ml` for the statistics on feature tables; neural networks in `ml` (or a crate of their
+//! own beside the engine); 3-D meshes for display in `image`.
 //!
 //! # Example
 //! ```
-//! use radlearn_engine::{synthetic::chest_slice, window::Window, histogram::Histogram};
+//! use radlearn_engine::image::{histogram::Histogram, synthetic::chest_slice, window::Window};
 //! let slice = chest_slice(128);
 //! let lung = Window::new(-600.0, 1500.0).expect("positive width");
 //! let grey = lung.to_u8(slice.as_slice().expect("contiguous"));
@@ -27,32 +35,12 @@
 //! assert_eq!(h.counts.iter().sum::<u64>() + h.below + h.above, 128 * 128);
 //! ```
 
-pub mod cohort;
-pub mod config;
-pub mod dicom;
-pub mod error;
-pub mod export;
-pub mod features;
-pub mod histogram;
-pub mod load;
-pub mod mask;
-pub mod metrics;
+pub mod image;
+pub mod io;
+pub mod lab;
 pub mod ml;
-pub mod nifti;
-pub mod nrrd;
-pub mod open;
-pub mod plot;
-pub mod preprocess;
 pub mod radiomics;
-pub mod raster;
-pub mod samples;
-pub mod segment;
-pub mod spline;
-pub mod synthetic;
-pub mod view;
-pub mod volume;
-pub mod window;
 
-pub use error::{LoadError, LoadOptions};
-pub use load::load;
-pub use volume::{Geometry, LabelMap, Meta, Volume};
+pub use image::volume::{Geometry, LabelMap, Meta, Volume};
+pub use io::error::{LoadError, LoadOptions};
+pub use io::load::load;

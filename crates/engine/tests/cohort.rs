@@ -5,10 +5,10 @@
 
 use std::ops::ControlFlow;
 
-use radlearn_engine::cohort::{case, extraction_config, generate, label_and_site, scanners, CohortError, CohortSpec, SyntheticCase};
-use radlearn_engine::config::{FeatureConfig, ValidConfig};
-use radlearn_engine::mask::{connected_components, Connectivity};
+use radlearn_engine::image::mask::{connected_components, Connectivity};
+use radlearn_engine::ml::cohort::{case, extraction_config, generate, label_and_site, scanners, CohortError, CohortSpec, SyntheticCase};
 use radlearn_engine::ml::Dataset;
+use radlearn_engine::radiomics::config::{FeatureConfig, ValidConfig};
 
 /// Mann–Whitney AUC of `values` for telling `positive` cases from the others: the probability that a random
 /// positive case has a higher value than a random negative one (ties count half).
@@ -290,7 +290,7 @@ fn the_extraction_config_is_valid_ct_settings() {
 #[cfg(feature = "parallel")]
 #[test]
 fn parallel_generation_gives_the_same_table() {
-    use radlearn_engine::cohort::generate_parallel;
+    use radlearn_engine::ml::cohort::generate_parallel;
     let spec = CohortSpec { cases: 12, seed: 21, ..CohortSpec::default() };
     let cfg = quick_config();
     assert_eq!(generate_parallel(&spec, &cfg).unwrap(), generate(&spec, &cfg, &mut go()).unwrap());

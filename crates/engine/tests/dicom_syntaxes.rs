@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use radlearn_engine::{dicom, LoadOptions};
+use radlearn_engine::{io::dicom, LoadOptions};
 
 fn read(name: &str) -> Vec<u8> {
     std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dicom-syntaxes").join(name)).unwrap()
@@ -141,7 +141,7 @@ fn a_data_set_without_preamble_reads_like_the_part10_file() {
     assert_eq!(v.geometry, reference.geometry);
     assert_eq!(v.meta.rescale, reference.meta.rescale);
     // Recognised without its .dcm name too.
-    assert_eq!(radlearn_engine::load::sniff(&bare, "IM0001"), Some(radlearn_engine::load::Format::Dicom));
+    assert_eq!(radlearn_engine::io::load::sniff(&bare, "IM0001"), Some(radlearn_engine::io::load::Format::Dicom));
     let loaded = radlearn_engine::load(&bare, "IM0001", &LoadOptions::default()).unwrap();
     assert_eq!(loaded.data, reference.data);
 }
@@ -237,12 +237,12 @@ fn colour_images_keep_their_colours_and_give_luminance_with_a_warning() {
 #[test]
 fn a_gzipped_dicom_file_is_read_as_dicom() {
     let gz = read("explicit.dcm.gz");
-    assert_eq!(radlearn_engine::load::sniff(&gz, "scan.gz"), Some(radlearn_engine::load::Format::Dicom));
+    assert_eq!(radlearn_engine::io::load::sniff(&gz, "scan.gz"), Some(radlearn_engine::io::load::Format::Dicom));
     let v = radlearn_engine::load(&gz, "scan.gz", &LoadOptions::default()).unwrap();
     assert_eq!(v.data, volume("explicit.dcm").data);
     // A gzip stream that holds no DICOM file is still taken for a NIfTI.
     let nii = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ibsi-digital-phantom/phantom.nii.gz")).unwrap();
-    assert_eq!(radlearn_engine::load::sniff(&nii, "x.gz"), Some(radlearn_engine::load::Format::NiftiGz));
+    assert_eq!(radlearn_engine::io::load::sniff(&nii, "x.gz"), Some(radlearn_engine::io::load::Format::NiftiGz));
 }
 
 #[test]

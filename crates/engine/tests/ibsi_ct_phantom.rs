@@ -11,12 +11,12 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use radlearn_engine::config::{BinConfig, Dimensions, FeatureConfig, InterpolationMethod, IvhConfig};
-use radlearn_engine::error::LoadOptions;
-use radlearn_engine::features::catalogue::COMPLIANCE;
-use radlearn_engine::features::FeatureValue;
-use radlearn_engine::nifti;
+use radlearn_engine::io::error::LoadOptions;
+use radlearn_engine::io::nifti;
+use radlearn_engine::radiomics::config::{BinConfig, Dimensions, FeatureConfig, InterpolationMethod, IvhConfig};
 use radlearn_engine::radiomics::extract;
+use radlearn_engine::radiomics::features::catalogue::COMPLIANCE;
+use radlearn_engine::radiomics::features::FeatureValue;
 
 mod common;
 use common::{allowed, Row};
@@ -50,9 +50,11 @@ fn reference_rows(config: &str) -> Vec<Row> {
 fn features(config: &str) -> Vec<FeatureValue> {
     let opts = LoadOptions::default();
     let image = nifti::read(&read("nifti/image/phantom.nii.gz"), &opts).expect("CT phantom image");
-    let mask =
-        radlearn_engine::mask::labels_from_volume(&nifti::read(&read("nifti/mask/mask.nii.gz"), &opts).expect("CT phantom mask"), &[])
-            .expect("a label image");
+    let mask = radlearn_engine::image::mask::labels_from_volume(
+        &nifti::read(&read("nifti/mask/mask.nii.gz"), &opts).expect("CT phantom mask"),
+        &[],
+    )
+    .expect("a label image");
     let cfg = FeatureConfig::builtin(&format!("ibsi-{config}")).expect("built-in configuration").check().expect("valid");
     extract(&image, &mask, 1, &cfg, &mut |_| ControlFlow::Continue(())).unwrap_or_else(|e| panic!("config {config}: {e}"))
 }

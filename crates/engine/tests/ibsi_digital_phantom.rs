@@ -12,9 +12,9 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::Path;
 
-use radlearn_engine::error::LoadOptions;
-use radlearn_engine::features::{compute, FeatureError, FeatureInput, FeatureSettings, FeatureValue};
-use radlearn_engine::nifti;
+use radlearn_engine::io::error::LoadOptions;
+use radlearn_engine::io::nifti;
+use radlearn_engine::radiomics::features::{compute, FeatureError, FeatureInput, FeatureSettings, FeatureValue};
 
 mod common;
 use common::{allowed, Row};
@@ -104,7 +104,7 @@ fn digital_phantom_matches_every_reference_value() {
     assert_eq!(compared, 482);
     assert_eq!(passed + known, compared);
     // The About page's compliance table says what this test shows, no more.
-    let claim = radlearn_engine::features::catalogue::COMPLIANCE[0];
+    let claim = radlearn_engine::radiomics::features::catalogue::COMPLIANCE[0];
     assert_eq!((claim.dataset, claim.compared, claim.matched), ("Digital phantom", compared, passed), "update catalogue::COMPLIANCE");
 }
 
@@ -134,12 +134,12 @@ fn computation_can_be_cancelled() {
 /// phantom's 482 reference values also hold for `radiomics::extract` (and `radlearn features`).
 #[test]
 fn pipeline_with_the_builtin_configuration_gives_the_same_values() {
-    use radlearn_engine::config::FeatureConfig;
+    use radlearn_engine::radiomics::config::FeatureConfig;
     use radlearn_engine::radiomics::extract;
     let opts = LoadOptions::default();
     let image = nifti::read(&data("phantom.nii.gz"), &opts).expect("phantom");
-    let mask =
-        radlearn_engine::mask::labels_from_volume(&nifti::read(&data("mask.nii.gz"), &opts).expect("mask"), &[]).expect("a label image");
+    let mask = radlearn_engine::image::mask::labels_from_volume(&nifti::read(&data("mask.nii.gz"), &opts).expect("mask"), &[])
+        .expect("a label image");
     let cfg = FeatureConfig::builtin("digital-phantom").expect("built in").check().expect("valid");
     let values = extract(&image, &mask, 1, &cfg, &mut |_| ControlFlow::Continue(())).expect("features");
     let direct = phantom_features();

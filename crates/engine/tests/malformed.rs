@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use radlearn_engine::dicom;
-use radlearn_engine::load::all_readers;
+use radlearn_engine::io::dicom;
+use radlearn_engine::io::load::all_readers;
 use radlearn_engine::{load, LoadError, LoadOptions};
 
 fn dir(rel: &str) -> PathBuf {
@@ -216,7 +216,7 @@ fn un_element_with_undefined_length_is_refused_without_allocating() {
     b.extend_from_slice(&[0x08, 0x00, 0x60, 0x00, 2, 0, 0, 0, b'C', b'T']);
     b.extend_from_slice(&[0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0]);
     b.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
-    let err = radlearn_engine::dicom::parse(&b, &radlearn_engine::LoadOptions::default()).expect_err("refused");
+    let err = radlearn_engine::io::dicom::parse(&b, &radlearn_engine::LoadOptions::default()).expect_err("refused");
     let msg = err.to_string();
     assert!(msg.contains("(0009,0010)") && msg.contains("undefined length"), "{msg}");
 }

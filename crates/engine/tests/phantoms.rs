@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use radlearn_engine::dicom::{self, DicomFile};
-use radlearn_engine::{nifti, LoadOptions, Volume};
+use radlearn_engine::io::dicom::{self, DicomFile};
+use radlearn_engine::{io::nifti, LoadOptions, Volume};
 
 fn data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
@@ -52,7 +52,7 @@ fn ct_phantom_mask_statistics() {
     let img = ct_nifti();
     let mask = nifti::read(&read("ibsi-ct-phantom/nifti/mask/mask.nii.gz"), &LoadOptions::default()).unwrap();
     assert!(mask.geometry.approx_eq(&img.geometry, 1e-4));
-    let m = radlearn_engine::mask::labels_from_volume(&mask, &[]).expect("a label image");
+    let m = radlearn_engine::image::mask::labels_from_volume(&mask, &[]).expect("a label image");
     assert_eq!(m.count(), 125_256);
     let (sum, n) =
         img.data.iter().zip(&m.data).filter(|(_, &l)| l != 0).fold((0.0f64, 0usize), |(s, n), (&v, _)| (s + f64::from(v), n + 1));
@@ -70,7 +70,7 @@ fn rtstruct_gtv_matches_nifti_mask() {
     let ct = ct_dicom();
     let raster = rt.rasterise("GTV-1", &ct).unwrap();
     let mask = nifti::read(&read("ibsi-ct-phantom/nifti/mask/mask.nii.gz"), &LoadOptions::default()).unwrap();
-    let reference = radlearn_engine::mask::labels_from_volume(&mask, &[]).expect("a label image");
+    let reference = radlearn_engine::image::mask::labels_from_volume(&mask, &[]).expect("a label image");
     let (dice, diff) = raster.dice(&reference).unwrap();
     eprintln!("GTV-1: Dice {dice:.5}, {diff} voxels differ; rasterised {} voxels, NIfTI mask {}", raster.count(), reference.count());
     assert!(dice >= 0.98, "Dice {dice}");
@@ -79,7 +79,7 @@ fn rtstruct_gtv_matches_nifti_mask() {
 #[test]
 fn digital_phantom_values_and_mask() {
     let img = nifti::read(&read("ibsi-digital-phantom/phantom.nii.gz"), &LoadOptions::default()).unwrap();
-    let mask = radlearn_engine::mask::labels_from_volume(
+    let mask = radlearn_engine::image::mask::labels_from_volume(
         &nifti::read(&read("ibsi-digital-phantom/mask.nii.gz"), &LoadOptions::default()).unwrap(),
         &[],
     )
@@ -130,8 +130,8 @@ fn rasterised_mask_exports_as_nifti() {
     let ct = ct_dicom();
     let m = rt.rasterise("GTV-1", &ct).unwrap();
     let bytes = nifti::write(&m.to_volume(), nifti::WriteType::U8, true).unwrap();
-    let back =
-        radlearn_engine::mask::labels_from_volume(&nifti::read(&bytes, &LoadOptions::default()).unwrap(), &[]).expect("a label image");
+    let back = radlearn_engine::image::mask::labels_from_volume(&nifti::read(&bytes, &LoadOptions::default()).unwrap(), &[])
+        .expect("a label image");
     assert_eq!(back.data, m.data);
     if let Ok(dir) = std::env::var("RADLEARN_EXPORT_DIR") {
         std::fs::write(Path::new(&dir).join("gtv.nii.gz"), &bytes).unwrap();
@@ -181,11 +181,12 @@ fn nifti_variants_read_like_the_original() {
 
 #[test]
 fn ct_phantom_resampled_like_ibsi_configs_b_and_c() {
-    use radlearn_engine::preprocess::{self, Discretisation, Interpolation};
+    use radlearn_engine::radiomics::preprocess::{self, Discretisation, Interpolation};
     let o = LoadOptions::default();
     let img = ct_nifti();
-    let mask = radlearn_engine::mask::labels_from_volume(&nifti::read(&read("ibsi-ct-phantom/nifti/mask/mask.nii.gz"), &o).unwrap(), &[])
-        .expect("a label image");
+    let mask =
+        radlearn_engine::image::mask::labels_from_volume(&nifti::read(&read("ibsi-ct-phantom/nifti/mask/mask.nii.gz"), &o).unwrap(), &[])
+            .expect("a label image");
     // n_b = ceil(n_a s_a / s_b): ceil(204 * 0.977 / 2) = 100, ceil(201 * 0.977 / 2) = 99, 60 * 3 / 2 = 90.
     let r = preprocess::resample_image(&img, [2.0; 3], Interpolation::Linear, true, &o).unwrap();
     assert_eq!(r.geometry.dims, [100, 99, 90]);

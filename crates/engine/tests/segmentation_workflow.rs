@@ -11,12 +11,12 @@
 //!
 //! The Dice coefficient against the GTV is then about 0.8 (printed), for any of several seeds and ranges.
 
-use radlearn_engine::error::LoadOptions;
-use radlearn_engine::mask::{fill_holes, Connectivity};
-use radlearn_engine::metrics::{dice, hausdorff95, roi_stats};
-use radlearn_engine::nifti::{self, WriteType};
-use radlearn_engine::segment::{limit_to_ball, paint, region_grow, threshold, History, Recorded};
-use radlearn_engine::{load, LabelMap, Volume};
+use radlearn_engine::image::mask::{fill_holes, Connectivity};
+use radlearn_engine::io::error::LoadOptions;
+use radlearn_engine::io::nifti::{self, WriteType};
+use radlearn_engine::lab::metrics::{dice, hausdorff95, roi_stats};
+use radlearn_engine::lab::segment::{limit_to_ball, paint, region_grow, threshold, History, Recorded};
+use radlearn_engine::{io::load, LabelMap, Volume};
 
 fn phantom() -> (Volume, LabelMap) {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ibsi-ct-phantom/nifti");
@@ -24,7 +24,7 @@ fn phantom() -> (Volume, LabelMap) {
     let read = |p: &str| std::fs::read(format!("{dir}/{p}")).expect("the phantom is in the repository");
     let image = load::load(&read("image/phantom.nii.gz"), "phantom.nii.gz", &opts).expect("the phantom loads");
     let mask = load::load(&read("mask/mask.nii.gz"), "mask.nii.gz", &opts).expect("the GTV loads");
-    let gtv = radlearn_engine::mask::labels_from_volume(&mask, &[]).expect("a label image");
+    let gtv = radlearn_engine::image::mask::labels_from_volume(&mask, &[]).expect("a label image");
     (image, gtv)
 }
 
@@ -107,9 +107,11 @@ fn a_brush_stroke_is_one_undo_step_and_the_mask_exports_as_nifti() {
     // Export as NIfTI, read it back.
     let bytes = nifti::write(&mask.to_volume(), WriteType::U8, false).expect("a writable grid");
     assert_eq!(&bytes[344..348], b"n+1\0");
-    let back =
-        radlearn_engine::mask::labels_from_volume(&load::load(&bytes, "student.nii", &LoadOptions::default()).expect("readable"), &[])
-            .expect("a label image");
+    let back = radlearn_engine::image::mask::labels_from_volume(
+        &load::load(&bytes, "student.nii", &LoadOptions::default()).expect("readable"),
+        &[],
+    )
+    .expect("a label image");
     assert_eq!(back.data, mask.data);
     assert!(dice(&back, &gtv).expect("same grid") >= 0.7);
 }

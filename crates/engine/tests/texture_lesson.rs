@@ -10,7 +10,7 @@
 
 use std::ops::ControlFlow;
 
-use radlearn_engine::features::{compute, Family, FeatureInput, FeatureSettings, FeatureValue};
+use radlearn_engine::radiomics::features::{compute, Family, FeatureInput, FeatureSettings, FeatureValue};
 
 /// The lesson's example image, row by row (r1 first); pixel values are the grey levels.
 const IMAGE: [[u32; 4]; 4] = [[1, 1, 2, 2], [1, 3, 3, 2], [1, 3, 3, 1], [2, 2, 1, 1]];

@@ -2,9 +2,9 @@
 //! natively. Run by `cargo xtask test` (wasm-bindgen-test-runner); natively this file is empty.
 #![cfg(target_arch = "wasm32")]
 
-use radlearn_engine::load::load;
-use radlearn_engine::open::open_mask;
-use radlearn_engine::{nifti, LoadOptions};
+use radlearn_engine::io::load::load;
+use radlearn_engine::io::open::open_mask;
+use radlearn_engine::{io::nifti, LoadOptions};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -49,7 +49,7 @@ mod common;
 /// (tests/ibsi_digital_phantom.rs).
 #[wasm_bindgen_test]
 fn digital_phantom_features_match_the_references_in_wasm() {
-    use radlearn_engine::config::FeatureConfig;
+    use radlearn_engine::radiomics::config::FeatureConfig;
     use radlearn_engine::radiomics::extract;
     let opts = LoadOptions::default();
     let image = load(PHANTOM, "phantom.nii.gz", &opts).expect("the phantom loads");

@@ -1,7 +1,7 @@
 #![no_main]
 //! DICOM file reader, series assembly and RTSTRUCT rasterisation onto a small grid.
 use libfuzzer_sys::fuzz_target;
-use radlearn_engine::dicom::{self, DicomFile};
+use radlearn_engine::io::dicom::{self, DicomFile};
 use radlearn_engine::{Geometry, LoadOptions, Volume};
 
 fuzz_target!(|data: &[u8]| {

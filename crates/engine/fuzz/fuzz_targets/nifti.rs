@@ -1,7 +1,7 @@
 #![no_main]
 //! NIfTI reader (single file and .hdr/.img pair split at a fuzzed point) under a small memory budget.
 use libfuzzer_sys::fuzz_target;
-use radlearn_engine::{nifti, LoadOptions};
+use radlearn_engine::{io::nifti, LoadOptions};
 
 fuzz_target!(|data: &[u8]| {
     let opts = LoadOptions::with_max_bytes(64 << 20);

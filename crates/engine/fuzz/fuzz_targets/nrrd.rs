@@ -1,7 +1,7 @@
 #![no_main]
 //! NRRD reader, attached and detached.
 use libfuzzer_sys::fuzz_target;
-use radlearn_engine::{nrrd, LoadOptions};
+use radlearn_engine::{io::nrrd, LoadOptions};
 
 fuzz_target!(|data: &[u8]| {
     let opts = LoadOptions::with_max_bytes(64 << 20);

@@ -10,8 +10,10 @@
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
+pub mod cohort;
 pub mod eval;
 pub mod model;
+pub mod plot;
 pub mod table;
 pub mod unsupervised;
 

@@ -969,10 +969,10 @@ pub fn to_csv(ds: &Dataset) -> String {
 pub fn display_name(column: &str) -> String {
     let mut parts = column.split('.');
     let code = parts.next().unwrap_or("");
-    let Some(name) = crate::features::catalogue::feature_name(code) else { return column.to_string() };
+    let Some(name) = crate::radiomics::features::catalogue::feature_name(code) else { return column.to_string() };
     let mut out = name.to_string();
     for part in parts {
-        match crate::features::catalogue::aggregation_name(part) {
+        match crate::radiomics::features::catalogue::aggregation_name(part) {
             Some(agg) => {
                 out.push_str(", ");
                 out.push_str(agg);

@@ -29,7 +29,7 @@ pub struct Row {
     pub tolerance: f64,
 }
 
-pub use radlearn_engine::export::csv_fields;
+pub use radlearn_engine::radiomics::export::csv_fields;
 
 /// Parses a reference CSV, applying [`CODE_CORRECTIONS`] and [`VARIANTS`].
 pub fn parse(text: &str) -> Vec<Row> {
