@@ -109,6 +109,11 @@ test('offline from the first visit: every lesson and figure, the Image Lab, the 
     await page.locator('.lesson-card').first().waitFor();
     const cached = await page.evaluate(async () => {
       const reg = await navigator.serviceWorker.ready;
+      // `ready` resolves once a worker is active, which may still be 'activating': wait for it to finish.
+      const sw = reg.active;
+      if (sw && sw.state !== 'activated') {
+        await new Promise((ok) => sw.addEventListener('statechange', () => { if (sw.state === 'activated') ok(); }));
+      }
       const keys = [];
       for (const name of await caches.keys()) {
         for (const r of await (await caches.open(name)).keys()) keys.push(new URL(r.url).pathname.slice(1));
