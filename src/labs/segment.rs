@@ -17,7 +17,7 @@ use radlearn_engine::image::mask::{fill_holes, largest_component, Connectivity};
 use radlearn_engine::io::nifti::{self, WriteType};
 use radlearn_engine::lab::metrics::{dice, hausdorff95, roi_stats, RoiStats};
 use radlearn_engine::lab::segment::{limit_to_ball, otsu_threshold, paint, region_grow, threshold, History, OTSU_BINS};
-use radlearn_engine::radiomics::preprocess::{discretise, Discretisation};
+use radlearn_engine::radiomics::preprocess::{discretise, BinCount, BinWidth, Discretisation};
 use radlearn_engine::{LabelMap, Volume};
 use wasm_bindgen::JsCast;
 
@@ -507,11 +507,16 @@ impl SegmentState {
         };
         let values: Vec<f32> = v.data.iter().zip(&roi.data).filter(|(x, &l)| l != 0 && x.is_finite()).map(|(&x, _)| x).collect();
         let ones = vec![1u8; values.len()];
+        // The typed number or width is checked here, once; the message says what is wrong with it.
         let method = match self.bin_mode.get_untracked() {
-            BinMode::Number => Discretisation::FixedBinNumber(self.bin_number.get_untracked()),
-            BinMode::Size => Discretisation::FixedBinSize { width: self.bin_size.get_untracked(), min: None },
+            BinMode::Number => BinCount::new(i64::from(self.bin_number.get_untracked()), MAX_BINS)
+                .map(Discretisation::FixedBinNumber)
+                .map_err(|e| sentence(&format!("{} {e}", segment_ui().bin_number))),
+            BinMode::Size => BinWidth::new(self.bin_size.get_untracked())
+                .map(|width| Discretisation::FixedBinSize { width, min: None })
+                .map_err(|e| sentence(&format!("{} {e}", segment_ui().bin_size))),
         };
-        let histogram = discretise(&values, &ones, method).map_err(|e| sentence(&e.to_string())).and_then(|d| {
+        let histogram = method.and_then(|m| discretise(&values, &ones, m).map_err(|e| sentence(&e.to_string()))).and_then(|d| {
             if d.max_level > MAX_BINS {
                 return Err(segment_ui().too_many_bins.to_string());
             }

@@ -203,7 +203,12 @@ fn ct_phantom_resampled_like_ibsi_configs_b_and_c() {
     // Re-segmentation to [-1000, 400] HU and fixed bin size 25 HU from -1000 (config C).
     let seg = preprocess::resegment_range(&r, &m, Some(-1000.0), Some(400.0)).unwrap();
     assert!(seg.count() < m.count() && seg.count() > m.count() / 2);
-    let d = preprocess::discretise(&r.data, &seg.data, Discretisation::FixedBinSize { width: 25.0, min: Some(-1000.0) }).unwrap();
+    let d = preprocess::discretise(
+        &r.data,
+        &seg.data,
+        Discretisation::FixedBinSize { width: preprocess::BinWidth::new(25.0).unwrap(), min: Some(-1000.0) },
+    )
+    .unwrap();
     assert!(d.max_level <= 57, "{}", d.max_level); // (400 + 1000) / 25 + 1
     assert_eq!(d.levels.iter().filter(|&&l| l > 0).count(), seg.count());
     // Config B: 2D (in-plane) interpolation to 2 x 2 mm, slices kept at 3 mm: 358 000 +/- 5 000 mm^3.

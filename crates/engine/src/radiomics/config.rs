@@ -24,7 +24,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::radiomics::features::{Family, IvhDiscretisation};
-use crate::radiomics::preprocess::{Discretisation, Interpolation};
+use crate::radiomics::preprocess::{BinCount, BinWidth, Discretisation, Interpolation};
 
 /// The built-in configurations: (name, TOML text).
 pub const BUILTINS: &[(&str, &str)] = &[
@@ -372,9 +372,9 @@ impl FeatureConfig {
             }
         }
         let d = &self.discretisation;
-        let texture = check_bins("discretisation.texture", &d.texture, rs.min)?;
+        let texture = check_bins("discretisation.texture", &d.texture, rs.min, crate::radiomics::features::MAX_TEXTURE_LEVELS as u32)?;
         let histogram = match &d.histogram {
-            Some(h) => check_bins("discretisation.histogram", h, rs.min)?,
+            Some(h) => check_bins("discretisation.histogram", h, rs.min, BinCount::MAX)?,
             None => texture,
         };
         let (ivh, ivh_lower) = match d.ivh {
@@ -388,7 +388,7 @@ impl FeatureConfig {
                 (IvhDiscretisation::FixedBinSize { width: bin_width }, lower_bound.or(rs.min))
             }
             IvhConfig::FixedBinNumber { bins } => {
-                (IvhDiscretisation::FixedBinNumber { bins: bin_count("discretisation.ivh.bins", bins)? }, rs.min)
+                (IvhDiscretisation::FixedBinNumber { bins: bin_count("discretisation.ivh.bins", bins, BinCount::MAX)?.get() }, rs.min)
             }
         };
         if let (Some(lo), Some(hi)) = (ivh_lower, rs.max) {
@@ -460,33 +460,25 @@ fn finite_opt(field: &str, v: Option<f64>) -> Result<(), ConfigError> {
     }
 }
 
-fn bin_count(field: &str, bins: i64) -> Result<u32, ConfigError> {
-    if (1..=100_000).contains(&bins) {
-        Ok(bins as u32)
-    } else {
-        Err(invalid(field, format!("should be between 1 and 100000, but is {bins}")))
-    }
+fn bin_count(field: &str, bins: i64, cap: u32) -> Result<BinCount, ConfigError> {
+    BinCount::new(bins, cap).map_err(|e| {
+        if bins > i64::from(cap) && cap < BinCount::MAX {
+            invalid(field, format!("should be at most {cap} (texture matrices grow as bins squared), but is {bins}"))
+        } else {
+            invalid(field, e.to_string())
+        }
+    })
 }
 
-fn check_bins(field: &str, b: &BinConfig, reseg_min: Option<f64>) -> Result<Discretisation, ConfigError> {
+/// Checks a discretisation; `cap` is the most bins it may have (texture matrices grow as bins squared, so the
+/// texture discretisation is capped at [`crate::radiomics::features::MAX_TEXTURE_LEVELS`]).
+fn check_bins(field: &str, b: &BinConfig, reseg_min: Option<f64>, cap: u32) -> Result<Discretisation, ConfigError> {
     match *b {
-        BinConfig::FixedBinNumber { bins } => {
-            let n = bin_count(&format!("{field}.bins"), bins)?;
-            if n as usize > crate::radiomics::features::MAX_TEXTURE_LEVELS && field.ends_with("texture") {
-                return Err(invalid(
-                    &format!("{field}.bins"),
-                    format!(
-                        "should be at most {} (texture matrices grow as bins squared), but is {bins}",
-                        crate::radiomics::features::MAX_TEXTURE_LEVELS
-                    ),
-                ));
-            }
-            Ok(Discretisation::FixedBinNumber(n))
-        }
+        BinConfig::FixedBinNumber { bins } => Ok(Discretisation::FixedBinNumber(bin_count(&format!("{field}.bins"), bins, cap)?)),
         BinConfig::FixedBinSize { bin_width, lower_bound } => {
-            positive(&format!("{field}.bin_width"), bin_width)?;
+            let width = BinWidth::new(bin_width).map_err(|e| invalid(&format!("{field}.bin_width"), e.to_string()))?;
             finite_opt(&format!("{field}.lower_bound"), lower_bound)?;
-            Ok(Discretisation::FixedBinSize { width: bin_width, min: lower_bound.or(reseg_min) })
+            Ok(Discretisation::FixedBinSize { width, min: lower_bound.or(reseg_min) })
         }
     }
 }
@@ -645,12 +637,12 @@ mod tests {
             ([2.0; 3], Interpolation::CubicSpline, Interpolation::Linear, true)
         );
         assert_eq!((e.range(), e.outliers_sd()), ((Some(-1000.0), Some(400.0)), Some(3.0)));
-        assert_eq!(e.texture_discretisation(), Discretisation::FixedBinNumber(32));
+        assert_eq!(e.texture_discretisation(), Discretisation::FixedBinNumber(BinCount::new(32, BinCount::MAX).unwrap()));
         assert_eq!(e.ivh().0, IvhDiscretisation::FixedBinNumber { bins: 1000 });
         let a = FeatureConfig::builtin("ibsi-A").unwrap().check().unwrap();
         assert_eq!(a.dimensions(), Dimensions::TwoD);
         assert!(a.resampling().is_none() && a.round_input());
-        assert_eq!(a.texture_discretisation(), Discretisation::FixedBinSize { width: 25.0, min: Some(-500.0) });
+        assert_eq!(a.texture_discretisation(), Discretisation::FixedBinSize { width: BinWidth::new(25.0).unwrap(), min: Some(-500.0) });
         let c = FeatureConfig::builtin("ibsi-C").unwrap().check().unwrap();
         assert_eq!(c.ivh(), (IvhDiscretisation::FixedBinSize { width: 2.5 }, Some(-1000.0)));
         assert_eq!(c.families().len(), 11);
@@ -660,7 +652,7 @@ mod tests {
     fn errors_name_the_field_and_the_value() {
         let fbs = "dimensions = \"3D\"\n[discretisation.texture]\nmethod = \"fixed_bin_size\"\nbin_width = -25\n";
         assert_eq!(err(fbs), "discretisation.texture.bin_width should be positive, but is -25");
-        assert_eq!(err(&FBN.replace("bins = 32", "bins = 0")), "discretisation.texture.bins should be between 1 and 100000, but is 0");
+        assert_eq!(err(&FBN.replace("bins = 32", "bins = 0")), "discretisation.texture.bins should be between 1 and 1024, but is 0");
         assert!(err(&FBN.replace("bins = 32", "bins = 5000")).starts_with("discretisation.texture.bins should be at most 1024"));
         let hist = format!("{FBN}[discretisation.histogram]\nmethod = \"fixed_bin_size\"\nbin_width = 0\n");
         assert_eq!(err(&hist), "discretisation.histogram.bin_width should be positive, but is 0");

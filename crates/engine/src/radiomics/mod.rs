@@ -29,7 +29,7 @@ use std::fmt;
 use std::ops::ControlFlow;
 
 use crate::image::volume::{Geometry, LabelMap, Volume};
-use crate::io::error::{LoadError, LoadOptions};
+use crate::io::error::LoadOptions;
 use crate::radiomics::config::{Dimensions, ValidConfig};
 use crate::radiomics::features::texture::{
     AGG_25D, AGG_25D_DIRECTION_MERGED, AGG_25D_MERGED, AGG_2D, AGG_2D_AVERAGED, AGG_2D_SLICE_MERGED, AGG_3D, AGG_3D_AVERAGED, AGG_3D_MERGED,
@@ -39,7 +39,7 @@ use crate::radiomics::features::{
 };
 use crate::radiomics::preprocess::{
     box_geometry, centred_grid, crop, discretise, partial_volume, resample_region, resegment_outliers, resegment_range, Discretisation,
-    VoxelBox,
+    PreprocessError, VoxelBox,
 };
 
 /// Why features could not be extracted.
@@ -76,8 +76,9 @@ pub enum ExtractError {
         /// `"in the image"` or `"after resampling"`.
         stage: &'static str,
     },
-    /// Resampling failed (e.g. the new grid exceeds the memory budget).
-    Resampling(LoadError),
+    /// A processing step failed: resampling (e.g. the new grid exceeds the memory budget), re-segmentation or
+    /// discretisation.
+    Processing(PreprocessError),
     /// The feature families refused the input or a setting.
     Features(FeatureError),
     /// The progress callback asked to stop.
@@ -123,7 +124,7 @@ impl fmt::Display for ExtractError {
                 "voxel ({}, {}, {}) of the ROI has a NaN or infinite intensity {stage}; fix the image or leave those voxels out of the mask",
                 voxel[0], voxel[1], voxel[2]
             ),
-            ExtractError::Resampling(e) => write!(f, "resampling failed: {e}"),
+            ExtractError::Processing(e) => write!(f, "the image processing failed: {e}"),
             ExtractError::Features(e) => write!(f, "{e}"),
             ExtractError::Cancelled => write!(f, "feature extraction was cancelled"),
         }
@@ -249,16 +250,16 @@ pub fn process(image: &Volume, mask: &LabelMap, label: u8, cfg: &ValidConfig) ->
                 spacing[2] = g.spacing[2];
             }
             let opts = LoadOptions::default();
-            let (ng, start, step) = centred_grid(g, spacing).map_err(ExtractError::Resampling)?;
+            let (ng, start, step) = centred_grid(g, spacing).map_err(ExtractError::Processing)?;
             let bx = roi_box(bbox, start, step, spacing, ng.dims);
             let (geometry, mut data) =
-                resample_region(&image.data, g, spacing, r.interpolation, Some(bx), &opts, rounded).map_err(ExtractError::Resampling)?;
+                resample_region(&image.data, g, spacing, r.interpolation, Some(bx), &opts, rounded).map_err(ExtractError::Processing)?;
             if r.round {
                 data.iter_mut().for_each(|x| *x = x.round());
             }
             let img = Volume { geometry, data, meta: image.meta.clone() };
             let (geometry, frac) = resample_region(&mask.data, g, spacing, r.mask_interpolation, Some(bx), &opts, |l| f32::from(in_roi(l)))
-                .map_err(ExtractError::Resampling)?;
+                .map_err(ExtractError::Processing)?;
             let morph = LabelMap { geometry, data: frac.iter().map(|&f| partial_volume(f, r.partial_volume)).collect(), names };
             if morph.count() == 0 {
                 return Err(ExtractError::EmptyRoi {
@@ -272,13 +273,13 @@ pub fn process(image: &Volume, mask: &LabelMap, label: u8, cfg: &ValidConfig) ->
     let (lo, hi) = cfg.range();
     let mut intensity = morph.clone();
     if lo.is_some() || hi.is_some() {
-        intensity = resegment_range(&img, &intensity, lo.map(|v| v as f32), hi.map(|v| v as f32)).map_err(ExtractError::Resampling)?;
+        intensity = resegment_range(&img, &intensity, lo.map(|v| v as f32), hi.map(|v| v as f32)).map_err(ExtractError::Processing)?;
         if intensity.count() == 0 {
             return Err(ExtractError::EmptyRoi { stage: "after re-segmentation to the intensity range" });
         }
     }
     if let Some(sd) = cfg.outliers_sd() {
-        intensity = resegment_outliers(&img, &intensity, sd).map_err(ExtractError::Resampling)?.0;
+        intensity = resegment_outliers(&img, &intensity, sd).map_err(ExtractError::Processing)?.0;
         if intensity.count() == 0 {
             return Err(ExtractError::EmptyRoi { stage: "after outlier re-segmentation" });
         }
@@ -298,11 +299,11 @@ fn aggregation_dimensions(code: &str) -> Option<Dimensions> {
 }
 
 fn levels(values: &[f32], mask: &[u8], method: Discretisation) -> Result<(Vec<u32>, Option<u32>), ExtractError> {
-    let d = discretise(values, mask, method).map_err(|e| ExtractError::Features(FeatureError::InvalidSetting(e.to_string())))?;
+    let d = discretise(values, mask, method).map_err(ExtractError::Processing)?;
     // A fixed bin number declares its levels (bins that stay empty count); a fixed bin size goes up to the highest
     // level present.
     let declared = match method {
-        Discretisation::FixedBinNumber(n) => Some(n),
+        Discretisation::FixedBinNumber(n) => Some(n.get()),
         Discretisation::FixedBinSize { .. } => None,
     };
     Ok((d.levels, declared))
@@ -394,6 +395,7 @@ fn extract_with(
 mod tests {
     use super::*;
     use crate::radiomics::config::FeatureConfig;
+    use crate::radiomics::preprocess::BinCount;
 
     fn go() -> impl FnMut(Progress) -> ControlFlow<()> {
         |_| ControlFlow::Continue(())
@@ -449,7 +451,7 @@ mod tests {
         let c = cfg("default");
         let values = extract(&image, &mask, 1, &c, &mut go()).unwrap();
         let roi: Vec<bool> = mask.data.iter().map(|&m| m != 0).collect();
-        let d = discretise(&image.data, &mask.data, Discretisation::FixedBinNumber(32)).unwrap();
+        let d = discretise(&image.data, &mask.data, Discretisation::FixedBinNumber(BinCount::new(32, BinCount::MAX).unwrap())).unwrap();
         let input = FeatureInput::new(image.geometry.dims, image.geometry.spacing, &image.data, &roi, &d.levels);
         let settings = FeatureSettings {
             texture_levels: Some(32),
@@ -473,7 +475,7 @@ mod tests {
     fn texture_families_compute_only_the_aggregations_asked_for() {
         let (image, mask) = cube(6);
         let roi: Vec<bool> = mask.data.iter().map(|&m| m != 0).collect();
-        let d = discretise(&image.data, &mask.data, Discretisation::FixedBinNumber(8)).unwrap();
+        let d = discretise(&image.data, &mask.data, Discretisation::FixedBinNumber(BinCount::new(8, BinCount::MAX).unwrap())).unwrap();
         let input = FeatureInput::new(image.geometry.dims, image.geometry.spacing, &image.data, &roi, &d.levels);
         let run = |aggregations| {
             let settings = FeatureSettings { aggregations, ..FeatureSettings::default() }.check().unwrap();

@@ -9,6 +9,87 @@
 use crate::image::volume::{Geometry, LabelMap, Volume};
 use crate::io::error::{LoadError, LoadOptions};
 
+/// Why a processing step could not run: its own error, so that a bad setting or an empty ROI is not reported as a
+/// damaged file.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum PreprocessError {
+    /// A setting out of its range; the message names it and its value.
+    Setting(String),
+    /// An image or a mask whose data does not match its grid, or a box outside it.
+    Grid(String),
+    /// No voxel is in the ROI.
+    EmptyRoi,
+    /// The ROI holds NaN or infinite intensities.
+    NonFinite,
+    /// The result would not fit in the memory budget: the budget check's own error.
+    Budget(LoadError),
+}
+
+impl std::fmt::Display for PreprocessError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PreprocessError::Setting(m) | PreprocessError::Grid(m) => f.write_str(m),
+            PreprocessError::EmptyRoi => f.write_str("the ROI is empty"),
+            PreprocessError::NonFinite => f.write_str("the ROI holds NaN or infinite intensities"),
+            PreprocessError::Budget(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for PreprocessError {}
+
+impl From<LoadError> for PreprocessError {
+    fn from(e: LoadError) -> Self {
+        PreprocessError::Budget(e)
+    }
+}
+
+/// A number of bins for fixed-bin-number discretisation: 1 to [`BinCount::MAX`], checked once when made, so that
+/// discretisation and the feature families take it as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BinCount(u32);
+
+impl BinCount {
+    /// The most bins accepted (the IBSI recommends 1000 for an IVH of arbitrary units).
+    pub const MAX: u32 = 100_000;
+
+    /// `n` bins, if `n` is from 1 to `cap` (at most [`BinCount::MAX`]); the error gives the range.
+    pub fn new(n: i64, cap: u32) -> Result<Self, PreprocessError> {
+        let cap = cap.min(Self::MAX);
+        if (1..=i64::from(cap)).contains(&n) {
+            Ok(BinCount(n as u32))
+        } else {
+            Err(PreprocessError::Setting(format!("should be between 1 and {cap}, but is {n}")))
+        }
+    }
+
+    /// The number of bins.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+/// A bin width for fixed-bin-size discretisation: finite and positive, checked once when made.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BinWidth(f64);
+
+impl BinWidth {
+    /// `w`, if it is finite and positive.
+    pub fn new(w: f64) -> Result<Self, PreprocessError> {
+        if w.is_finite() && w > 0.0 {
+            Ok(BinWidth(w))
+        } else {
+            Err(PreprocessError::Setting(format!("should be positive, but is {w}")))
+        }
+    }
+
+    /// The width, in intensity units.
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
 /// Interpolation of image intensities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interpolation {
@@ -26,20 +107,20 @@ pub enum Interpolation {
 /// centers", 3WE3): `n_b = ceil(n_a s_a / s_b)` voxels per axis, the first at grid coordinate
 /// `(n_a - 1 - (s_b / s_a)(n_b - 1)) / 2`. Returns the new geometry and, per axis, the original-grid coordinate of
 /// the first new voxel and the step between new voxels (in original voxels).
-pub fn centred_grid(g: &Geometry, spacing: [f64; 3]) -> Result<(Geometry, [f64; 3], [f64; 3]), LoadError> {
+pub fn centred_grid(g: &Geometry, spacing: [f64; 3]) -> Result<(Geometry, [f64; 3], [f64; 3]), PreprocessError> {
     let mut dims = [0usize; 3];
     let mut start = [0.0; 3];
     let mut step = [0.0; 3];
     for a in 0..3 {
         let s_b = spacing[a];
         if !(s_b.is_finite() && s_b > 0.0) {
-            return Err(LoadError::Invalid(format!("the new spacing must be positive, but is {s_b} mm along axis {a}")));
+            return Err(PreprocessError::Setting(format!("the new spacing must be positive, but is {s_b} mm along axis {a}")));
         }
         let n_a = g.dims[a] as f64;
         // A tiny tolerance keeps exact ratios (60 x 3 / 2 = 90) from rounding up because of floating point.
         let n_b = (n_a * g.spacing[a] / s_b - 1e-9).ceil().max(1.0);
         if n_b > 1e7 {
-            return Err(LoadError::TooLarge { what: format!("resampling to {s_b} mm"), claimed: None, budget: 0 });
+            return Err(PreprocessError::Budget(LoadError::TooLarge { what: format!("resampling to {s_b} mm"), claimed: None, budget: 0 }));
         }
         dims[a] = n_b as usize;
         step[a] = s_b / g.spacing[a];
@@ -181,14 +262,14 @@ pub fn resample_region<T: Copy>(
     out: Option<VoxelBox>,
     opts: &LoadOptions,
     value: impl Fn(T) -> f32,
-) -> Result<(Geometry, Vec<f32>), LoadError> {
+) -> Result<(Geometry, Vec<f32>), PreprocessError> {
     if data.len() != g.len() || g.is_empty() {
-        return Err(LoadError::Invalid("the image's data does not match its grid".into()));
+        return Err(PreprocessError::Grid("the image's data does not match its grid".into()));
     }
     let (ng, start, step) = centred_grid(g, spacing)?;
     let out = out.unwrap_or_else(|| full_box(ng.dims));
     if (0..3).any(|a| out[a][0] > out[a][1] || out[a][1] >= ng.dims[a]) {
-        return Err(LoadError::Invalid(format!("the box {out:?} is not inside the resampled grid {:?}", ng.dims)));
+        return Err(PreprocessError::Grid(format!("the box {out:?} is not inside the resampled grid {:?}", ng.dims)));
     }
     let odims = out.map(|[lo, hi]| hi + 1 - lo);
     let mut w: AxisWeights =
@@ -217,7 +298,13 @@ pub fn resample_region<T: Copy>(
 /// Resamples an image to `spacing` (mm) on the IBSI centred grid. With `round`, intensities are rounded to the
 /// nearest integer afterwards (IBSI 68QD, e.g. for CT in HU). For 2D (in-plane) interpolation, pass the original
 /// slice spacing as the third spacing.
-pub fn resample_image(v: &Volume, spacing: [f64; 3], interp: Interpolation, round: bool, opts: &LoadOptions) -> Result<Volume, LoadError> {
+pub fn resample_image(
+    v: &Volume,
+    spacing: [f64; 3],
+    interp: Interpolation,
+    round: bool,
+    opts: &LoadOptions,
+) -> Result<Volume, PreprocessError> {
     let (geometry, mut data) = resample_region(&v.data, &v.geometry, spacing, interp, None, opts, |x| x)?;
     if round {
         data.iter_mut().for_each(|x| *x = x.round());
@@ -240,9 +327,9 @@ pub fn resample_mask(
     interp: Interpolation,
     threshold: f64,
     opts: &LoadOptions,
-) -> Result<LabelMap, LoadError> {
+) -> Result<LabelMap, PreprocessError> {
     if m.data.len() != m.geometry.len() || m.geometry.is_empty() {
-        return Err(LoadError::Invalid("the mask's data does not match its grid".into()));
+        return Err(PreprocessError::Grid("the mask's data does not match its grid".into()));
     }
     let (geometry, frac) = resample_region(&m.data, &m.geometry, spacing, interp, None, opts, |l| f32::from(u8::from(l != 0)))?;
     let data = frac.iter().map(|&f| partial_volume(f, threshold)).collect();
@@ -251,7 +338,7 @@ pub fn resample_mask(
 
 /// Re-segmentation by range (IBSI USB3): keeps the ROI voxels whose intensity lies in `[lo, hi]` (either bound may
 /// be open). Returns the intensity mask; the morphological mask is the input.
-pub fn resegment_range(image: &Volume, mask: &LabelMap, lo: Option<f32>, hi: Option<f32>) -> Result<LabelMap, LoadError> {
+pub fn resegment_range(image: &Volume, mask: &LabelMap, lo: Option<f32>, hi: Option<f32>) -> Result<LabelMap, PreprocessError> {
     same_grid(image, mask)?;
     let lo = lo.unwrap_or(f32::NEG_INFINITY);
     let hi = hi.unwrap_or(f32::INFINITY);
@@ -261,11 +348,11 @@ pub fn resegment_range(image: &Volume, mask: &LabelMap, lo: Option<f32>, hi: Opt
 
 /// Outlier re-segmentation (IBSI 7ACA): keeps ROI voxels within `mean ± n_sd · sd` of the ROI intensities
 /// (population standard deviation; `n_sd` is 3 in the manual). Returns the intensity mask and the range used.
-pub fn resegment_outliers(image: &Volume, mask: &LabelMap, n_sd: f64) -> Result<(LabelMap, (f64, f64)), LoadError> {
+pub fn resegment_outliers(image: &Volume, mask: &LabelMap, n_sd: f64) -> Result<(LabelMap, (f64, f64)), PreprocessError> {
     same_grid(image, mask)?;
     let roi: Vec<f64> = image.data.iter().zip(&mask.data).filter(|(_, &m)| m != 0).map(|(&v, _)| f64::from(v)).collect();
     if roi.is_empty() {
-        return Err(LoadError::Invalid("the ROI is empty".into()));
+        return Err(PreprocessError::EmptyRoi);
     }
     let n = roi.len() as f64;
     let mean = roi.iter().sum::<f64>() / n;
@@ -275,9 +362,9 @@ pub fn resegment_outliers(image: &Volume, mask: &LabelMap, n_sd: f64) -> Result<
     Ok((LabelMap { geometry: mask.geometry.clone(), data, names: mask.names.clone() }, (lo, hi)))
 }
 
-fn same_grid(image: &Volume, mask: &LabelMap) -> Result<(), LoadError> {
+fn same_grid(image: &Volume, mask: &LabelMap) -> Result<(), PreprocessError> {
     if image.data.len() != mask.data.len() || image.geometry.dims != mask.geometry.dims {
-        return Err(LoadError::Invalid(format!(
+        return Err(PreprocessError::Grid(format!(
             "the mask ({:?} voxels) is not on the image's grid ({:?}); resample it to the image first",
             mask.geometry.dims, image.geometry.dims
         )));
@@ -289,10 +376,10 @@ fn same_grid(image: &Volume, mask: &LabelMap) -> Result<(), LoadError> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Discretisation {
     /// Fixed bin number (K15C): `N_g` bins between the ROI's minimum and maximum.
-    FixedBinNumber(u32),
+    FixedBinNumber(BinCount),
     /// Fixed bin size (Q3RU): bins of `width` starting at `min`, which should be the lower bound of the
-    /// re-segmentation range; `None` uses the ROI minimum.
-    FixedBinSize { width: f64, min: Option<f64> },
+    /// re-segmentation range (a finite intensity); `None` uses the ROI minimum.
+    FixedBinSize { width: BinWidth, min: Option<f64> },
 }
 
 /// Discretised grey levels: 1, 2, ... inside the ROI and 0 outside.
@@ -308,23 +395,21 @@ pub struct Discretised {
 
 /// Discretises the intensities of the ROI voxels. For a fixed bin size, intensities below `min` (which a
 /// re-segmentation to the same lower bound removes) are put in bin 1.
-pub fn discretise(values: &[f32], mask: &[u8], method: Discretisation) -> Result<Discretised, LoadError> {
+pub fn discretise(values: &[f32], mask: &[u8], method: Discretisation) -> Result<Discretised, PreprocessError> {
     if values.len() != mask.len() {
-        return Err(LoadError::Invalid("the mask and the image have different numbers of voxels".into()));
+        return Err(PreprocessError::Grid("the mask and the image have different numbers of voxels".into()));
     }
     let roi = || values.iter().zip(mask).filter(|(_, &m)| m != 0).map(|(&v, _)| f64::from(v));
     let (lo, hi) = roi().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
     if lo > hi {
-        return Err(LoadError::Invalid("the ROI is empty: nothing to discretise".into()));
+        return Err(PreprocessError::EmptyRoi);
     }
     if !(lo.is_finite() && hi.is_finite()) {
-        return Err(LoadError::Invalid("the ROI holds NaN or infinite intensities".into()));
+        return Err(PreprocessError::NonFinite);
     }
     let (min, width, level): (f64, f64, Box<dyn Fn(f64) -> u32>) = match method {
         Discretisation::FixedBinNumber(ng) => {
-            if ng == 0 {
-                return Err(LoadError::Invalid("the number of bins must be at least 1".into()));
-            }
+            let ng = ng.get();
             let ngf = f64::from(ng);
             let range = hi - lo;
             let f = move |x: f64| {
@@ -341,12 +426,10 @@ pub fn discretise(values: &[f32], mask: &[u8], method: Discretisation) -> Result
             (lo, range / ngf, Box::new(f))
         }
         Discretisation::FixedBinSize { width, min } => {
-            if !(width.is_finite() && width > 0.0) {
-                return Err(LoadError::Invalid(format!("the bin width must be positive, but is {width}")));
-            }
+            let width = width.get();
             let m = min.unwrap_or(lo);
             if !m.is_finite() {
-                return Err(LoadError::Invalid("the lower bound of the bins must be finite".into()));
+                return Err(PreprocessError::Setting("the lower bound of the bins must be finite".into()));
             }
             let f = move |x: f64| (((x - m) / width).floor().max(0.0) as u32).saturating_add(1);
             (m, width, Box::new(f))
@@ -361,6 +444,10 @@ pub fn discretise(values: &[f32], mask: &[u8], method: Discretisation) -> Result
 #[allow(clippy::unwrap_used)] // Test code: a panic is a failed test.
 mod tests {
     use super::*;
+
+    fn bins(n: i64) -> BinCount {
+        BinCount::new(n, BinCount::MAX).unwrap()
+    }
 
     #[test]
     fn centred_grid_matches_the_manual_example() {
@@ -444,25 +531,32 @@ mod tests {
         let v = [1.0f32, 2.0, 3.5, 6.0, 4.0, -7.0];
         let m = [1u8, 1, 1, 1, 1, 0];
         // FBN, 2 bins over [1, 6]: floor(2 (x - 1) / 5) + 1 -> 1, 1, 2 (2.5/5*2 = 1), 2 (max), 2 (6/5 -> 1 + 1).
-        let d = discretise(&v, &m, Discretisation::FixedBinNumber(2)).unwrap();
+        let d = discretise(&v, &m, Discretisation::FixedBinNumber(bins(2))).unwrap();
         assert_eq!(d.levels, vec![1, 1, 2, 2, 2, 0]);
         assert_eq!((d.max_level, d.min, d.width), (2, 1.0, 2.5));
         // FBN with 5 bins: widths 1 -> floor(x - 1) + 1 = 1, 2, 3, 5 (max), 4.
-        let d = discretise(&v, &m, Discretisation::FixedBinNumber(5)).unwrap();
+        let d = discretise(&v, &m, Discretisation::FixedBinNumber(bins(5))).unwrap();
         assert_eq!(d.levels, vec![1, 2, 3, 5, 4, 0]);
         // FBS width 2 from the IBSI lower bound 0: floor(x / 2) + 1 -> 1, 2, 2, 4, 3.
-        let d = discretise(&v, &m, Discretisation::FixedBinSize { width: 2.0, min: Some(0.0) }).unwrap();
+        let d = discretise(&v, &m, Discretisation::FixedBinSize { width: BinWidth::new(2.0).unwrap(), min: Some(0.0) }).unwrap();
         assert_eq!(d.levels, vec![1, 2, 2, 4, 3, 0]);
         // FBS from the ROI minimum (1): floor((x - 1) / 2) + 1 -> 1, 1, 2, 3, 2.
-        let d = discretise(&v, &m, Discretisation::FixedBinSize { width: 2.0, min: None }).unwrap();
+        let d = discretise(&v, &m, Discretisation::FixedBinSize { width: BinWidth::new(2.0).unwrap(), min: None }).unwrap();
         assert_eq!(d.levels, vec![1, 1, 2, 3, 2, 0]);
         // CT-like: FBS 25 HU from -500: -500 -> 1, -476 -> 1, -475 -> 2, 0 -> 21.
-        let d =
-            discretise(&[-500.0, -476.0, -475.0, 0.0], &[1; 4], Discretisation::FixedBinSize { width: 25.0, min: Some(-500.0) }).unwrap();
+        let d = discretise(
+            &[-500.0, -476.0, -475.0, 0.0],
+            &[1; 4],
+            Discretisation::FixedBinSize { width: BinWidth::new(25.0).unwrap(), min: Some(-500.0) },
+        )
+        .unwrap();
         assert_eq!(d.levels, vec![1, 1, 2, 21]);
-        assert!(discretise(&v, &[0; 6], Discretisation::FixedBinNumber(2)).is_err());
-        assert!(discretise(&v, &m, Discretisation::FixedBinSize { width: 0.0, min: None }).is_err());
+        assert!(discretise(&v, &[0; 6], Discretisation::FixedBinNumber(bins(2))).is_err());
+        assert_eq!(BinWidth::new(0.0).unwrap_err().to_string(), "should be positive, but is 0");
+        assert!(BinWidth::new(f64::NAN).is_err() && BinCount::new(0, BinCount::MAX).is_err());
+        assert_eq!(BinCount::new(2000, 1024).unwrap_err().to_string(), "should be between 1 and 1024, but is 2000");
+        assert_eq!(discretise(&v, &[0; 6], Discretisation::FixedBinNumber(bins(2))), Err(PreprocessError::EmptyRoi));
         // A flat ROI is one grey level.
-        assert_eq!(discretise(&[3.0, 3.0], &[1, 1], Discretisation::FixedBinNumber(8)).unwrap().levels, vec![1, 1]);
+        assert_eq!(discretise(&[3.0, 3.0], &[1, 1], Discretisation::FixedBinNumber(bins(8))).unwrap().levels, vec![1, 1]);
     }
 }
