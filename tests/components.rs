@@ -1,6 +1,8 @@
 //! Component tests in headless Chromium (`cargo xtask test` runs them with wasm-bindgen-test).
 #![cfg(target_arch = "wasm32")]
 
+use std::borrow::Cow;
+
 use leptos::prelude::*;
 use radlearn_course::progress::Progress;
 use radlearn_course::widgets::{WidgetParams, WindowLevelParams};
@@ -11,6 +13,7 @@ use radlearn_web::page::quiz::QuizView;
 use radlearn_web::page::route::Route;
 use radlearn_web::page::store::Store;
 use radlearn_web::platform::{BACKUP_PREFIX, PROGRESS_KEY};
+use radlearn_web::worker::protocol::JobId;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -330,12 +333,13 @@ fn the_worker_session_decodes_the_image_and_extracts_features_of_a_box_mask() {
     assert_eq!((*start, *size, labels.len()), ([1, 2, 1], [3, 2, 2], 12));
     let mut session = Session::default();
     let mut out = Vec::new();
-    session.handle(Request::Image { job: 7, files: vec![NamedBytes { name: "x.nii.gz".into(), bytes }] }, &mut |r| out.push(r));
+    session
+        .handle(Request::Image { job: JobId(7), files: vec![NamedBytes { name: "x.nii.gz".into(), bytes }].into() }, &mut |r| out.push(r));
     assert!(out.is_empty(), "decoding answers nothing: {out:?}");
-    let extract = Request::Extract { job: 7, mask: boxed, label: None, config: ConfigSpec::Builtin("default".into()) };
+    let extract = Request::Extract { job: JobId(7), mask: Cow::Owned(boxed), label: None, config: ConfigSpec::Builtin("default".into()) };
     session.handle(extract, &mut |r| out.push(r));
-    assert!(out.iter().any(|r| matches!(r, Response::Progress { job: 7, total, .. } if *total > 0)), "progress: {out:?}");
-    let Some(Response::Done { job: 7, result }) = out.last() else { panic!("done: {:?}", out.last()) };
+    assert!(out.iter().any(|r| matches!(r, Response::Progress { job: JobId(7), total, .. } if *total > 0)), "progress: {out:?}");
+    let Some(Response::Done { job: JobId(7), result }) = out.last() else { panic!("done: {:?}", out.last()) };
     let volume = result.rows.iter().find(|r| r.feature_code == "YEKZ").expect("voxel volume");
     assert_eq!(volume.value, 12.0 * 8.0);
     assert_eq!((result.roi_voxels, result.label), (12, 1));
@@ -344,43 +348,47 @@ fn the_worker_session_decodes_the_image_and_extracts_features_of_a_box_mask() {
     // Engine errors come back in plain words.
     out.clear();
     let bad = Request::Extract {
-        job: 8,
-        mask: MaskData::Box { start: [5, 4, 3], size: [2, 2, 2], labels: vec![1; 8] },
+        job: JobId(8),
+        mask: Cow::Owned(MaskData::Box { start: [5, 4, 3], size: [2, 2, 2], labels: vec![1; 8] }),
         label: None,
         config: ConfigSpec::Builtin("default".into()),
     };
     session.handle(bad, &mut |r| out.push(r));
-    assert!(matches!(out.last(), Some(Response::Failed { job: 8, message }) if message.contains("does not fit the image")), "{out:?}");
+    assert!(
+        matches!(out.last(), Some(Response::Failed { job: JobId(8), message }) if message.contains("does not fit the image")),
+        "{out:?}"
+    );
     out.clear();
     session.handle(
         Request::Extract {
-            job: 9,
-            mask: MaskData::from_label_map(&mask).expect("mask"),
+            job: JobId(9),
+            mask: Cow::Owned(MaskData::from_label_map(&mask).expect("mask")),
             label: Some(1),
             config: ConfigSpec::Text("dimensions = \"4D\"".into()),
         },
         &mut |r| out.push(r),
     );
     assert!(
-        matches!(out.last(), Some(Response::Failed { job: 9, message }) if message.starts_with("the configuration cannot be used")),
+        matches!(out.last(), Some(Response::Failed { job: JobId(9), message }) if message.starts_with("the configuration cannot be used")),
         "{out:?}"
     );
     // An image that cannot be read: the next extraction says why.
-    session.handle(Request::Image { job: 10, files: vec![NamedBytes { name: "notes.txt".into(), bytes: b"hello".to_vec() }] }, &mut |r| {
-        out.push(r)
-    });
+    session.handle(
+        Request::Image { job: JobId(10), files: vec![NamedBytes { name: "notes.txt".into(), bytes: b"hello".to_vec() }].into() },
+        &mut |r| out.push(r),
+    );
     out.clear();
     session.handle(
         Request::Extract {
-            job: 10,
-            mask: MaskData::from_label_map(&mask).expect("mask"),
+            job: JobId(10),
+            mask: Cow::Owned(MaskData::from_label_map(&mask).expect("mask")),
             label: None,
             config: ConfigSpec::Builtin("default".into()),
         },
         &mut |r| out.push(r),
     );
     assert!(
-        matches!(out.last(), Some(Response::Failed { job: 10, message }) if message.starts_with("the image could not be read")),
+        matches!(out.last(), Some(Response::Failed { job: JobId(10), message }) if message.starts_with("the image could not be read")),
         "{out:?}"
     );
 }
@@ -406,27 +414,53 @@ fn a_box_of_one_label_holds_only_that_label() {
 
 #[wasm_bindgen_test]
 fn worker_messages_survive_the_envelope() {
-    use radlearn_web::worker::protocol::{decode, encode, MaskData, Request, ToWorker, BRIDGE_ID};
-    let request = Request::Extract {
-        job: 3,
-        mask: MaskData::Box { start: [0; 3], size: [1; 3], labels: vec![1] },
-        label: Some(2),
-        config: radlearn_web::worker::protocol::ConfigSpec::Builtin("ibsi-B".into()),
-    };
-    let radlearn_web::worker::protocol::Request::Extract { job, mask, label, config } = &request else { panic!("extract") };
-    let borrowed = radlearn_web::worker::protocol::RequestRef::Extract { job: *job, mask, label: *label, config };
-    let bytes = encode(&ToWorker::ProcessInput(BRIDGE_ID, borrowed)).expect("encodes");
-    // The borrowed form encodes exactly like the owned request the worker decodes.
-    assert_eq!(&bytes[12..], bincode::serialize(&request).expect("encodes").as_slice());
-    let files = vec![radlearn_web::worker::protocol::NamedBytes { name: "a.nii".into(), bytes: vec![1, 2, 3] }];
-    let image = radlearn_web::worker::protocol::Request::Image { job: 4, files: files.clone() };
-    let image_bytes =
-        encode(&ToWorker::ProcessInput(BRIDGE_ID, radlearn_web::worker::protocol::RequestRef::Image { job: 4, files: &files }))
-            .expect("encodes");
-    assert_eq!(&image_bytes[12..], bincode::serialize(&image).expect("encodes").as_slice());
-    // gloo-worker's envelope: variant 1 (ProcessInput) as a little-endian u32, then the bridge id as a u64.
-    assert_eq!(&bytes[..12], &[1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+    use radlearn_web::worker::protocol::{decode, encode, ConfigSpec, Incoming, MaskData, NamedBytes, Request, ToWorker, BRIDGE_ID};
+    let mask = MaskData::Box { start: [0; 3], size: [1; 3], labels: vec![1] };
+    let files = vec![NamedBytes { name: "a.nii".into(), bytes: vec![1, 2, 3] }];
+    let borrowed = [
+        Request::Image { job: JobId(4), files: Cow::Borrowed(&files) },
+        Request::Extract { job: JobId(3), mask: Cow::Borrowed(&mask), label: Some(2), config: ConfigSpec::Builtin("ibsi-B".into()) },
+        Request::OpenMask { job: JobId(5), image_files: Cow::Borrowed(&files), mask: Cow::Borrowed(&files[0]) },
+        Request::DecodeSample { job: JobId(6), dataset: "d".into(), image: Cow::Borrowed(&files[0]), mask: None },
+    ];
+    for request in borrowed {
+        let bytes = encode(&ToWorker::ProcessInput(BRIDGE_ID, request.clone())).expect("encodes");
+        // gloo-worker's envelope: variant 1 (ProcessInput) as a little-endian u32, then the bridge id as a u64.
+        assert_eq!(&bytes[..12], &[1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+        // The worker decodes the borrowed request as the same request, owned.
+        let received: Incoming = bincode::deserialize(&bytes[12..]).expect("decodes");
+        assert_eq!(received, request);
+        assert!(matches!(received.job(), JobId(3..=6)));
+    }
     assert!(decode(&[9, 9]).is_err(), "garbage is an error, not a panic");
+}
+
+#[wasm_bindgen_test]
+async fn a_worker_job_is_cancelled_by_stop_or_a_newer_job_and_fails_when_the_worker_cannot_load() {
+    use radlearn_web::worker::client::{JobError, WorkerClient};
+    use radlearn_web::worker::protocol::{NamedBytes, Request};
+    let files = vec![NamedBytes { name: "a.nii".into(), bytes: vec![1, 2, 3] }];
+    let open = |job| vec![Request::Open { job, files: Cow::Borrowed(files.as_slice()) }];
+    // The test runner serves no worker script: the worker never starts.
+    let client = WorkerClient::new();
+    let first = client.run(open, None, None);
+    let stopper = client.clone();
+    let (outcome, ()) = futures::join!(first, async move {
+        tick().await;
+        assert!(stopper.busy());
+        stopper.stop();
+    });
+    assert_eq!(outcome, Err(JobError::Cancelled));
+    assert!(!client.busy());
+    // A newer job replaces a running one; the newer one fails in plain words as the worker cannot load.
+    let (older, newer) = futures::join!(client.run(open, None, None), async {
+        tick().await;
+        client.run(open, None, Some("kept".into())).await
+    });
+    assert_eq!(older, Err(JobError::Cancelled));
+    let Err(JobError::Failed(message)) = newer else { panic!("{newer:?}") };
+    assert!(message.contains("could not be loaded"), "{message}");
+    assert!(!client.holds("kept"), "a failed job keeps nothing");
 }
 
 #[wasm_bindgen_test]
@@ -710,8 +744,8 @@ fn the_worker_decodes_images_masks_and_samples_for_the_page() {
     let image = vec![NamedBytes { name: "x.nii.gz".into(), bytes: bytes.clone() }];
     let mut session = Session::default();
     let mut out = Vec::new();
-    session.handle(Request::Open { job: 1, files: image.clone() }, &mut |r| out.push(r));
-    let Some(Response::Opened { job: 1, result: Ok(opened) }) = out.pop().map(through_the_wire) else { panic!("opened") };
+    session.handle(Request::Open { job: JobId(1), files: image.clone().into() }, &mut |r| out.push(r));
+    let Some(Response::Opened { job: JobId(1), result: Ok(opened) }) = out.pop().map(through_the_wire) else { panic!("opened") };
     let opened = opened.into_opened().expect("a volume");
     assert_eq!((opened.image.name.as_str(), opened.image.volume.geometry.dims), ("x.nii.gz", [6, 5, 4]));
     assert_eq!(opened.image.volume.data, (0..120).map(|i| (i % 5) as f32 * 10.0).collect::<Vec<_>>());
@@ -720,35 +754,41 @@ fn the_worker_decodes_images_masks_and_samples_for_the_page() {
     // A mask on that image (the worker kept it), and one on another grid: the reader's message, naming the file.
     let mask_bytes = radlearn_engine::io::nifti::write(&mask.to_volume(), radlearn_engine::io::nifti::WriteType::U8, true).expect("NIfTI");
     let mask_file = NamedBytes { name: "m.nii.gz".into(), bytes: mask_bytes.clone() };
-    session.handle(Request::OpenMask { job: 2, image_files: image.clone(), mask: mask_file.clone() }, &mut |r| out.push(r));
-    let Some(Response::MaskOpened { job: 2, result: Ok(m) }) = out.pop().map(through_the_wire) else { panic!("mask") };
+    session.handle(Request::OpenMask { job: JobId(2), image_files: image.clone().into(), mask: Cow::Owned(mask_file.clone()) }, &mut |r| {
+        out.push(r)
+    });
+    let Some(Response::MaskOpened { job: JobId(2), result: Ok(m) }) = out.pop().map(through_the_wire) else { panic!("mask") };
     assert_eq!(m.mask.into_label_map().expect("a mask").data, mask.data);
     let other = radlearn_engine::Volume::new(radlearn_engine::Geometry::new([2, 2, 2], [1.0; 3]), vec![0.0; 8]).expect("8 voxels");
     let other = radlearn_engine::io::nifti::write(&other, radlearn_engine::io::nifti::WriteType::F32, true).expect("NIfTI");
     // A restarted worker decodes the image again.
     let mut fresh = Session::default();
     fresh.handle(
-        Request::OpenMask { job: 3, image_files: image.clone(), mask: NamedBytes { name: "o.nii.gz".into(), bytes: other } },
+        Request::OpenMask {
+            job: JobId(3),
+            image_files: image.clone().into(),
+            mask: Cow::Owned(NamedBytes { name: "o.nii.gz".into(), bytes: other }),
+        },
         &mut |r| out.push(r),
     );
-    let Some(Response::MaskOpened { job: 3, result: Err(p) }) = out.pop() else { panic!("a problem") };
+    let Some(Response::MaskOpened { job: JobId(3), result: Err(p) }) = out.pop() else { panic!("a problem") };
     assert!(p.file == "o.nii.gz" && p.message.contains("voxels but the image has 6 x 5 x 4"), "{p:?}");
     // Files that are not an image: one problem per file, as radlearn_engine::io::open::open_files reports them.
-    session
-        .handle(Request::Open { job: 4, files: vec![NamedBytes { name: "scan.nii".into(), bytes: b"not an image".to_vec() }] }, &mut |r| {
-            out.push(r)
-        });
-    let Some(Response::Opened { job: 4, result: Err(problems) }) = out.pop().map(through_the_wire) else { panic!("problems") };
+    session.handle(
+        Request::Open { job: JobId(4), files: vec![NamedBytes { name: "scan.nii".into(), bytes: b"not an image".to_vec() }].into() },
+        &mut |r| out.push(r),
+    );
+    let Some(Response::Opened { job: JobId(4), result: Err(problems) }) = out.pop().map(through_the_wire) else { panic!("problems") };
     assert!(problems.len() == 1 && problems[0].file == "scan.nii", "{problems:?}");
     // A sample: the dataset's units and label names.
     let sample = Request::DecodeSample {
-        job: 5,
+        job: JobId(5),
         dataset: "ibsi-digital-phantom".into(),
-        image: NamedBytes { name: "image.nii.gz".into(), bytes },
-        mask: Some(NamedBytes { name: "mask.nii.gz".into(), bytes: mask_bytes }),
+        image: Cow::Owned(NamedBytes { name: "image.nii.gz".into(), bytes }),
+        mask: Some(Cow::Owned(NamedBytes { name: "mask.nii.gz".into(), bytes: mask_bytes })),
     };
     session.handle(sample, &mut |r| out.push(r));
-    let Some(Response::SampleDecoded { job: 5, result: Ok(s) }) = out.pop().map(through_the_wire) else { panic!("sample") };
+    let Some(Response::SampleDecoded { job: JobId(5), result: Ok(s) }) = out.pop().map(through_the_wire) else { panic!("sample") };
     let s = s.into_sample().expect("a sample");
     assert_eq!(s.mask.expect("its mask").names, vec![(1, "ROI".to_string())]);
     assert!(s.mask_problem.is_none());

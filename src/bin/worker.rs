@@ -5,12 +5,12 @@
 use std::cell::RefCell;
 
 use gloo_worker::{HandlerId, Registrable, Worker, WorkerScope};
-use radlearn_web::worker::protocol::{Request, Response};
+use radlearn_web::worker::protocol::{Incoming, JobId, Response};
 use radlearn_web::worker::session::Session;
 
 thread_local! {
     /// Where to report a panic: the scope and the bridge of the request being handled.
-    static CURRENT: RefCell<Option<(WorkerScope<FeatureWorker>, HandlerId, u64)>> = const { RefCell::new(None) };
+    static CURRENT: RefCell<Option<(WorkerScope<FeatureWorker>, HandlerId, JobId)>> = const { RefCell::new(None) };
 }
 
 struct FeatureWorker {
@@ -19,7 +19,7 @@ struct FeatureWorker {
 
 impl Worker for FeatureWorker {
     type Message = ();
-    type Input = Request;
+    type Input = Incoming;
     type Output = Response;
 
     fn create(_scope: &WorkerScope<Self>) -> Self {

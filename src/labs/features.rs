@@ -2,6 +2,8 @@
 //! the page stays responsive, shown by family with CSV/JSON export; and the `feature-table` exercise widget, the
 //! panel on a sample dataset with an optional graded question.
 
+use std::borrow::Cow;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use leptos::prelude::*;
@@ -14,13 +16,11 @@ use radlearn_engine::radiomics::features::catalogue;
 use radlearn_engine::LabelMap;
 
 use crate::page::store::use_store;
-use crate::platform::{self, FeatureWorker, WorkerEvent};
+use crate::platform;
 use crate::strings::{features_ui, ui};
-use crate::worker::protocol::{Computed, ConfigSpec, MaskData, NamedBytes, RequestRef, Response as WorkerResponse, Row};
+use crate::worker::client::{JobError, OnProgress, WorkerClient};
+use crate::worker::protocol::{Computed, ConfigSpec, MaskData, NamedBytes, Request, Response as WorkerResponse, Row};
 use radlearn_course::datasets::{self, Dataset};
-
-/// How long a new worker may take to start (download and compile its wasm) before the panel gives up.
-const START_TIMEOUT_MS: i32 = 60_000;
 
 /// What the panel computes features of.
 #[derive(Clone)]
@@ -145,11 +145,11 @@ struct Panel {
     error: RwSignal<Option<String>>,
     stopped: RwSignal<bool>,
     config: RwSignal<String>,
-    /// The current job; answers of other jobs are ignored.
-    job: StoredValue<u64>,
-    worker: StoredValue<Option<FeatureWorker>, LocalStorage>,
-    /// The key of the image the current worker holds.
-    worker_image: StoredValue<Option<String>>,
+    /// The current computation (its download, then its worker job); a computation that is no longer current shows
+    /// nothing.
+    run: StoredValue<u64>,
+    /// The worker; it keeps the last image it decoded (keyed by [`FeatureSource::key`]).
+    client: StoredValue<WorkerClient, LocalStorage>,
     /// Downloaded sample files: (dataset id, image files, mask file).
     cache: StoredValue<Option<Downloaded>, LocalStorage>,
     started: StoredValue<f64>,
@@ -158,8 +158,8 @@ struct Panel {
 }
 
 impl Panel {
-    fn current(self, job: u64) -> bool {
-        self.job.try_get_value() == Some(job)
+    fn current(self, run: u64) -> bool {
+        self.run.try_get_value() == Some(run)
     }
 
     fn fail(self, message: String) {
@@ -167,48 +167,26 @@ impl Panel {
         self.phase.set(Phase::Idle);
     }
 
-    /// Drops the worker: terminates it, even in the middle of a computation.
-    fn drop_worker(self) {
-        self.worker.set_value(None);
-        self.worker_image.set_value(None);
-    }
-
-    fn on_event(self, event: WorkerEvent) {
-        if self.worker.try_with_value(|_| ()).is_none() {
-            return; // unmounted
-        }
-        match event {
-            WorkerEvent::Message(WorkerResponse::Progress { job, done, total, family }) if self.current(job) => {
-                self.phase.set(Phase::Running { done, total, family });
-            }
-            WorkerEvent::Message(WorkerResponse::Done { job, result }) if self.current(job) => {
-                let seconds = (platform::now_ms() - self.started.get_value()) / 1000.0;
-                self.phase.set(Phase::Idle);
-                if let Some(cb) = self.on_done.get_value() {
-                    cb.run(result.clone());
-                }
-                self.shown.set(Some(Shown { computed: result, seconds, config: self.config.get_untracked(), stem: self.stem.get_value() }));
-            }
-            WorkerEvent::Message(WorkerResponse::Failed { job, message }) if self.current(job) => self.fail(message),
-            WorkerEvent::Message(_) => {}
-            WorkerEvent::Broken(message) => {
-                self.drop_worker();
-                if self.phase.get_untracked() != Phase::Idle {
-                    self.fail(message);
-                }
-            }
-        }
-    }
-
     fn stop(self) {
-        self.job.update_value(|j| *j += 1);
-        self.drop_worker();
+        self.run.update_value(|r| *r += 1);
+        if let Some(client) = self.client.try_with_value(Clone::clone) {
+            client.stop();
+        }
         self.phase.set(Phase::Idle);
         self.stopped.set(true);
     }
 
+    fn done(self, result: Computed) {
+        let seconds = (platform::now_ms() - self.started.get_value()) / 1000.0;
+        self.phase.set(Phase::Idle);
+        if let Some(cb) = self.on_done.get_value() {
+            cb.run(result.clone());
+        }
+        self.shown.set(Some(Shown { computed: result, seconds, config: self.config.get_untracked(), stem: self.stem.get_value() }));
+    }
+
     /// The image files and the mask of `source`, downloading a sample dataset once.
-    async fn inputs(self, job: u64, source: &FeatureSource) -> Result<(Arc<Vec<NamedBytes>>, MaskData, Option<u8>), String> {
+    async fn inputs(self, run: u64, source: &FeatureSource) -> Result<(Arc<Vec<NamedBytes>>, MaskData, Option<u8>), String> {
         match source {
             FeatureSource::Files { files, roi: FeatureRoi::File { file, label }, .. } => {
                 Ok((files.clone(), MaskData::File(file.as_ref().clone()), *label))
@@ -223,7 +201,7 @@ impl Panel {
                 }
                 let mask_name = d.mask.clone().ok_or_else(|| format!("the sample “{}” has no mask", d.title))?;
                 let total = Some(d.total_bytes());
-                let cancelled = move || !self.current(job);
+                let cancelled = move || !self.current(run);
                 self.phase.set(Phase::Downloading { received: 0, total });
                 let progress = |offset: u64| {
                     move |received: u64, _: Option<u64>| self.phase.set(Phase::Downloading { received: offset + received, total })
@@ -239,51 +217,50 @@ impl Panel {
     }
 
     async fn compute(self, source: FeatureSource) {
-        let job = self.job.get_value() + 1;
-        self.job.set_value(job);
+        let run = self.run.get_value() + 1;
+        self.run.set_value(run);
         self.error.set(None);
         self.stopped.set(false);
         self.shown.set(None);
         self.started.set_value(platform::now_ms());
         self.stem.set_value(source.file_stem());
-        let (files, mask, label) = match self.inputs(job, &source).await {
+        let (files, mask, label) = match self.inputs(run, &source).await {
             Ok(inputs) => inputs,
             Err(e) => {
-                if self.current(job) {
+                if self.current(run) {
                     self.fail(e);
                 }
                 return;
             }
         };
-        if !self.current(job) {
+        let Some(client) = self.client.try_with_value(Clone::clone) else { return };
+        if !self.current(run) {
             return;
         }
         self.phase.set(Phase::Starting);
-        if self.worker.with_value(Option::is_none) {
-            match FeatureWorker::spawn(move |event| self.on_event(event), START_TIMEOUT_MS) {
-                Ok(w) => self.worker.set_value(Some(w)),
-                Err(e) => return self.fail(e),
-            }
-        }
         let key = source.key();
+        // The worker decodes an image once and keeps it for the next extractions of the same image.
+        let send_image = !client.holds(&key);
         let config = ConfigSpec::Builtin(self.config.get_untracked());
-        let mut requests = Vec::new();
-        if self.worker_image.get_value().as_deref() != Some(key.as_str()) {
-            requests.push(RequestRef::Image { job, files: files.as_slice() });
-        }
-        requests.push(RequestRef::Extract { job, mask: &mask, label, config: &config });
-        for r in requests {
-            let sent = self.worker.with_value(|w| w.as_ref().map(|w| w.send(r)));
-            match sent {
-                Some(Ok(())) => {}
-                Some(Err(e)) => {
-                    self.drop_worker();
-                    return self.fail(e);
-                }
-                None => return, // the worker broke meanwhile; its message is shown
+        let progress: OnProgress = Rc::new(move |p| {
+            if self.current(run) {
+                self.phase.set(Phase::Running { done: p.done, total: p.total, family: p.step });
             }
+        });
+        let requests = |job| {
+            let image = send_image.then(|| Request::Image { job, files: Cow::Borrowed(files.as_slice()) });
+            image.into_iter().chain([Request::Extract { job, mask: Cow::Borrowed(&mask), label, config }]).collect()
+        };
+        let outcome = client.run(requests, Some(progress), Some(key)).await;
+        if !self.current(run) {
+            return;
         }
-        self.worker_image.set_value(Some(key));
+        match outcome {
+            Ok(WorkerResponse::Done { result, .. }) => self.done(result),
+            Ok(_) => self.fail("the worker answered something else than features".into()),
+            Err(JobError::Cancelled) => {}
+            Err(JobError::Failed(message)) => self.fail(message),
+        }
     }
 }
 
@@ -313,9 +290,8 @@ pub fn FeaturePanel(
         error: RwSignal::new(None),
         stopped: RwSignal::new(false),
         config: RwSignal::new(config),
-        job: StoredValue::new(0),
-        worker: StoredValue::new_local(None),
-        worker_image: StoredValue::new(None),
+        run: StoredValue::new(0),
+        client: StoredValue::new_local(WorkerClient::new()),
         cache: StoredValue::new_local(None),
         started: StoredValue::new(0.0),
         stem: StoredValue::new(String::new()),

@@ -17,7 +17,8 @@ use crate::page::exercises::WidgetError;
 use crate::page::store::use_store;
 use crate::platform;
 use crate::strings::exercise_ui;
-use crate::worker::decoder::Decoder;
+use crate::worker::client::WorkerClient;
+use crate::worker::decoder::Cancelled;
 use crate::worker::protocol::NamedBytes;
 use radlearn_course::datasets::{self, Dataset};
 
@@ -44,7 +45,7 @@ fn find_dataset(id: &str) -> Result<Dataset, String> {
 }
 
 /// Downloads `d` and decodes it in the exercise's worker; stops when `job` moves on (Cancel, or the widget is gone).
-async fn load(d: Dataset, phase: RwSignal<Phase>, job: StoredValue<u64>, n: u64, decoder: Decoder) {
+async fn load(d: Dataset, phase: RwSignal<Phase>, job: StoredValue<u64>, n: u64, decoder: WorkerClient) {
     let current = move || job.try_get_value() == Some(n);
     // The worker starts while the files download.
     decoder.warm();
@@ -82,12 +83,13 @@ async fn load(d: Dataset, phase: RwSignal<Phase>, job: StoredValue<u64>, n: u64,
         return;
     }
     match decoded {
-        Ok(s) => {
+        Err(Cancelled) => {}
+        Ok(Ok(s)) => {
             let mut notes = s.notes;
             notes.extend(s.mask_problem.map(|p| format!("{}: {}", p.file, p.message)));
             phase.try_set(Phase::Open(Opened { volume: Arc::new(s.volume), mask: s.mask.map(Arc::new), notes }));
         }
-        Err(p) => fail(&p.file, p.message),
+        Ok(Err(p)) => fail(&p.file, p.message),
     }
 }
 
@@ -98,7 +100,7 @@ fn sample_gate(dataset: Dataset, show: impl Fn(Opened) -> AnyView + Send + Sync 
     let job = StoredValue::new(0u64);
     let d = StoredValue::new(dataset);
     // The exercise's decoding worker, started on first use.
-    let decoder = StoredValue::new_local(Decoder::new());
+    let decoder = StoredValue::new_local(WorkerClient::new());
     let open = move |_| {
         let n = job.get_value().wrapping_add(1);
         job.set_value(n);
@@ -108,14 +110,14 @@ fn sample_gate(dataset: Dataset, show: impl Fn(Opened) -> AnyView + Send + Sync 
     };
     let cancel = move |_| {
         if let Some(dec) = decoder.try_with_value(Clone::clone) {
-            dec.cancel();
+            dec.stop();
         }
         job.update_value(|n| *n = n.wrapping_add(1));
         phase.set(Phase::Closed);
     };
     on_cleanup(move || {
         if let Some(dec) = decoder.try_with_value(Clone::clone) {
-            dec.cancel();
+            dec.stop();
         }
     });
     let credit = d.with_value(|d| {

@@ -18,7 +18,8 @@ use crate::labs::segment::{SegmentPanel, SegmentState};
 use crate::labs::viewer::{OverlaySettings, Viewer};
 use crate::platform::{self, PickedFile};
 use crate::strings::ui;
-use crate::worker::decoder::{Decoder, CANCELLED};
+use crate::worker::client::WorkerClient;
+use crate::worker::decoder::Cancelled;
 use crate::worker::protocol::NamedBytes;
 use radlearn_course::datasets::{self, Dataset};
 use radlearn_engine::io::open::FileProblem;
@@ -79,7 +80,7 @@ struct LabState {
     mask_file: RwSignal<Option<MaskFile>>,
     open_panel: RwSignal<bool>,
     /// Decodes images in a worker (started on first use, terminated by Cancel).
-    decoder: StoredValue<Decoder, LocalStorage>,
+    decoder: StoredValue<WorkerClient, LocalStorage>,
 }
 
 impl LabState {
@@ -95,19 +96,19 @@ impl LabState {
             mask_problem: RwSignal::new(None),
             mask_file: RwSignal::new(None),
             open_panel: RwSignal::new(true),
-            decoder: StoredValue::new_local(Decoder::new()),
+            decoder: StoredValue::new_local(WorkerClient::new()),
         }
     }
 
     /// The decoder (a shared handle), while the page is mounted.
-    fn decoder(self) -> Option<Decoder> {
+    fn decoder(self) -> Option<WorkerClient> {
         self.decoder.try_with_value(Clone::clone)
     }
 
     /// Shows that the worker decodes `what`, with the files of a series read so far, for request `g`.
-    fn decoding(self, g: u64, what: String) -> crate::worker::decoder::OnProgress {
+    fn decoding(self, g: u64, what: String) -> crate::worker::client::OnProgress {
         self.busy.set(Busy::Decoding(what.clone(), None));
-        std::rc::Rc::new(move |done, total| {
+        crate::worker::decoder::on_files(move |done, total| {
             if self.current(g) {
                 self.busy.set(Busy::Decoding(what.clone(), Some((done, total))));
             }
@@ -117,7 +118,7 @@ impl LabState {
     /// Starts a new request: cancels any running one and clears old messages; returns its number.
     fn begin(self) -> u64 {
         if let Some(d) = self.decoder() {
-            d.cancel();
+            d.stop();
         }
         let g = self.generation.get_untracked().wrapping_add(1);
         self.generation.set(g);
@@ -136,7 +137,7 @@ impl LabState {
     /// Stops what is running: a download stops at its next chunk, a decoding terminates the worker.
     fn cancel(self) {
         if let Some(d) = self.decoder() {
-            d.cancel();
+            d.stop();
         }
         self.generation.update(|g| *g = g.wrapping_add(1));
         self.busy.set(Busy::Idle);
@@ -209,9 +210,9 @@ async fn open_sample(lab: LabState, g: u64, d: Dataset) {
         return;
     }
     let s = match decoded {
-        Ok(s) => s,
-        Err(p) if p.message == CANCELLED => return,
-        Err(p) => return fail(&p.file, p.message),
+        Err(Cancelled) => return,
+        Ok(Ok(s)) => s,
+        Ok(Err(p)) => return fail(&p.file, p.message),
     };
     if let Some(p) = s.mask_problem {
         lab.mask_problem.set(Some(p));
@@ -246,14 +247,14 @@ async fn open_files(lab: LabState, g: u64, files: Vec<PickedFile>) {
             return;
         }
         match opened {
-            Ok(o) => {
+            // Superseded by a mask opened meanwhile (which terminated the worker): that request reports instead.
+            Err(Cancelled) => return,
+            Ok(Ok(o)) => {
                 problems.extend(o.skipped);
                 lab.notes.set(o.notes);
                 lab.show(o.image.name, o.image.volume, loaded, o.mask.map(|m| (m, None)), None);
             }
-            // Superseded by a mask opened meanwhile (which terminated the worker): that request reports instead.
-            Err(p) if p.iter().any(|p| p.message == CANCELLED) => return,
-            Err(p) => problems.extend(p),
+            Ok(Err(p)) => problems.extend(p),
         }
     }
     lab.problems.set(problems);
@@ -285,11 +286,12 @@ async fn open_mask(lab: LabState, file: PickedFile) {
         return;
     }
     match opened {
-        Ok((mask, notes)) => {
+        Err(Cancelled) => return,
+        Ok(Ok((mask, notes))) => {
             lab.set_mask(Some(Arc::new(mask)), Some(mask_file));
             lab.notes.update(|n| n.extend(notes));
         }
-        Err(p) => lab.mask_problem.set(Some(p)),
+        Ok(Err(p)) => lab.mask_problem.set(Some(p)),
     }
     lab.busy.set(Busy::Idle);
 }
@@ -313,7 +315,7 @@ pub fn Lab() -> impl IntoView {
     // Leaving the page stops a decoding in progress (the worker ends with the page's decoder).
     on_cleanup(move || {
         if let Some(d) = lab.decoder() {
-            d.cancel();
+            d.stop();
         }
     });
     // Start the decoding worker once the page is drawn: its wasm downloads and compiles while the student picks

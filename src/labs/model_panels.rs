@@ -6,6 +6,7 @@
 //! The UI computes nothing: the engine (`radlearn_engine::ml::cohort`, `ml`) runs in the worker (`crate::worker`), and
 //! the plots are the engine's SVG (`radlearn_engine::ml::plot`), shown as they will be exported.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -19,15 +20,13 @@ use radlearn_engine::ml::{table, Dataset};
 use radlearn_engine::radiomics::export;
 use wasm_bindgen::JsCast;
 
-use crate::platform::{self, FeatureWorker, WorkerEvent};
+use crate::platform;
 use crate::strings::model_ui;
-use crate::worker::protocol::{Analysis, Evaluation, Exploration, ExploreSettings, RequestRef, Response};
+use crate::worker::client::{JobError, JobId, OnProgress, WorkerClient};
+use crate::worker::protocol::{Analysis, Evaluation, Exploration, ExploreSettings, Request, Response};
 
 /// The share of cases held out by a train/test split.
 const HOLDOUT_FRACTION: f64 = 0.3;
-
-/// How long the worker may take to start.
-const START_TIMEOUT_MS: i32 = 30_000;
 
 /// What the worker is doing.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,19 +36,14 @@ enum Phase {
     Running { done: u32, total: u32, step: String },
 }
 
-/// What receives a job's answer.
-type OnDone = Rc<dyn Fn(Response)>;
-
-/// Runs the Model Lab's jobs in the worker, one at a time. Stop terminates the worker (the next job starts a new
-/// one): every request carries all it needs.
+/// Runs the Model Lab's jobs in the worker, one at a time, showing their progress, error and Stop. Stop
+/// terminates the worker (the next job starts a new one): every request carries all it needs.
 #[derive(Clone, Copy)]
 pub struct Runner {
     phase: RwSignal<Phase>,
     error: RwSignal<Option<String>>,
     stopped: RwSignal<bool>,
-    job: StoredValue<u64>,
-    worker: StoredValue<Option<FeatureWorker>, LocalStorage>,
-    on_done: StoredValue<Option<OnDone>, LocalStorage>,
+    client: StoredValue<WorkerClient, LocalStorage>,
 }
 
 impl Runner {
@@ -58,9 +52,7 @@ impl Runner {
             phase: RwSignal::new(Phase::Idle),
             error: RwSignal::new(None),
             stopped: RwSignal::new(false),
-            job: StoredValue::new(0),
-            worker: StoredValue::new_local(None),
-            on_done: StoredValue::new_local(None),
+            client: StoredValue::new_local(WorkerClient::new()),
         }
     }
 
@@ -68,66 +60,40 @@ impl Runner {
         self.phase.get() != Phase::Idle
     }
 
-    fn current(self, job: u64) -> bool {
-        self.job.try_get_value() == Some(job)
-    }
-
-    fn on_event(self, event: WorkerEvent) {
-        match event {
-            WorkerEvent::Message(Response::Progress { job, done, total, family }) if self.current(job) => {
-                self.phase.set(Phase::Running { done, total, step: family });
-            }
-            WorkerEvent::Message(Response::Failed { job, message }) if self.current(job) => {
-                self.phase.set(Phase::Idle);
-                self.error.set(Some(message));
-            }
-            WorkerEvent::Message(response) if self.current(response.job()) => {
-                self.phase.set(Phase::Idle);
-                if let Some(f) = self.on_done.with_value(Clone::clone) {
-                    f(response);
-                }
-            }
-            WorkerEvent::Message(_) => {}
-            WorkerEvent::Broken(message) => {
-                self.drop_worker();
-                if self.phase.get_untracked() != Phase::Idle {
-                    self.phase.set(Phase::Idle);
-                    self.error.set(Some(message));
-                }
-            }
-        }
-    }
-
-    fn drop_worker(self) {
-        // Dropping the handle terminates the worker.
-        self.worker.set_value(None);
-    }
-
-    /// Sends the request built for a new job; `on_done` receives the worker's answer.
-    fn run(self, request: impl FnOnce(u64, &FeatureWorker) -> Result<(), String>, on_done: impl Fn(Response) + 'static) {
-        let job = self.job.get_value() + 1;
-        self.job.set_value(job);
+    /// Runs the request `request` builds for a new job from `input` (which it may borrow, e.g. a dataset sent
+    /// without a copy); `on_done` receives the worker's answer.
+    fn run<T: 'static>(
+        self,
+        input: T,
+        request: impl for<'x> FnOnce(&'x T, JobId) -> Request<'x> + 'static,
+        on_done: impl FnOnce(Response) + 'static,
+    ) {
+        let Some(client) = self.client.try_with_value(Clone::clone) else { return };
         self.error.set(None);
         self.stopped.set(false);
-        self.on_done.set_value(Some(Rc::new(on_done)));
-        if self.worker.with_value(Option::is_none) {
-            match FeatureWorker::spawn(move |event| self.on_event(event), START_TIMEOUT_MS) {
-                Ok(w) => self.worker.set_value(Some(w)),
-                Err(e) => return self.error.set(Some(e)),
-            }
-        }
         self.phase.set(Phase::Starting);
-        let sent = self.worker.with_value(|w| w.as_ref().map(|w| request(job, w)));
-        if let Some(Err(e)) = sent {
-            self.drop_worker();
-            self.phase.set(Phase::Idle);
-            self.error.set(Some(e));
-        }
+        let progress: OnProgress = Rc::new(move |p| self.phase.set(Phase::Running { done: p.done, total: p.total, step: p.step }));
+        spawn_local(async move {
+            let outcome = client.run(|job| vec![request(&input, job)], Some(progress), None).await;
+            match outcome {
+                // Stopped: `stop` has shown it; or replaced by a newer job, which shows its own state.
+                Err(JobError::Cancelled) => {}
+                Err(JobError::Failed(message)) => {
+                    self.phase.try_set(Phase::Idle);
+                    self.error.try_set(Some(message));
+                }
+                Ok(response) => {
+                    self.phase.try_set(Phase::Idle);
+                    on_done(response);
+                }
+            }
+        });
     }
 
     fn stop(self) {
-        self.job.update_value(|j| *j += 1);
-        self.drop_worker();
+        if let Some(client) = self.client.try_with_value(Clone::clone) {
+            client.stop();
+        }
         self.phase.set(Phase::Idle);
         self.stopped.set(true);
     }
@@ -307,7 +273,8 @@ pub fn CohortPanel(
         }
         let source = format!("{} {}, {} {}", m.synthetic_cohort, spec.cases, m.seed_lower, spec.seed);
         runner.run(
-            move |job, w| w.send(RequestRef::Cohort { job, spec: &spec }),
+            (),
+            move |_, job| Request::Cohort { job, spec },
             move |response| {
                 if let Response::Cohort { dataset, .. } = response {
                     cohort.dataset.set(Some(Arc::new(dataset)));
@@ -630,7 +597,8 @@ pub fn SupervisedPanel(
         let (leak, sel) = (opts.leaky, opts.select);
         let ds2 = ds.clone();
         runner.run(
-            move |job, w| w.send(RequestRef::Evaluate { job, dataset: &ds, model: &spec, options: &opts, analysis: &analysis }),
+            ds,
+            move |ds, job| Request::Evaluate { job, dataset: Cow::Borrowed(&**ds), model: spec, options: opts, analysis },
             move |response| {
                 if let Response::Evaluated { result, .. } = response {
                     let Evaluation::CrossValidation(report) = *result else { return };
@@ -661,7 +629,8 @@ pub fn SupervisedPanel(
         let analysis = Analysis::Nested { hyper, grid: grid.clone() };
         let leak = opts.leaky;
         runner.run(
-            move |job, w| w.send(RequestRef::Evaluate { job, dataset: &ds, model: &spec, options: &opts, analysis: &analysis }),
+            ds,
+            move |ds, job| Request::Evaluate { job, dataset: Cow::Borrowed(&**ds), model: spec, options: opts, analysis },
             move |response| {
                 if let Response::Evaluated { result, .. } = response {
                     let Evaluation::Nested(report) = *result else { return };
@@ -678,7 +647,8 @@ pub fn SupervisedPanel(
         let Some((ds, spec, opts)) = prepare() else { return };
         let analysis = Analysis::LearningCurve { fractions: vec![0.1, 0.2, 0.35, 0.5, 0.75, 1.0] };
         runner.run(
-            move |job, w| w.send(RequestRef::Evaluate { job, dataset: &ds, model: &spec, options: &opts, analysis: &analysis }),
+            ds,
+            move |ds, job| Request::Evaluate { job, dataset: Cow::Borrowed(&**ds), model: spec, options: opts, analysis },
             move |response| {
                 if let Response::Evaluated { result, .. } = response {
                     let Evaluation::LearningCurve(points) = *result else { return };
@@ -998,7 +968,8 @@ pub fn ExplorePanel(
         };
         let ds2 = ds.clone();
         runner.run(
-            move |job, w| w.send(RequestRef::Explore { job, dataset: &ds, settings: &settings }),
+            ds,
+            move |ds, job| Request::Explore { job, dataset: Cow::Borrowed(&**ds), settings },
             move |response| {
                 if let Response::Explored { result: r, .. } = response {
                     let outcome =

@@ -30,7 +30,7 @@
 //! Stop terminates the worker (a running extraction cannot be interrupted by a message: the worker is busy); the
 //! next request starts a new one and sends the image again. Messages travel in gloo-worker 0.5's envelope
 //! ([`ToWorker`], [`FromWorker`], bincode), mirrored here because the page drives the `Worker` object itself (see
-//! `platform::FeatureWorker`). Byte buffers are `serde_bytes`, so encoding them is a copy.
+//! `crate::worker::client`). Byte buffers are `serde_bytes`, so encoding them is a copy.
 
 use radlearn_engine::ml::cohort::CohortSpec;
 use radlearn_engine::ml::eval::{CvOptions, CvReport, Hyper, LearningPoint, NestedReport};
@@ -39,6 +39,8 @@ use radlearn_engine::ml::unsupervised::{KMeansReport, PcaReport};
 use radlearn_engine::ml::Dataset;
 use radlearn_engine::radiomics::features::FeatureValue;
 use radlearn_engine::{radiomics::export, LabelMap};
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use super::wire::{MaskOpenedData, OpenedData, SampleData};
@@ -116,33 +118,43 @@ pub enum ConfigSpec {
     Text(String),
 }
 
-/// What the page asks.
+/// Which job a message belongs to. The client numbers its jobs; answers of a job that is no longer current are
+/// ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct JobId(pub u64);
+
+/// What the page asks. The page builds it borrowing what it sends (`Cow::Borrowed`: the image files are encoded where
+/// they are, not copied first); the worker receives it owned ([`Incoming`]). One type for both sides, so they cannot
+/// drift apart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Request {
+pub enum Request<'a> {
     /// Decode these files as the image to work on, replacing the previous one (`job`: the extraction it is for).
-    Image { job: u64, files: Vec<NamedBytes> },
+    Image { job: JobId, files: Cow<'a, [NamedBytes]> },
     /// Extract the features of ROI `label` (`None`: the mask's only label) of the last image.
-    Extract { job: u64, mask: MaskData, label: Option<u8>, config: ConfigSpec },
+    Extract { job: JobId, mask: Cow<'a, MaskData>, label: Option<u8>, config: ConfigSpec },
     /// Generate a synthetic cohort and extract the features of every lesion.
-    Cohort { job: u64, spec: CohortSpec },
+    Cohort { job: JobId, spec: CohortSpec },
     /// Evaluate a model on a dataset.
-    Evaluate { job: u64, dataset: Dataset, model: ModelSpec, options: CvOptions, analysis: Analysis },
+    Evaluate { job: JobId, dataset: Cow<'a, Dataset>, model: ModelSpec, options: CvOptions, analysis: Analysis },
     /// PCA, k-means and feature correlations of a dataset.
-    Explore { job: u64, dataset: Dataset, settings: ExploreSettings },
+    Explore { job: JobId, dataset: Cow<'a, Dataset>, settings: ExploreSettings },
     /// Decode the student's files as an image (as `open::open_files`), answered by [`Response::Opened`]. The
     /// worker keeps the image for a following [`Request::OpenMask`].
-    Open { job: u64, files: Vec<NamedBytes> },
+    Open { job: JobId, files: Cow<'a, [NamedBytes]> },
     /// Decode a mask for the image read from `image_files` (as `open::open_mask`), answered by
     /// [`Response::MaskOpened`]. The image is decoded again only if it is not the last one this worker decoded.
-    OpenMask { job: u64, image_files: Vec<NamedBytes>, mask: NamedBytes },
+    OpenMask { job: JobId, image_files: Cow<'a, [NamedBytes]>, mask: Cow<'a, NamedBytes> },
     /// Decode a sample dataset's downloaded files (as `open::open_sample`; `dataset` is its id), answered by
     /// [`Response::SampleDecoded`].
-    DecodeSample { job: u64, dataset: String, image: NamedBytes, mask: Option<NamedBytes> },
+    DecodeSample { job: JobId, dataset: String, image: Cow<'a, NamedBytes>, mask: Option<Cow<'a, NamedBytes>> },
 }
 
-impl Request {
+/// A request as the worker receives it (owned).
+pub type Incoming = Request<'static>;
+
+impl Request<'_> {
     /// The job this request belongs to.
-    pub fn job(&self) -> u64 {
+    pub fn job(&self) -> JobId {
         match self {
             Request::Image { job, .. }
             | Request::Extract { job, .. }
@@ -210,20 +222,6 @@ pub struct Exploration {
     pub correlation: ndarray::Array2<f64>,
 }
 
-/// [`Request`] borrowed, for sending: the page encodes the image files where they are instead of copying them
-/// first. It encodes exactly like [`Request`] (same variants and fields, in the same order).
-#[derive(Debug, Clone, Copy, Serialize)]
-pub enum RequestRef<'a> {
-    Image { job: u64, files: &'a [NamedBytes] },
-    Extract { job: u64, mask: &'a MaskData, label: Option<u8>, config: &'a ConfigSpec },
-    Cohort { job: u64, spec: &'a CohortSpec },
-    Evaluate { job: u64, dataset: &'a Dataset, model: &'a ModelSpec, options: &'a CvOptions, analysis: &'a Analysis },
-    Explore { job: u64, dataset: &'a Dataset, settings: &'a ExploreSettings },
-    Open { job: u64, files: &'a [NamedBytes] },
-    OpenMask { job: u64, image_files: &'a [NamedBytes], mask: &'a NamedBytes },
-    DecodeSample { job: u64, dataset: &'a str, image: &'a NamedBytes, mask: Option<&'a NamedBytes> },
-}
-
 /// One feature value, owned (the engine's names are `&'static str`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
@@ -272,53 +270,53 @@ pub enum Response {
     /// About to compute `family` (a feature family, or a step such as a case or a fold); `done` of `total` steps
     /// are finished.
     Progress {
-        job: u64,
+        job: JobId,
         done: u32,
         total: u32,
         family: String,
     },
     Done {
-        job: u64,
+        job: JobId,
         result: Computed,
     },
     /// A generated cohort, its features extracted.
     Cohort {
-        job: u64,
+        job: JobId,
         dataset: Dataset,
     },
     Evaluated {
-        job: u64,
+        job: JobId,
         result: Box<Evaluation>,
     },
     Explored {
-        job: u64,
+        job: JobId,
         result: Box<Exploration>,
     },
     /// The student's files decoded, or why they could not be (one problem per file, as `open::open_files`).
     Opened {
-        job: u64,
+        job: JobId,
         result: Result<Box<OpenedData>, Vec<FileProblem>>,
     },
     /// A mask decoded on the image's grid, with notes, or why it could not be.
     MaskOpened {
-        job: u64,
+        job: JobId,
         result: Result<Box<MaskOpenedData>, FileProblem>,
     },
     /// A sample dataset decoded, or why its image could not be.
     SampleDecoded {
-        job: u64,
+        job: JobId,
         result: Result<Box<SampleData>, FileProblem>,
     },
     /// The job failed; `message` says why in plain words.
     Failed {
-        job: u64,
+        job: JobId,
         message: String,
     },
 }
 
 impl Response {
     /// The job this answer belongs to.
-    pub fn job(&self) -> u64 {
+    pub fn job(&self) -> JobId {
         match self {
             Response::Progress { job, .. }
             | Response::Done { job, .. }
@@ -338,7 +336,7 @@ impl Response {
 #[derive(Debug, Serialize)]
 pub enum ToWorker<'a> {
     Connected(u64),
-    ProcessInput(u64, RequestRef<'a>),
+    ProcessInput(u64, Request<'a>),
     Disconnected(u64),
     Destroy,
 }

@@ -1,4 +1,4 @@
-//! The worker's side (`src/bin/worker.rs` runs it): the [`Session`] that answers each [`Request`] with the engine.
+//! The worker's side (`src/bin/worker.rs` runs it): the [`Session`] that answers each [`Request`] ([`Incoming`]) with the engine.
 
 use std::ops::ControlFlow;
 
@@ -41,7 +41,7 @@ fn fingerprint<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> u64 
 }
 
 /// Progress every few files of a long series (each message costs the page a render).
-fn file_progress(job: u64, emit: &mut dyn FnMut(Response)) -> impl FnMut(usize, usize) + '_ {
+fn file_progress(job: JobId, emit: &mut dyn FnMut(Response)) -> impl FnMut(usize, usize) + '_ {
     move |done, total| {
         if total > 1 && done % (total / 50).max(1) == 0 {
             emit(Response::Progress { job, done: done as u32, total: total as u32, family: "files".into() });
@@ -51,7 +51,7 @@ fn file_progress(job: u64, emit: &mut dyn FnMut(Response)) -> impl FnMut(usize, 
 
 impl Session {
     /// Handles one request; `emit` sends responses (progress as it goes).
-    pub fn handle(&mut self, request: Request, emit: &mut dyn FnMut(Response)) {
+    pub fn handle(&mut self, request: Incoming, emit: &mut dyn FnMut(Response)) {
         match request {
             Request::Image { files, .. } => {
                 let opened = open::open_files(&borrowed(&files), &LoadOptions::default(), &mut |_, _| {});
@@ -65,7 +65,7 @@ impl Session {
                 }));
             }
             Request::Extract { job, mask, label, config } => {
-                let outcome = self.extract(job, mask, label, config, emit);
+                let outcome = self.extract(job, &mask, label, config, emit);
                 emit(match outcome {
                     Ok(result) => Response::Done { job, result },
                     Err(message) => Response::Failed { job, message },
@@ -115,22 +115,22 @@ impl Session {
                 emit(Response::Opened { job, result });
             }
             Request::OpenMask { job, image_files, mask } => {
-                let result = self.open_mask(job, image_files, mask, emit);
+                let result = self.open_mask(job, &image_files, &mask, emit);
                 emit(Response::MaskOpened { job, result });
             }
             Request::DecodeSample { job, dataset, image, mask } => {
-                let result = self.decode_sample(&dataset, image, mask);
+                let result = self.decode_sample(&dataset, &image, mask.as_deref());
                 emit(Response::SampleDecoded { job, result });
             }
         }
     }
 
     /// The image decoded from `files`: the last one if it is the same, else decoded again.
-    fn decoded_image(&mut self, job: u64, files: Vec<NamedBytes>, emit: &mut dyn FnMut(Response)) -> Result<&Volume, Vec<FileProblem>> {
+    fn decoded_image(&mut self, job: JobId, files: &[NamedBytes], emit: &mut dyn FnMut(Response)) -> Result<&Volume, Vec<FileProblem>> {
         let key = fingerprint(files.iter().map(|f| (f.name.as_str(), f.bytes.as_slice())));
         if self.decoded.as_ref().is_none_or(|(k, _)| *k != key) {
             self.decoded = None;
-            let opened = open::open_files(&borrowed(&files), &LoadOptions::default(), &mut file_progress(job, emit))?;
+            let opened = open::open_files(&borrowed(files), &LoadOptions::default(), &mut file_progress(job, emit))?;
             self.decoded = Some((key, opened.image.volume));
         }
         match &self.decoded {
@@ -141,9 +141,9 @@ impl Session {
 
     fn open_mask(
         &mut self,
-        job: u64,
-        image_files: Vec<NamedBytes>,
-        mask: NamedBytes,
+        job: JobId,
+        image_files: &[NamedBytes],
+        mask: &NamedBytes,
         emit: &mut dyn FnMut(Response),
     ) -> Result<Box<MaskOpenedData>, FileProblem> {
         let image = self.decoded_image(job, image_files, emit).map_err(|problems| {
@@ -155,7 +155,7 @@ impl Session {
         Ok(Box::new(MaskOpenedData { mask: m.into(), notes }))
     }
 
-    fn decode_sample(&mut self, dataset: &str, image: NamedBytes, mask: Option<NamedBytes>) -> Result<Box<SampleData>, FileProblem> {
+    fn decode_sample(&mut self, dataset: &str, image: &NamedBytes, mask: Option<&NamedBytes>) -> Result<Box<SampleData>, FileProblem> {
         let problem = |message: String| FileProblem { file: image.name.clone(), message };
         let d = radlearn_course::datasets::datasets()
             .map_err(problem)?
@@ -163,7 +163,7 @@ impl Session {
             .find(|d| d.id == dataset)
             .ok_or_else(|| problem(format!("the sample dataset “{dataset}” is not in this build")))?;
         self.decoded = None;
-        let mask = mask.as_ref().map(|m| (m.name.as_str(), m.bytes.as_slice()));
+        let mask = mask.map(|m| (m.name.as_str(), m.bytes.as_slice()));
         let opts = LoadOptions::default();
         let s = open::open_sample((&d.image, &image.bytes), d.units.as_deref(), mask, &d.label_names(), &opts)?;
         let data = SampleData {
@@ -178,8 +178,8 @@ impl Session {
 
     fn extract(
         &self,
-        job: u64,
-        mask: MaskData,
+        job: JobId,
+        mask: &MaskData,
         label: Option<u8>,
         config: ConfigSpec,
         emit: &mut dyn FnMut(Response),
@@ -210,7 +210,7 @@ impl Session {
 
 /// Runs one evaluation of the Model Lab, reporting each fold.
 fn evaluate(
-    job: u64,
+    job: JobId,
     dataset: &Dataset,
     model: &ModelSpec,
     options: &CvOptions,
@@ -255,7 +255,7 @@ fn explore(dataset: &Dataset, settings: &ExploreSettings) -> Result<Exploration,
 }
 
 /// The mask on the image's grid.
-fn build_mask(image: &Volume, mask: MaskData) -> Result<LabelMap, String> {
+fn build_mask(image: &Volume, mask: &MaskData) -> Result<LabelMap, String> {
     match mask {
         MaskData::File(f) => open::open_mask(&f.name, &f.bytes, image, &[], &LoadOptions::default())
             .map(|(m, _notes)| m)

@@ -67,11 +67,16 @@ fn prepend_path(root: &Path) {
 }
 
 /// The rules of `src/`'s folders, one per wasm module (ARCHITECTURE.md): a folder may not name another that would
-/// pull its code into the wrong module. Comments are skipped; every other line that names a forbidden path fails.
+/// pull its code into the wrong module, and only the worker client starts a Web Worker (one way to run a job).
+/// Comments are skipped; every other line that names a forbidden path fails.
 fn module_walls(root: &Path) -> Result {
-    let rules: [(&str, &[&str]); 2] = [("src/page", &["crate::labs"]), ("src/worker", &["crate::page", "crate::labs"])];
+    let rules: [(&str, &[&str], &str); 3] = [
+        ("src/page", &["crate::labs"], ""),
+        ("src/worker", &["crate::page", "crate::labs"], ""),
+        ("src", &["Worker::new("], "src/worker/client.rs"),
+    ];
     let mut broken = Vec::new();
-    for (dir, forbidden) in rules {
+    for (dir, forbidden, allowed_in) in rules {
         let mut files: Vec<PathBuf> = Vec::new();
         let mut stack = vec![root.join(dir)];
         while let Some(d) = stack.pop() {
@@ -84,7 +89,7 @@ fn module_walls(root: &Path) -> Result {
                 }
             }
         }
-        for file in files {
+        for file in files.into_iter().filter(|f| allowed_in.is_empty() || !f.ends_with(allowed_in)) {
             let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             for (n, line) in text.lines().enumerate() {
                 let code = line.split("//").next().unwrap_or("");
@@ -334,6 +339,13 @@ mod tests {
         std::fs::write(root.join("src/page/inner/b.rs"), "fn f() {\n    crate::labs::mount();\n}\n").expect("file");
         let e = module_walls(&root).expect_err("the page uses the labs");
         assert!(e.contains("inner/b.rs:2: src/page may not use crate::labs"), "{e}");
+        std::fs::remove_file(root.join("src/page/inner/b.rs")).expect("removed");
+        std::fs::create_dir_all(root.join("src/labs")).expect("folder");
+        std::fs::write(root.join("src/worker/client.rs"), "let w = web_sys::Worker::new(SCRIPT);\n").expect("file");
+        assert_eq!(module_walls(&root), Ok(()), "the client starts workers");
+        std::fs::write(root.join("src/labs/x.rs"), "let w = web_sys::Worker::new(SCRIPT);\n").expect("file");
+        let e = module_walls(&root).expect_err("a second client");
+        assert!(e.contains("x.rs:1: src may not use Worker::new("), "{e}");
         std::fs::remove_dir_all(&root).expect("cleaned");
     }
 }
