@@ -5,33 +5,26 @@ that series, into NIfTI files. nibabel must read them with the same voxels and t
 phantom's reference NIfTI files. Run by `cargo xtask test`:
     python tests/interop/nibabel_check.py --radlearn target/debug/radlearn
 """
-import argparse
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import nibabel as nib
 import numpy as np
 
+from checks import Checks, radlearn_binary
+
 DATA = Path("crates/engine/tests/data/ibsi-ct-phantom")
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--radlearn", required=True)
-    args = ap.parse_args()
-    failures = []
-
-    def check(ok, what):
-        print(("ok: " if ok else "FAILED: ") + what)
-        if not ok:
-            failures.append(what)
+    radlearn = radlearn_binary(__doc__)
+    check = Checks()
 
     with tempfile.TemporaryDirectory() as tmp:
         ct, gtv = Path(tmp) / "ct.nii.gz", Path(tmp) / "gtv.nii"
-        subprocess.run([args.radlearn, "convert", DATA / "dicom/image", "-o", ct], check=True)
-        subprocess.run([args.radlearn, "convert", DATA / "dicom/image", "--mask", DATA / "dicom/mask/DCM_RS_00060.dcm",
+        subprocess.run([radlearn, "convert", DATA / "dicom/image", "-o", ct], check=True)
+        subprocess.run([radlearn, "convert", DATA / "dicom/image", "--mask", DATA / "dicom/mask/DCM_RS_00060.dcm",
                         "--roi", "GTV-1", "-o", gtv], check=True)
         ref_img = nib.load(DATA / "nifti/image/phantom.nii.gz")
         ref_msk = nib.load(DATA / "nifti/mask/mask.nii.gz")
@@ -50,7 +43,7 @@ def main():
         dice = 2.0 * np.logical_and(m, r).sum() / (m.sum() + r.sum())
         check(msk.get_data_dtype() == np.uint8, f"mask data type {msk.get_data_dtype()}")
         check(dice >= 0.98, f"GTV-1 from the RTSTRUCT vs the reference mask: Dice {dice:.5f}, {int((m != r).sum())} voxels differ")
-    sys.exit(1 if failures else 0)
+    check.exit()
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ A file missing from the wheel or not covered by a rule, a panic (no JSON line), 
 fails the test: update REFUSED with the change. Run by `cargo xtask test`:
     python tests/interop/pydicom_files.py --radlearn target/debug/radlearn
 """
-import argparse
 import gzip
 import json
 import subprocess
@@ -26,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import pydicom
 from pydicom.pixels import apply_rescale
+
+from checks import Checks, radlearn_binary
 
 # What RadLearn refuses, by `LoadError` kind. Each entry says why, so a change of outcome is a decision.
 REFUSED = {
@@ -130,25 +131,19 @@ def expected_values(ds):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--radlearn", required=True)
-    args = ap.parse_args()
+    radlearn = radlearn_binary(__doc__)
     root = Path(pydicom.__file__).parent / "data" / "test_files"
     files = sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".py")
     names = [p.relative_to(root).as_posix() for p in files]
-    out = subprocess.run([args.radlearn, "info", "--json", *map(str, files)], capture_output=True, text=True)
+    out = subprocess.run([radlearn, "info", "--json", *map(str, files)], capture_output=True, text=True)
     if out.returncode != 0:
         print(out.stderr)
         print(f"FAILED: radlearn info --json exited with {out.returncode} (a panic?)")
         sys.exit(1)
     results = {Path(r["file"]).resolve(): r for r in map(json.loads, out.stdout.splitlines())}
-    failures, images, refused, compared = [], 0, 0, 0
-
-    def check(ok, what):
-        if not ok:
-            print("FAILED: " + what)
-            failures.append(what)
-        return ok
+    images, refused, compared = 0, 0, 0
+    check = Checks(quiet=True)
+    failures = check.failures
 
     for name, path in zip(names, files):
         r = results.get(path.resolve())

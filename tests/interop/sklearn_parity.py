@@ -22,11 +22,9 @@ calibration_curve(strategy="quantile"), and each bin's interval SciPy's Wilson i
 Run by `cargo xtask test`:
     python tests/interop/sklearn_parity.py --radlearn target/debug/radlearn
 """
-import argparse
 import csv
 import json
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -39,6 +37,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
+
+from checks import Checks, radlearn_binary
 
 CASES, FEATURES = 200, 30
 
@@ -240,30 +240,21 @@ def read_wide(path):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--radlearn", required=True)
-    args = ap.parse_args()
-    failures = []
-
-    def check(ok, what):
-        print(("ok: " if ok else "FAILED: ") + what)
-        if not ok:
-            failures.append(what)
+    radlearn = radlearn_binary(__doc__)
+    check = Checks()
 
     with tempfile.TemporaryDirectory() as tmp:
         table = Path(tmp) / "numpy.csv"
         x, y = cohort(table)
-        compare(args.radlearn, tmp, table, x, y, [f"case{i:03d}" for i in range(CASES)], "diagnosis", "numpy table", check)
+        compare(radlearn, tmp, table, x, y, [f"case{i:03d}" for i in range(CASES)], "diagnosis", "numpy table", check)
         synthetic = Path(tmp) / "synthetic.csv"
-        subprocess.run([args.radlearn, "cohort", "--cases", "100", "--seed", "3", "--signal", "0.5", "--out", synthetic],
+        subprocess.run([radlearn, "cohort", "--cases", "100", "--seed", "3", "--signal", "0.5", "--out", synthetic],
                        check=True, capture_output=True)
         x, y, ids = read_wide(synthetic)
         check(x.shape == (100, x.shape[1]) and x.shape[1] > 100, f"radlearn cohort: {x.shape[0]} cases x {x.shape[1]} features")
-        compare(args.radlearn, tmp, synthetic, x, y, ids, "label", "RadLearn cohort", check)
-        real_tables(args.radlearn, tmp, check)
-    if failures:
-        print(f"FAILED: {len(failures)} of the scikit-learn parity checks", file=sys.stderr)
-    sys.exit(1 if failures else 0)
+        compare(radlearn, tmp, synthetic, x, y, ids, "label", "RadLearn cohort", check)
+        real_tables(radlearn, tmp, check)
+    check.exit("the scikit-learn parity checks")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,6 @@
 //! `radlearn features` end to end: the built binary on the IBSI phantoms (issue 4).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const HEADER: &str = "family_code,feature_code,aggregation_code,variant,family,feature,value";
 
@@ -9,22 +8,12 @@ fn data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/data").join(rel)
 }
 
-fn radlearn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_radlearn")).args(args).output().expect("the radlearn binary runs")
-}
+mod common;
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
+use common::{radlearn, stderr, stdout};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("radlearn-cli-features-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temporary folder");
-    dir.join(name)
+    common::scratch("features", name)
 }
 
 fn phantom() -> (String, String) {

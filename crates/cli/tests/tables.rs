@@ -1,24 +1,13 @@
 //! `radlearn model` on tables saved by spreadsheets in other languages, and the numeric flags' messages (issue 14).
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-fn radlearn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_radlearn")).args(args).output().expect("the radlearn binary runs")
-}
+mod common;
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
+use common::{radlearn, stderr, stdout};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("radlearn-cli-tables-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temporary folder");
-    dir.join(name)
+    common::scratch("tables", name)
 }
 
 /// Windows-1252 bytes of text whose characters are ASCII or Latin-1 letters from U+00A0 on (where Windows-1252 and
