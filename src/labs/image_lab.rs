@@ -17,7 +17,7 @@ use crate::labs::features::{FeaturePanel, FeatureRoi, FeatureSource};
 use crate::labs::segment::{SegmentPanel, SegmentState};
 use crate::labs::viewer::{OverlaySettings, Viewer};
 use crate::platform::{self, PickedFile};
-use crate::strings::ui;
+use crate::strings::{sentence, ui};
 use crate::worker::client::WorkerClient;
 use crate::worker::decoder::Cancelled;
 use crate::worker::protocol::NamedBytes;
@@ -296,12 +296,6 @@ async fn open_mask(lab: LabState, file: PickedFile) {
     lab.busy.set(Busy::Idle);
 }
 
-/// A message with its first letter in capitals (engine messages start in lower case to read well after a colon).
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
-}
-
 fn input_of(ev: &leptos::ev::Event) -> Option<web_sys::HtmlInputElement> {
     ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
 }
@@ -431,7 +425,7 @@ pub fn Lab() -> impl IntoView {
             view! {
                 <div class="lab-notes" data-testid="lab-notes">
                     <p><strong>{t.lab_notes}</strong></p>
-                    <ul>{n.into_iter().map(|n| view! { <li>{capitalised(&n)}</li> }).collect_view()}</ul>
+                    <ul>{n.into_iter().map(|n| view! { <li>{sentence(&n)}</li> }).collect_view()}</ul>
                 </div>
             }
         })
