@@ -15,7 +15,7 @@ use wasm_bindgen::JsCast;
 
 use crate::labs::features::{FeaturePanel, FeatureRoi, FeatureSource};
 use crate::labs::segment::{SegmentPanel, SegmentState};
-use crate::labs::viewer::{OverlaySettings, Viewer};
+use crate::labs::viewer::{OutlineToggle, OverlaySettings, Viewer};
 use crate::platform::{self, PickedFile};
 use crate::strings::{sentence, ui};
 use crate::worker::client::WorkerClient;
@@ -319,61 +319,33 @@ pub fn Lab() -> impl IntoView {
             d.warm();
         }
     });
-    let (datasets, list_error) = match datasets::datasets() {
-        Ok(d) => (d, None),
-        Err(e) => (Vec::new(), Some(e)),
-    };
-
-    let open_own = move |files: Vec<PickedFile>| {
-        if files.is_empty() {
-            return;
-        }
-        let g = lab.begin();
-        spawn_local(open_files(lab, g, files));
-    };
-    // A drop may hold folders, read asynchronously; their files then open like picked ones.
-    let on_drop = move |dropped: platform::Dropped| {
-        spawn_local(async move {
-            match platform::dropped_files(dropped).await {
-                Ok(files) => open_own(files),
-                Err(message) => lab.problems.set(vec![FileProblem { file: ui().lab_dropped_items.to_string(), message }]),
-            }
-        });
-    };
-    let dragging = RwSignal::new(false);
-    // `webkitdirectory` (folder picking, in every current browser) is not an attribute the view macro knows.
-    let folder_input = NodeRef::<leptos::html::Input>::new();
-    Effect::new(move |_| {
-        if let Some(input) = folder_input.get() {
-            input.set_webkitdirectory(true);
-        }
-    });
-
-    let samples = datasets
-        .into_iter()
-        .map(|d| {
-            let id = d.id.clone();
-            let dd = d.clone();
-            view! {
-                <li class="sample" data-testid=format!("sample-{id}")>
-                    <h3>{d.title.clone()}</h3>
-                    <p>{d.description.clone()}</p>
-                    <p class="muted sample-credit">
-                        {d.attribution.clone()}" "{t.lab_licence}": "<a href=d.licence_url.clone() rel="license noreferrer">{d.licence.clone()}</a>"."
-                    </p>
-                    <button type="button" data-testid=format!("open-{id}") on:click=move |_| {
-                        let g = lab.begin();
-                        spawn_local(open_sample(lab, g, dd.clone()));
-                    }>
-                        {t.lab_open}<span class="muted-on-accent">{format!(" ({} {})", human_bytes(d.total_bytes()), t.lab_download)}</span>
+    view! {
+        <article class="lab" class:has-image=move || lab.shown.with(|s| s.is_some()) data-testid="lab">
+            <header class="lab-header">
+                <div>
+                    <h1>{t.lab_title}</h1>
+                    <p class="muted lab-intro">{t.lab_intro}</p>
+                </div>
+                {move || lab.shown.with(|s| s.is_some()).then(|| view! {
+                    <button type="button" class="secondary" aria-expanded=move || lab.open_panel.get().to_string()
+                        data-testid="toggle-open" on:click=move |_| lab.open_panel.update(|o| *o = !*o)>
+                        {move || if lab.open_panel.get() { t.lab_hide_open } else { t.lab_open_other }}
                     </button>
-                    " "<KeepOffline dataset=d.clone()/>
-                </li>
-            }
-        })
-        .collect_view();
+                })}
+            </header>
+            <BusyBar lab=lab/>
+            <OpenPanel lab=lab/>
+            <Notes lab=lab/>
+            <ImageOnShow lab=lab/>
+        </article>
+    }
+}
 
-    let busy_view = move || {
+/// What the lab is busy with, with its progress and Cancel.
+#[component]
+fn BusyBar(lab: LabState) -> impl IntoView {
+    let t = ui();
+    move || {
         let b = lab.busy.get();
         let (text, value, max) = match &b {
             Busy::Idle => return None,
@@ -406,8 +378,104 @@ pub fn Lab() -> impl IntoView {
                 <button type="button" class="secondary" on:click=move |_| lab.cancel()>{t.lab_cancel}</button>
             </div>
         })
-    };
+    }
+}
 
+/// What the engine noted while reading the image on show.
+#[component]
+fn Notes(lab: LabState) -> impl IntoView {
+    let t = ui();
+    move || {
+        let n = lab.notes.get();
+        (!n.is_empty()).then(|| {
+            view! {
+                <div class="lab-notes" data-testid="lab-notes">
+                    <p><strong>{t.lab_notes}</strong></p>
+                    <ul>{n.into_iter().map(|n| view! { <li>{sentence(&n)}</li> }).collect_view()}</ul>
+                </div>
+            }
+        })
+    }
+}
+
+/// Where an image is opened: the sample datasets and the student's own files (picked, a folder, or dropped).
+#[component]
+fn OpenPanel(lab: LabState) -> impl IntoView {
+    let t = ui();
+    let (datasets, list_error) = match datasets::datasets() {
+        Ok(d) => (d, None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    let samples = datasets.into_iter().map(|d| view! { <SampleCard lab=lab dataset=d/> }).collect_view();
+    view! {
+        <div class="lab-open" prop:hidden=move || !lab.open_panel.get() data-testid="lab-open">
+            <section class="lab-card">
+                <h2>{t.lab_samples}</h2>
+                <p class="muted">{t.lab_samples_help}</p>
+                {list_error.map(|e| view! { <p class="file-problems" role="alert">{e}</p> })}
+                <ul class="samples">{samples}</ul>
+                {move || lab.sample_problem.get().map(|p| view! {
+                    <p class="file-problems" role="alert" data-testid="sample-problem"><code>{p.file}</code>": "{p.message}</p>
+                })}
+            </section>
+            <OwnFiles lab=lab/>
+        </div>
+    }
+}
+
+/// A sample dataset: its description and credit, Open (downloads it) and Keep for offline use.
+#[component]
+fn SampleCard(lab: LabState, dataset: Dataset) -> impl IntoView {
+    let t = ui();
+    let d = dataset;
+    let id = d.id.clone();
+    let dd = d.clone();
+    view! {
+        <li class="sample" data-testid=format!("sample-{id}")>
+            <h3>{d.title.clone()}</h3>
+            <p>{d.description.clone()}</p>
+            <p class="muted sample-credit">
+                {d.attribution.clone()}" "{t.lab_licence}": "<a href=d.licence_url.clone() rel="license noreferrer">{d.licence.clone()}</a>"."
+            </p>
+            <button type="button" data-testid=format!("open-{id}") on:click=move |_| {
+                let g = lab.begin();
+                spawn_local(open_sample(lab, g, dd.clone()));
+            }>
+                {t.lab_open}<span class="muted-on-accent">{format!(" ({} {})", human_bytes(d.total_bytes()), t.lab_download)}</span>
+            </button>
+            " "<KeepOffline dataset=d.clone()/>
+        </li>
+    }
+}
+
+/// The student's own files: picked, a folder, or dropped; and the problems with them.
+#[component]
+fn OwnFiles(lab: LabState) -> impl IntoView {
+    let t = ui();
+    let open_own = move |files: Vec<PickedFile>| {
+        if files.is_empty() {
+            return;
+        }
+        let g = lab.begin();
+        spawn_local(open_files(lab, g, files));
+    };
+    // A drop may hold folders, read asynchronously; their files then open like picked ones.
+    let on_drop = move |dropped: platform::Dropped| {
+        spawn_local(async move {
+            match platform::dropped_files(dropped).await {
+                Ok(files) => open_own(files),
+                Err(message) => lab.problems.set(vec![FileProblem { file: ui().lab_dropped_items.to_string(), message }]),
+            }
+        });
+    };
+    let dragging = RwSignal::new(false);
+    // `webkitdirectory` (folder picking, in every current browser) is not an attribute the view macro knows.
+    let folder_input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = folder_input.get() {
+            input.set_webkitdirectory(true);
+        }
+    });
     let problems_view = move || {
         let p = lab.problems.get();
         (!p.is_empty()).then(|| {
@@ -419,57 +487,39 @@ pub fn Lab() -> impl IntoView {
             }
         })
     };
-    let notes_view = move || {
-        let n = lab.notes.get();
-        (!n.is_empty()).then(|| {
-            view! {
-                <div class="lab-notes" data-testid="lab-notes">
-                    <p><strong>{t.lab_notes}</strong></p>
-                    <ul>{n.into_iter().map(|n| view! { <li>{sentence(&n)}</li> }).collect_view()}</ul>
+    view! {
+        <section class="lab-card">
+            <h2>{t.lab_own_files}</h2>
+            <p class="privacy" data-testid="files-stay">{t.lab_files_stay}</p>
+            <div class="dropzone" class:dragging=move || dragging.get() data-testid="dropzone"
+                on:dragover=move |ev| { ev.prevent_default(); dragging.set(true); }
+                on:dragleave=move |_| dragging.set(false)
+                on:drop=move |ev| { ev.prevent_default(); dragging.set(false); on_drop(platform::drop_items(&ev)); }>
+                <p>{t.lab_drop_here}</p>
+                <div class="actions">
+                    <label class="button file-button">{t.lab_choose_files}
+                        // No `accept` filter: DICOM files often have no extension (IM0001, UIDs), and some systems'
+                        // pickers grey out every file that a filter does not list. Files are recognised by content.
+                        <input type="file" multiple data-testid="pick-files"
+                            on:change=move |ev| if let Some(i) = input_of(&ev) { open_own(platform::take_input_files(&i)) }/>
+                    </label>
+                    <label class="button secondary file-button">{t.lab_choose_folder}
+                        <input type="file" node_ref=folder_input multiple data-testid="pick-folder"
+                            on:change=move |ev| if let Some(i) = input_of(&ev) { open_own(platform::take_input_files(&i)) }/>
+                    </label>
                 </div>
-            }
-        })
-    };
+                <p class="muted">{t.lab_formats}</p>
+            </div>
+            {problems_view}
+        </section>
+    }
+}
 
-    let open_panel = view! {
-        <div class="lab-open" prop:hidden=move || !lab.open_panel.get() data-testid="lab-open">
-            <section class="lab-card">
-                <h2>{t.lab_samples}</h2>
-                <p class="muted">{t.lab_samples_help}</p>
-                {list_error.map(|e| view! { <p class="file-problems" role="alert">{e}</p> })}
-                <ul class="samples">{samples}</ul>
-                {move || lab.sample_problem.get().map(|p| view! {
-                    <p class="file-problems" role="alert" data-testid="sample-problem"><code>{p.file}</code>": "{p.message}</p>
-                })}
-            </section>
-            <section class="lab-card">
-                <h2>{t.lab_own_files}</h2>
-                <p class="privacy" data-testid="files-stay">{t.lab_files_stay}</p>
-                <div class="dropzone" class:dragging=move || dragging.get() data-testid="dropzone"
-                    on:dragover=move |ev| { ev.prevent_default(); dragging.set(true); }
-                    on:dragleave=move |_| dragging.set(false)
-                    on:drop=move |ev| { ev.prevent_default(); dragging.set(false); on_drop(platform::drop_items(&ev)); }>
-                    <p>{t.lab_drop_here}</p>
-                    <div class="actions">
-                        <label class="button file-button">{t.lab_choose_files}
-                            // No `accept` filter: DICOM files often have no extension (IM0001, UIDs), and some systems'
-                            // pickers grey out every file that a filter does not list. Files are recognised by content.
-                            <input type="file" multiple data-testid="pick-files"
-                                on:change=move |ev| if let Some(i) = input_of(&ev) { open_own(platform::take_input_files(&i)) }/>
-                        </label>
-                        <label class="button secondary file-button">{t.lab_choose_folder}
-                            <input type="file" node_ref=folder_input multiple data-testid="pick-folder"
-                                on:change=move |ev| if let Some(i) = input_of(&ev) { open_own(platform::take_input_files(&i)) }/>
-                        </label>
-                    </div>
-                    <p class="muted">{t.lab_formats}</p>
-                </div>
-                {problems_view}
-            </section>
-        </div>
-    };
-
-    let viewer = move || {
+/// The image on show: its name and geometry, the viewer, the mask panel, the segmentation and the features.
+#[component]
+fn ImageOnShow(lab: LabState) -> impl IntoView {
+    let t = ui();
+    move || {
         lab.shown.get().map(|s| {
             let g = &s.volume.geometry;
             let units = s.volume.meta.units.clone().map(|u| format!(" · {u}")).unwrap_or_default();
@@ -506,27 +556,6 @@ pub fn Lab() -> impl IntoView {
                 <FeaturesCard lab=lab shown=features segmentation=segmentation />
             }
         })
-    };
-
-    view! {
-        <article class="lab" class:has-image=move || lab.shown.with(|s| s.is_some()) data-testid="lab">
-            <header class="lab-header">
-                <div>
-                    <h1>{t.lab_title}</h1>
-                    <p class="muted lab-intro">{t.lab_intro}</p>
-                </div>
-                {move || lab.shown.with(|s| s.is_some()).then(|| view! {
-                    <button type="button" class="secondary" aria-expanded=move || lab.open_panel.get().to_string()
-                        data-testid="toggle-open" on:click=move |_| lab.open_panel.update(|o| *o = !*o)>
-                        {move || if lab.open_panel.get() { t.lab_hide_open } else { t.lab_open_other }}
-                    </button>
-                })}
-            </header>
-            {busy_view}
-            {open_panel}
-            {notes_view}
-            {viewer}
-        </article>
     }
 }
 
@@ -684,11 +713,7 @@ fn MaskPanel(lab: LabState) -> impl IntoView {
                     <input type="range" min="0" max="1" step="0.05" data-testid="mask-opacity" prop:value=move || overlay.opacity.get().to_string()
                         on:input=on_opacity />
                 </label>
-                <label>
-                    <input type="checkbox" data-testid="mask-outline" prop:checked=move || overlay.outline.get()
-                        on:change=move |_| overlay.outline.update(|o| *o = !*o)/>
-                    " "{t.lab_outline}
-                </label>
+                <OutlineToggle overlay=overlay testid="mask-outline" label=t.lab_outline/>
                 <label class="button secondary file-button">{t.lab_open_mask}
                     // No `accept` filter, as for images: an RTSTRUCT may have no extension.
                     <input type="file" data-testid="pick-mask"

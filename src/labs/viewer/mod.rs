@@ -125,6 +125,18 @@ pub const STUDENT_COLOUR: [u8; 3] = [34, 211, 102];
 /// Colour of a preview: amber.
 pub const PREVIEW_COLOUR: [u8; 3] = [255, 183, 3];
 
+/// A checkbox that draws the overlay's mask as an outline rather than filled.
+#[component]
+pub fn OutlineToggle(overlay: OverlaySettings, #[prop(into)] testid: String, label: &'static str) -> impl IntoView {
+    view! {
+        <label>
+            <input type="checkbox" data-testid=testid prop:checked=move || overlay.outline.get()
+                on:change=move |_| overlay.outline.update(|o| *o = !*o)/>
+            " "{label}
+        </label>
+    }
+}
+
 /// The viewer. It is rebuilt when another image is opened, which resets its state.
 #[component]
 pub fn Viewer(
