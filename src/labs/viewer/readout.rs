@@ -25,7 +25,6 @@ fn format_value(v: f32, hu: bool) -> String {
 pub(super) fn Readout(v: ViewState, volume: Arc<Volume>, overlay: OverlaySettings, hu: bool) -> impl IntoView {
     let t = ui();
     let (layouts, cursor, hover) = (v.layouts, v.cursor, v.hover);
-    let vol = volume;
     let readout = move || {
         let c = cursor.get();
         let under = hover.get().and_then(|(i, col, row)| layouts[i].voxel(col, row, layouts[i].pixel(c).2));
@@ -33,11 +32,11 @@ pub(super) fn Readout(v: ViewState, volume: Arc<Volume>, overlay: OverlaySetting
             Some(v) => (t.lab_pointer, v),
             None => (t.lab_crosshair, c),
         };
-        let value = vol.get(v[0], v[1], v[2]).map(|x| format_value(x, hu)).unwrap_or_default();
-        let w = vol.geometry.voxel_to_world(v.map(|x| x as f64));
+        let value = volume.get(v[0], v[1], v[2]).map(|x| format_value(x, hu)).unwrap_or_default();
+        let w = volume.geometry.voxel_to_world(v.map(|x| x as f64));
         let region = overlay.mask.with(|m| {
             m.as_ref().and_then(|m| {
-                let l = vol.geometry.index(v[0], v[1], v[2]).and_then(|i| m.data.get(i).copied()).filter(|&l| l != 0)?;
+                let l = volume.geometry.index(v[0], v[1], v[2]).and_then(|i| m.data.get(i).copied()).filter(|&l| l != 0)?;
                 Some(m.names.iter().find(|(k, _)| *k == l).map(|(_, n)| n.clone()).unwrap_or_else(|| format!("{} {l}", t.lab_label)))
             })
         });
