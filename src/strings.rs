@@ -935,3 +935,9 @@ pub const MODEL_EN: ModelUi = ModelUi {
 pub fn model_ui() -> &'static ModelUi {
     &MODEL_EN
 }
+
+/// A message with its first letter in capitals (engine messages start in lower case to read well after a colon).
+pub fn sentence(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}

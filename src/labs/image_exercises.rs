@@ -12,7 +12,7 @@ use radlearn_engine::io::error::human_bytes;
 use radlearn_engine::{LabelMap, Volume};
 
 use super::segment::{SegmentPanel, SegmentState, SegmentTools};
-use super::viewer::{OverlaySettings, Viewer};
+use super::viewer::{OutlineToggle, OverlaySettings, Viewer};
 use crate::page::exercises::WidgetError;
 use crate::page::store::use_store;
 use crate::platform;
@@ -195,11 +195,7 @@ pub fn ImageViewerExercise(
                             on:change=move |_| overlay.mask.update(|s| *s = if s.is_some() { None } else { Some(m.clone()) })/>
                         " "{x.show_mask}" ("{names}")"
                     </label>
-                    <label>
-                        <input type="checkbox" data-testid="exercise-outline" prop:checked=move || overlay.outline.get()
-                            on:change=move |_| overlay.outline.update(|o| *o = !*o)/>
-                        " "{x.outline}
-                    </label>
+                    <OutlineToggle overlay=overlay testid="exercise-outline" label=x.outline/>
                 </div>
             }
         });

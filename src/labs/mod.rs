@@ -11,7 +11,6 @@ pub mod image_exercises;
 pub mod image_lab;
 pub mod model_exercises;
 pub mod model_lab;
-pub mod model_panels;
 pub mod segment;
 pub mod viewer;
 
@@ -35,15 +34,15 @@ thread_local! {
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
     /// The Model Lab's cohort lives as long as the page (under its own reactive owner, never disposed), so that
     /// leaving the Model Lab for a lesson and coming back keeps it.
-    static COHORT: RefCell<Option<(Owner, crate::labs::model_panels::Cohort)>> = const { RefCell::new(None) };
+    static COHORT: RefCell<Option<(Owner, crate::labs::model_lab::Cohort)>> = const { RefCell::new(None) };
 }
 
-fn cohort() -> crate::labs::model_panels::Cohort {
+fn cohort() -> crate::labs::model_lab::Cohort {
     COHORT.with(|c| {
         c.borrow_mut()
             .get_or_insert_with(|| {
                 let owner = Owner::new();
-                let cohort = owner.with(crate::labs::model_panels::Cohort::new);
+                let cohort = owner.with(crate::labs::model_lab::Cohort::new);
                 (owner, cohort)
             })
             .1

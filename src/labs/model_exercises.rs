@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use radlearn_course::widgets::{ModelCheck, ModelLabParams, PcaCheck, PcaExplorerParams};
 use radlearn_course::Response;
 
-use super::model_panels::{Cohort, CohortPanel, ExploreOutcome, ExplorePanel, RunOutcome, SupervisedPanel};
+use super::model_lab::{Cohort, CohortPanel, ExploreOutcome, ExplorePanel, RunOutcome, SupervisedPanel};
 use crate::page::store::use_store;
 use crate::strings::model_ui;
 

@@ -1,11 +1,28 @@
 //! The Model Lab (`#/models`): a cohort (synthetic, generated and measured in the worker, or an imported feature
 //! table), then models evaluated honestly (supervised) or a look at the data's structure (unsupervised). The
 //! cohort is kept for the session (app context), so a student can read a lesson and come back to it.
+//!
+//! The page and the `model-lab` / `pca-explorer` exercises are made of the same panels: `cohort` (a synthetic
+//! cohort generated in the worker, or a feature table imported as CSV), `supervised` (models, cross-validation with
+//! the leaky switch, nested CV, learning curve; their plots in `results`) and `explore` (PCA, k-means,
+//! correlations), each running its jobs through a `runner::Runner`; `fields` holds the pieces they share. The UI
+//! computes nothing: the engine (`radlearn_engine::ml::cohort`, `ml`) runs in the worker (`crate::worker`), and
+//! the plots are the engine's SVG (`radlearn_engine::ml::plot`), shown as they will be exported.
+
+mod cohort;
+mod explore;
+mod fields;
+mod results;
+mod runner;
+mod supervised;
 
 use leptos::prelude::*;
 use radlearn_engine::ml::cohort::CohortSpec;
 
-use crate::labs::model_panels::{Cohort, CohortPanel, ExplorePanel, SupervisedPanel};
+pub use self::cohort::{Cohort, CohortPanel};
+pub use self::explore::{ExploreOutcome, ExplorePanel};
+pub use self::runner::Runner;
+pub use self::supervised::{RunOutcome, SupervisedPanel};
 use crate::platform;
 use crate::strings::model_ui;
 
