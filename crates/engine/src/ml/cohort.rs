@@ -1,7 +1,7 @@
 //! Synthetic cohorts for the Model Lab: seeded CT-like lesions with a known truth, so students can train and
 //! evaluate models on a table whose signal and confounders they control.
 //!
-//! A [`CohortSpec`] describes the cohort; [`case`] makes one case (image, mask, label, site) from the seed and its
+//! A [`CohortSpec`] describes the cohort ([`CohortSpec::check`] makes it a [`ValidCohortSpec`]); [`case`] makes one case (image, mask, label, site) from the seed and its
 //! index alone, so cases can be made in any order, in parallel or on demand; [`generate`] extracts the radiomics
 //! features of every case into an [`ml::Dataset`](crate::ml::Dataset).
 //!
@@ -42,7 +42,7 @@
 //! ```
 //! use radlearn_engine::ml::cohort::{case, CohortSpec};
 //! let spec = CohortSpec { cases: 20, ..CohortSpec::default() };
-//! spec.check().expect("valid");
+//! let spec = spec.check().expect("valid");
 //! let c = case(&spec, 0);
 //! assert_eq!(c.id, "case-001");
 //! assert!(c.mask.count() > 0);
@@ -138,7 +138,12 @@ impl CohortSpec {
     }
 
     /// Checks every field; the error names the first bad one and its value.
-    pub fn check(&self) -> Result<(), CohortError> {
+    pub fn check(self) -> Result<ValidCohortSpec, CohortError> {
+        self.check_ranges()?;
+        Ok(ValidCohortSpec(self))
+    }
+
+    fn check_ranges(&self) -> Result<(), CohortError> {
         let bad = |m: String| Err(CohortError::Invalid(m));
         if !(MIN_CASES..=MAX_CASES).contains(&self.cases) {
             return bad(format!("cases should be between {MIN_CASES} and {MAX_CASES}, but is {}", self.cases));
@@ -168,6 +173,26 @@ impl CohortSpec {
             return bad(format!("site_effect should be between 0 and {MAX_SITE_EFFECT}, but is {}", self.site_effect));
         }
         Ok(())
+    }
+}
+
+/// A [`CohortSpec`] whose fields are in range, made only by [`CohortSpec::check`]: what [`generate`] takes, so that
+/// it does not check again. Reads as the spec it holds (`Deref`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidCohortSpec(CohortSpec);
+
+impl ValidCohortSpec {
+    /// The checked spec.
+    pub fn spec(&self) -> &CohortSpec {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for ValidCohortSpec {
+    type Target = CohortSpec;
+
+    fn deref(&self) -> &CohortSpec {
+        &self.0
     }
 }
 
@@ -719,11 +744,10 @@ fn case_features(c: &SyntheticCase, cfg: &ValidConfig) -> Result<Vec<(String, f6
 /// `progress(done, total)` is called after each case; returning `ControlFlow::Break` stops with
 /// [`CohortError::Cancelled`].
 pub fn generate(
-    spec: &CohortSpec,
+    spec: &ValidCohortSpec,
     cfg: &ValidConfig,
     progress: &mut dyn FnMut(usize, usize) -> ControlFlow<()>,
 ) -> Result<Dataset, CohortError> {
-    spec.check()?;
     let mut rows = Vec::with_capacity(spec.cases);
     for index in 0..spec.cases {
         let c = case(spec, index);
@@ -739,7 +763,7 @@ pub fn generate(
 /// [`generate`] with the cases spread over rayon's thread pool (feature `parallel`, native builds): the same
 /// dataset.
 #[cfg(feature = "parallel")]
-pub fn generate_parallel(spec: &CohortSpec, cfg: &ValidConfig) -> Result<Dataset, CohortError> {
+pub fn generate_parallel(spec: &ValidCohortSpec, cfg: &ValidConfig) -> Result<Dataset, CohortError> {
     generate_parallel_with(spec, cfg, &|_, _| ControlFlow::Continue(()))
 }
 
@@ -747,13 +771,12 @@ pub fn generate_parallel(spec: &CohortSpec, cfg: &ValidConfig) -> Result<Dataset
 /// particular order of cases; `done` counts up); `ControlFlow::Break` stops with [`CohortError::Cancelled`].
 #[cfg(feature = "parallel")]
 pub fn generate_parallel_with(
-    spec: &CohortSpec,
+    spec: &ValidCohortSpec,
     cfg: &ValidConfig,
     progress: &(dyn Fn(usize, usize) -> ControlFlow<()> + Sync),
 ) -> Result<Dataset, CohortError> {
     use rayon::prelude::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    spec.check()?;
     let done = AtomicUsize::new(0);
     let rows = (0..spec.cases)
         .into_par_iter()

@@ -23,7 +23,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
-use super::model::{self, draw_below, Kernel, MlError, ModelSpec};
+use super::model::{self, draw_below, Kernel, MlError, ModelSpec, ValidModelSpec};
 use super::Dataset;
 
 /// How to cross-validate.
@@ -525,7 +525,7 @@ fn tick(progress: &mut dyn FnMut(usize, usize) -> ControlFlow<()>, done: usize, 
 fn fit_score(
     x: ArrayView2<f64>,
     y: &[bool],
-    spec: &ModelSpec,
+    spec: &ValidModelSpec,
     opts: &CvOptions,
     leaked: Option<&Prep>,
     train: &[usize],
@@ -561,11 +561,10 @@ fn named_importances(ds: &Dataset, fitted: &model::Fitted, prep: &Prep) -> Vec<(
 /// with [`MlError::Cancelled`].
 pub fn cross_validate(
     ds: &Dataset,
-    spec: &ModelSpec,
+    spec: &ValidModelSpec,
     opts: &CvOptions,
     progress: &mut dyn FnMut(usize, usize) -> ControlFlow<()>,
 ) -> Result<CvReport, MlError> {
-    spec.check()?;
     check_options(ds, opts)?;
     let fold_of = stratified_folds(&ds.y, opts.folds, opts.seed)?;
     cross_validate_folds(ds, spec, opts, &fold_of, progress)
@@ -575,12 +574,11 @@ pub fn cross_validate(
 /// tool's. Every fold must hold both classes.
 pub fn cross_validate_folds(
     ds: &Dataset,
-    spec: &ModelSpec,
+    spec: &ValidModelSpec,
     opts: &CvOptions,
     fold_of: &[usize],
     progress: &mut dyn FnMut(usize, usize) -> ControlFlow<()>,
 ) -> Result<CvReport, MlError> {
-    spec.check()?;
     check_options(ds, opts)?;
     if fold_of.len() != ds.len() {
         return Err(MlError::Options(format!("{} fold numbers for {} cases", fold_of.len(), ds.len())));
@@ -629,8 +627,7 @@ pub fn cross_validate_folds(
 /// training and 1 for test cases; `scores` holds the test cases' scores and NaN for training cases; the AUC, its
 /// interval, ROC, confusion matrix and calibration are of the test cases only; `fold_auc` is `[auc]`; the
 /// importances are those of the model fitted on the training cases.
-pub fn holdout(ds: &Dataset, spec: &ModelSpec, test_fraction: f64, opts: &CvOptions) -> Result<CvReport, MlError> {
-    spec.check()?;
+pub fn holdout(ds: &Dataset, spec: &ValidModelSpec, test_fraction: f64, opts: &CvOptions) -> Result<CvReport, MlError> {
     check_options(ds, opts)?;
     let (train, test) = train_test_split(&ds.y, test_fraction, opts.seed)?;
     let x = ds.x.view();
@@ -699,8 +696,8 @@ pub fn tuning_grid(spec: &ModelSpec) -> Option<(Hyper, Vec<f64>)> {
     }
 }
 
-/// `spec` with `hyper` set to `value` (an integer for `K` and `MaxDepth`).
-pub fn with_hyper(spec: &ModelSpec, hyper: Hyper, value: f64) -> Result<ModelSpec, MlError> {
+/// `spec` with `hyper` set to `value` (an integer for `K` and `MaxDepth`), checked.
+pub fn with_hyper(spec: &ModelSpec, hyper: Hyper, value: f64) -> Result<ValidModelSpec, MlError> {
     let whole = || {
         if value.is_finite() && value >= 1.0 && value.fract() == 0.0 {
             Ok(value as usize)
@@ -717,8 +714,7 @@ pub fn with_hyper(spec: &ModelSpec, hyper: Hyper, value: f64) -> Result<ModelSpe
         (ModelSpec::Forest { trees, .. }, Hyper::MaxDepth) => ModelSpec::Forest { trees, max_depth: whole()? },
         (s, h) => return Err(MlError::Options(format!("{} has no hyperparameter `{}` to tune", s.label(), h.name()))),
     };
-    out.check()?;
-    Ok(out)
+    out.check()
 }
 
 /// Nested cross-validation's results.
@@ -742,7 +738,7 @@ pub struct NestedReport {
 /// optimistic estimate. `progress` is called after each inner cross-validation, outer fold and plain one.
 pub fn nested_cv(
     ds: &Dataset,
-    spec: &ModelSpec,
+    spec: &ValidModelSpec,
     hyper: Hyper,
     grid: &[f64],
     opts: &CvOptions,
@@ -752,7 +748,7 @@ pub fn nested_cv(
     if grid.is_empty() {
         return Err(MlError::Options("the grid of values to try is empty".into()));
     }
-    let specs: Vec<ModelSpec> = grid.iter().map(|&v| with_hyper(spec, hyper, v)).collect::<Result<_, _>>()?;
+    let specs: Vec<ValidModelSpec> = grid.iter().map(|&v| with_hyper(spec, hyper, v)).collect::<Result<_, _>>()?;
     let outer = stratified_folds(&ds.y, opts.folds, opts.seed)?;
     let inner_opts = CvOptions { bootstrap: 0, ..opts.clone() };
     let total = opts.folds * (grid.len() + 1) + grid.len();
@@ -821,12 +817,11 @@ pub struct LearningPoint {
 /// over folds. `progress` is called after each fold of each fraction.
 pub fn learning_curve(
     ds: &Dataset,
-    spec: &ModelSpec,
+    spec: &ValidModelSpec,
     opts: &CvOptions,
     fractions: &[f64],
     progress: &mut dyn FnMut(usize, usize) -> ControlFlow<()>,
 ) -> Result<Vec<LearningPoint>, MlError> {
-    spec.check()?;
     check_options(ds, opts)?;
     if let Some(f) = fractions.iter().find(|f| !(**f > 0.0 && **f <= 1.0)) {
         return Err(MlError::Options(format!("training fractions should be in (0, 1], but one is {f}")));

@@ -1,5 +1,5 @@
-//! The Model Lab's classifiers: hyperparameters ([`ModelSpec`], checked once by [`ModelSpec::check`]) apart from the
-//! fitted model ([`Fitted`]), as linfa does it.
+//! The Model Lab's classifiers: hyperparameters ([`ModelSpec`], checked once by [`ModelSpec::check`] into a
+//! [`ValidModelSpec`]) apart from the fitted model ([`Fitted`]), as linfa does it.
 //!
 //! Every model is fitted with a linfa crate, except two small pieces written here because linfa has no equivalent:
 //! logistic regression with an L1 or elastic-net penalty (linfa-logistic only has L2, and linfa-elasticnet is a
@@ -15,7 +15,7 @@
 //! use radlearn_engine::ml::model::{fit, ModelKind, ModelSpec};
 //! let x = array![[0.0], [1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0]];
 //! let y = [false, false, true, false, true, false, true, true];
-//! let spec = ModelSpec::default_for(ModelKind::Logistic);
+//! let spec = ModelSpec::default_for(ModelKind::Logistic).check().expect("valid hyperparameters");
 //! let model = fit(&spec, x.view(), &y, 1).expect("fitted");
 //! let s = model.scores(array![[0.0], [7.0]].view());
 //! assert!(s[0] < 0.5 && s[1] > 0.5);
@@ -223,7 +223,12 @@ impl ModelSpec {
     }
 
     /// Checks the hyperparameters; the message names the value.
-    pub fn check(&self) -> Result<(), MlError> {
+    pub fn check(self) -> Result<ValidModelSpec, MlError> {
+        self.check_ranges()?;
+        Ok(ValidModelSpec(self))
+    }
+
+    fn check_ranges(&self) -> Result<(), MlError> {
         let positive = |name: &str, v: f64| {
             if v.is_finite() && v > 0.0 {
                 Ok(())
@@ -269,6 +274,26 @@ impl ModelSpec {
             ModelSpec::Knn { k } => at_least_one("k (the number of neighbours)", k),
             ModelSpec::NaiveBayes => Ok(()),
         }
+    }
+}
+
+/// A [`ModelSpec`] whose hyperparameters are in range, made only by [`ModelSpec::check`]: what [`fit`] and the
+/// evaluations take, so that they do not check again. Reads as the spec it holds (`Deref`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ValidModelSpec(ModelSpec);
+
+impl ValidModelSpec {
+    /// The checked spec.
+    pub fn spec(&self) -> &ModelSpec {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for ValidModelSpec {
+    type Target = ModelSpec;
+
+    fn deref(&self) -> &ModelSpec {
+        &self.0
     }
 }
 
@@ -490,12 +515,11 @@ pub(crate) fn check_data(x: ArrayView2<f64>, y: &[bool]) -> Result<(), MlError> 
 }
 
 /// Fits `spec` on `x` (cases x features) and `y`; `seed` drives the forest's sampling (the other models are
-/// deterministic). The hyperparameters are checked first.
-pub fn fit(spec: &ModelSpec, x: ArrayView2<f64>, y: &[bool], seed: u64) -> Result<Fitted, MlError> {
-    spec.check()?;
+/// deterministic).
+pub fn fit(spec: &ValidModelSpec, x: ArrayView2<f64>, y: &[bool], seed: u64) -> Result<Fitted, MlError> {
     check_data(x, y)?;
     let n_features = x.ncols();
-    let inner = match *spec {
+    let inner = match *spec.spec() {
         ModelSpec::Logistic { c, penalty: Penalty::L2 } => fit_logistic_l2(x, y, c)?,
         ModelSpec::Logistic { c, penalty: Penalty::L1 } => fit_logistic_prox(x, y, c, 1.0)?,
         ModelSpec::Logistic { c, penalty: Penalty::ElasticNet { l1_ratio } } => fit_logistic_prox(x, y, c, l1_ratio)?,
