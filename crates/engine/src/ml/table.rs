@@ -293,16 +293,7 @@ fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, TextEncoding), TableError> {
         };
     }
     if let Ok(text) = std::str::from_utf8(bytes) {
-        if let Some(at) = text.find('\0') {
-            // Text never holds NUL characters; UTF-16 without its byte-order mark does (one per ASCII letter).
-            return Err(TableError {
-                line: Some(text[..at].matches('\n').count() + 1),
-                column: None,
-                message: format!(
-                    "the file holds NUL bytes: it is probably UTF-16 text without a byte-order mark, or not a table at all. Save it again: {SAVE_ADVICE}"
-                ),
-            });
-        }
+        refuse_nul(text)?;
         return Ok((Cow::Borrowed(text), TextEncoding::Utf8));
     }
     // Not UTF-8. A file with some valid UTF-8 letters (é as the two bytes C3 A9) and some invalid bytes mixes the two
@@ -319,19 +310,26 @@ fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, TextEncoding), TableError> {
         });
     }
     let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
-    if let Some(at) = text.find('\0') {
-        return Err(TableError {
+    refuse_nul(&text)?;
+    Ok((text, TextEncoding::Windows1252))
+}
+
+/// The text with every line ending in `\n`, and how the lines ended (CR-only when there is no LF at all).
+/// Refuses decoded text that holds a NUL character, naming its line: text never holds one; UTF-16 without its
+/// byte-order mark does (one per ASCII letter).
+fn refuse_nul(text: &str) -> Result<(), TableError> {
+    match text.find('\0') {
+        Some(at) => Err(TableError {
             line: Some(text[..at].matches('\n').count() + 1),
             column: None,
             message: format!(
                 "the file holds NUL bytes: it is probably UTF-16 text without a byte-order mark, or not a table at all. Save it again: {SAVE_ADVICE}"
             ),
-        });
+        }),
+        None => Ok(()),
     }
-    Ok((text, TextEncoding::Windows1252))
 }
 
-/// The text with every line ending in `\n`, and how the lines ended (CR-only when there is no LF at all).
 fn normalise_line_ends(text: Cow<'_, str>) -> (Cow<'_, str>, LineEnds) {
     if !text.contains('\r') {
         return (text, LineEnds::Lf);
