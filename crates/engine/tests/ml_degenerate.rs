@@ -27,13 +27,8 @@ fn models() -> Vec<ValidModelSpec> {
         ModelSpec::NaiveBayes,
     ]
     .into_iter()
-    .map(valid)
+    .map(|spec| spec.check().expect("valid hyperparameters"))
     .collect()
-}
-
-/// The spec, checked.
-fn valid(spec: ModelSpec) -> ValidModelSpec {
-    spec.check().expect("valid hyperparameters")
 }
 
 fn normal(rng: &mut Xoshiro256PlusPlus) -> f64 {
@@ -247,11 +242,11 @@ fn huge_and_tiny_values_give_the_same_answers_as_ordinary_ones_or_say_to_rescale
 #[test]
 fn naive_bayes_scores_a_case_far_from_both_classes() {
     let x = ndarray::array![[-11.25], [245.0]];
-    let m = fit(&valid(ModelSpec::NaiveBayes), x.view(), &[false, true], 1).expect("fit");
+    let m = fit(&ModelSpec::NaiveBayes.check().expect("valid hyperparameters"), x.view(), &[false, true], 1).expect("fit");
     let s = m.scores(ndarray::array![[-12.5], [0.625], [300.0]].view());
     assert_eq!(s, vec![0.0, 0.0, 1.0]);
     // The fuzz input itself: 4 cases, 2-fold cross-validation, standardised.
     let ds = dataset(ndarray::array![[-11.25], [245.0], [-12.5], [0.625]], vec![false, true, false, true]);
-    let r = cross_validate(&ds, &valid(ModelSpec::NaiveBayes), &quick(2, true), &mut go()).expect("cv");
+    let r = cross_validate(&ds, &ModelSpec::NaiveBayes.check().expect("valid hyperparameters"), &quick(2, true), &mut go()).expect("cv");
     assert!(in_unit_range(&r.scores), "{:?}", r.scores);
 }
