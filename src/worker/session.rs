@@ -77,7 +77,8 @@ impl Session {
                     emit(Response::Progress { job, done: done as u32, total: total as u32, family: "lesions".into() });
                     ControlFlow::Continue(())
                 };
-                let outcome = cohort::generate(&spec, &cfg, &mut progress);
+                // The page sends a plain spec: it is checked here, on receipt.
+                let outcome = spec.check().and_then(|spec| cohort::generate(&spec, &cfg, &mut progress));
                 emit(match outcome {
                     Ok(dataset) => Response::Cohort { job, dataset },
                     Err(e) => Response::Failed { job, message: e.to_string() },
@@ -217,6 +218,8 @@ fn evaluate(
     analysis: &Analysis,
     emit: &mut dyn FnMut(Response),
 ) -> Result<Evaluation, String> {
+    // The page sends a plain spec: it is checked here, on receipt.
+    let model = &model.check().map_err(|e| e.to_string())?;
     let mut progress = |done: usize, total: usize| {
         emit(Response::Progress { job, done: done as u32, total: total as u32, family: "folds".into() });
         ControlFlow::Continue(())

@@ -101,7 +101,7 @@ pub fn extract_features(image: &[u8], image_name: &str, mask: &[u8], mask_name: 
 /// of every value divided by its column's mean magnitude), so two builds can be checked to compute the same table.
 pub fn cohort_from_spec(cases: usize, seed: u64) -> Result<CohortSummary, String> {
     use radlearn_engine::ml::cohort::{extraction_config, generate, CohortSpec};
-    let spec = CohortSpec { cases, seed, ..CohortSpec::default() };
+    let spec = CohortSpec { cases, seed, ..CohortSpec::default() }.check().map_err(|e| e.to_string())?;
     let data = generate(&spec, &extraction_config(), &mut |_, _| ControlFlow::Continue(())).map_err(|e| e.to_string())?;
     Ok(CohortSummary::of(&data))
 }
@@ -230,7 +230,7 @@ pub fn ml_dataset(csv: &str) -> Result<radlearn_engine::ml::Dataset, String> {
 pub fn ml_cv(ds: &radlearn_engine::ml::Dataset, bootstrap: usize) -> Result<String, String> {
     use radlearn_engine::ml::eval::{cross_validate, CvOptions};
     use radlearn_engine::ml::model::{ModelSpec, Penalty};
-    let spec = ModelSpec::Logistic { c: 1.0, penalty: Penalty::L2 };
+    let spec = ModelSpec::Logistic { c: 1.0, penalty: Penalty::L2 }.check().map_err(|e| e.to_string())?;
     let opts = CvOptions { bootstrap, ..CvOptions::default() };
     let r = cross_validate(ds, &spec, &opts, &mut |_, _| ControlFlow::Continue(())).map_err(|e| e.to_string())?;
     let ci = if r.auc_ci.iter().all(|v| v.is_finite()) { format!("[{}, {}]", r.auc_ci[0], r.auc_ci[1]) } else { "null".into() };

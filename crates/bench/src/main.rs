@@ -89,8 +89,7 @@ fn cohort(args: &[String], runs: usize) -> Result<(), String> {
             _ => return Err("usage: radlearn-bench cohort [--runs N] [--cases 100] [--seed 1]".into()),
         }
     }
-    let spec = CohortSpec { cases, seed, ..CohortSpec::default() };
-    spec.check().map_err(|e| e.to_string())?;
+    let spec = CohortSpec { cases, seed, ..CohortSpec::default() }.check().map_err(|e| e.to_string())?;
     let cfg = extraction_config();
     let (images_ms, _) = median_of(runs, || Ok((0..cases).map(|i| case(&spec, i).mask.count()).sum::<usize>()))?;
     // The command line's path: `generate_parallel` in a pool of `--jobs` threads (`radlearn cohort --jobs 1`, then

@@ -60,11 +60,14 @@ pub fn run(args: CohortArgs) -> ExitCode {
         site_label_correlation: args.site_label_correlation,
         site_effect: args.site_effect,
     };
-    if let Err(e) = spec.check() {
-        // Each flag's range is checked as it is parsed (with the flag's name); what is left is how they combine.
-        eprintln!("error: --prevalence and --cases: {e}");
-        return ExitCode::from(2);
-    }
+    let spec = match spec.check() {
+        Ok(spec) => spec,
+        Err(e) => {
+            // Each flag's range is checked as it is parsed (with the flag's name); what is left is how they combine.
+            eprintln!("error: --prevalence and --cases: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build() {
         Ok(p) => p,
         Err(e) => {

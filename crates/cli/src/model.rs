@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 
 use radlearn_engine::ml::eval::{cross_validate, CvOptions, CvReport};
-use radlearn_engine::ml::model::{scale_gamma, Kernel, ModelKind, ModelSpec, Penalty};
+use radlearn_engine::ml::model::{scale_gamma, Kernel, ModelKind, ModelSpec, Penalty, ValidModelSpec};
 use radlearn_engine::ml::table::{display_name, read_table, Table};
 use radlearn_engine::ml::unsupervised::{max_components, pca, PcaReport};
 use radlearn_engine::ml::Dataset;
@@ -183,7 +183,7 @@ fn json_notes(o: &mut JsonObject, t: &Table) {
     o.raw("left_out", &format!("[{}]", left.join(", ")));
 }
 
-fn spec_of(a: &CvArgs, n_features: usize) -> Result<ModelSpec, Failure> {
+fn spec_of(a: &CvArgs, n_features: usize) -> Result<ValidModelSpec, Failure> {
     let kind = a.model.parse::<ModelKind>().map_err(|e| (2, e.to_string()))?;
     let mut spec = ModelSpec::default_for(kind);
     match &mut spec {
@@ -209,8 +209,7 @@ fn spec_of(a: &CvArgs, n_features: usize) -> Result<ModelSpec, Failure> {
         ModelSpec::Knn { k } => *k = a.k.unwrap_or(*k),
         ModelSpec::NaiveBayes => {}
     }
-    spec.check().map_err(|e| (2, e.to_string()))?;
-    Ok(spec)
+    spec.check().map_err(|e| (2, e.to_string()))
 }
 
 fn describe(spec: &ModelSpec) -> String {

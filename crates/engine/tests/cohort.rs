@@ -6,7 +6,9 @@
 use std::ops::ControlFlow;
 
 use radlearn_engine::image::mask::{connected_components, Connectivity};
-use radlearn_engine::ml::cohort::{case, extraction_config, generate, label_and_site, scanners, CohortError, CohortSpec, SyntheticCase};
+use radlearn_engine::ml::cohort::{
+    case, extraction_config, generate, label_and_site, scanners, CohortError, CohortSpec, SyntheticCase, ValidCohortSpec,
+};
 use radlearn_engine::ml::Dataset;
 use radlearn_engine::radiomics::config::{FeatureConfig, ValidConfig};
 
@@ -54,6 +56,11 @@ fn quick_config() -> ValidConfig {
     cfg.check().unwrap()
 }
 
+/// The spec, checked.
+fn valid(spec: &CohortSpec) -> ValidCohortSpec {
+    spec.clone().check().expect("a valid cohort spec")
+}
+
 fn go() -> impl FnMut(usize, usize) -> ControlFlow<()> {
     |_, _| ControlFlow::Continue(())
 }
@@ -67,9 +74,9 @@ fn volume_mm3(c: &SyntheticCase) -> f64 {
 fn the_same_seed_gives_the_same_table_and_another_seed_another() {
     let spec = CohortSpec { cases: 10, ..CohortSpec::default() };
     let cfg = quick_config();
-    let a = generate(&spec, &cfg, &mut go()).unwrap();
-    assert_eq!(a, generate(&spec, &cfg, &mut go()).unwrap());
-    let b = generate(&CohortSpec { seed: 2, ..spec.clone() }, &cfg, &mut go()).unwrap();
+    let a = generate(&valid(&spec), &cfg, &mut go()).unwrap();
+    assert_eq!(a, generate(&valid(&spec), &cfg, &mut go()).unwrap());
+    let b = generate(&valid(&CohortSpec { seed: 2, ..spec.clone() }), &cfg, &mut go()).unwrap();
     assert_ne!(a.x, b.x, "another seed, other images");
     // A case depends on the seed and its index only: made alone, it equals the one made in the cohort's loop.
     assert_eq!(case(&spec, 7), case(&spec, 7));
@@ -80,7 +87,7 @@ fn the_same_seed_gives_the_same_table_and_another_seed_another() {
 #[test]
 fn the_table_has_ids_labels_meta_and_finite_named_features() {
     let spec = CohortSpec { cases: 10, seed: 5, ..CohortSpec::default() };
-    let d = generate(&spec, &extraction_config(), &mut go()).unwrap();
+    let d = generate(&valid(&spec), &extraction_config(), &mut go()).unwrap();
     assert_eq!(d.len(), 10);
     assert_eq!(d.ids.first().map(String::as_str), Some("case-001"));
     assert_eq!(d.ids.last().map(String::as_str), Some("case-010"));
@@ -110,7 +117,7 @@ fn the_table_has_ids_labels_meta_and_finite_named_features() {
 fn labels_follow_the_prevalence_exactly() {
     for (cases, prevalence) in [(100, 0.5), (50, 0.2), (37, 0.7), (10, 0.3)] {
         let spec = CohortSpec { cases, prevalence, seed: 9, ..CohortSpec::default() };
-        spec.check().unwrap();
+        spec.clone().check().unwrap();
         let positives = (0..cases).filter(|&i| label_and_site(&spec, i).0).count();
         assert_eq!(positives, (cases as f64 * prevalence).round() as usize, "{cases} cases at {prevalence}");
     }
@@ -120,10 +127,10 @@ fn labels_follow_the_prevalence_exactly() {
 fn signal_separates_the_classes_and_its_absence_does_not() {
     let cfg = quick_config();
     let spec = CohortSpec { cases: 60, seed: 3, sites: 1, ..CohortSpec::default() };
-    let strong = generate(&spec, &cfg, &mut go()).unwrap();
+    let strong = generate(&valid(&spec), &cfg, &mut go()).unwrap();
     let (name, sep) = best_feature(&strong, &strong.y);
     assert!(sep > 0.8, "with signal 1, {name} separates the classes with AUC {sep}");
-    let none = generate(&CohortSpec { signal: 0.0, ..spec.clone() }, &cfg, &mut go()).unwrap();
+    let none = generate(&valid(&CohortSpec { signal: 0.0, ..spec.clone() }), &cfg, &mut go()).unwrap();
     let (name, sep) = best_feature(&none, &none.y);
     // Under no signal the AUC of a feature has a standard deviation of about 0.075 with 30 + 30 cases.
     assert!(sep < 0.8, "with signal 0, no feature should separate the classes, but {name} has AUC {sep}");
@@ -154,7 +161,7 @@ fn without_signal_images_do_not_depend_on_the_label() {
 fn sites_leave_their_mark_unless_the_scanners_are_identical() {
     let cfg = quick_config();
     let spec = CohortSpec { cases: 40, seed: 4, sites: 2, signal: 0.0, ..CohortSpec::default() };
-    let d = generate(&spec, &cfg, &mut go()).unwrap();
+    let d = generate(&valid(&spec), &cfg, &mut go()).unwrap();
     let at_a: Vec<bool> = d.meta_column("site").unwrap().iter().map(|s| s == "A").collect();
     let n_a = at_a.iter().filter(|&&a| a).count();
     assert!((10..=30).contains(&n_a), "sites spread evenly: {n_a} of 40 at A");
@@ -164,7 +171,7 @@ fn sites_leave_their_mark_unless_the_scanners_are_identical() {
     let s = scanners(&same);
     assert_eq!(s[0].slice_thickness_mm, s[1].slice_thickness_mm);
     assert_eq!(s[0].noise_hu, s[1].noise_hu);
-    let d = generate(&same, &cfg, &mut go()).unwrap();
+    let d = generate(&valid(&same), &cfg, &mut go()).unwrap();
     let (name, sep) = best_feature(&d, &at_a);
     assert!(sep < 0.8, "identical scanners, yet {name} tells the sites apart with AUC {sep}");
 }
@@ -193,7 +200,7 @@ fn site_label_correlation_sends_malignant_cases_to_site_a() {
 #[test]
 fn check_refuses_bad_specs_and_names_the_field() {
     let ok = CohortSpec::default();
-    assert_eq!(ok.check(), Ok(()));
+    assert_eq!(ok.clone().check().map(|v| v.spec().clone()), Ok(ok.clone()));
     let cases = [
         (CohortSpec { cases: 5, ..ok.clone() }, "cases", "5"),
         (CohortSpec { cases: 2001, ..ok.clone() }, "cases", "2001"),
@@ -212,7 +219,8 @@ fn check_refuses_bad_specs_and_names_the_field() {
         assert!(matches!(err, CohortError::Invalid(_)), "{text}");
         assert!(text.contains(field) && text.contains(value), "{text} should name {field} and {value}");
     }
-    let err = generate(&CohortSpec { cases: 3, ..ok }, &quick_config(), &mut go()).unwrap_err();
+    // `generate` takes only a checked spec: the check is where a bad one stops.
+    let err = CohortSpec { cases: 3, ..ok }.check().unwrap_err();
     assert!(err.to_string().contains("cases"), "{err}");
 }
 
@@ -220,7 +228,7 @@ fn check_refuses_bad_specs_and_names_the_field() {
 fn progress_is_reported_after_each_case_and_can_cancel() {
     let spec = CohortSpec { cases: 10, ..CohortSpec::default() };
     let mut seen = Vec::new();
-    let err = generate(&spec, &quick_config(), &mut |done, total| {
+    let err = generate(&valid(&spec), &quick_config(), &mut |done, total| {
         seen.push((done, total));
         if done == 3 {
             ControlFlow::Break(())
@@ -293,5 +301,5 @@ fn parallel_generation_gives_the_same_table() {
     use radlearn_engine::ml::cohort::generate_parallel;
     let spec = CohortSpec { cases: 12, seed: 21, ..CohortSpec::default() };
     let cfg = quick_config();
-    assert_eq!(generate_parallel(&spec, &cfg).unwrap(), generate(&spec, &cfg, &mut go()).unwrap());
+    assert_eq!(generate_parallel(&valid(&spec), &cfg).unwrap(), generate(&valid(&spec), &cfg, &mut go()).unwrap());
 }

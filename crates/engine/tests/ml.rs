@@ -10,10 +10,15 @@ use radlearn_engine::ml::eval::{
     bootstrap_auc_ci, cross_validate, holdout, learning_curve, nested_cv, roc_curve, stratified_folds, train_test_split, Confusion,
     CvOptions, Hyper,
 };
-use radlearn_engine::ml::model::{fit, Kernel, MlError, ModelKind, ModelSpec, Penalty};
+use radlearn_engine::ml::model::{fit, Kernel, MlError, ModelKind, ModelSpec, Penalty, ValidModelSpec};
 use radlearn_engine::ml::table::{columns, display_name, read_csv, to_csv};
 use radlearn_engine::ml::unsupervised::{adjusted_rand_index, correlation, kmeans, pca, redundancy_filter};
 use radlearn_engine::ml::Dataset;
+
+/// The spec, checked.
+fn valid(spec: ModelSpec) -> ValidModelSpec {
+    spec.check().expect("valid hyperparameters")
+}
 
 fn normal(rng: &mut Xoshiro256PlusPlus) -> f64 {
     // Box–Muller from two uniforms in (0, 1].
@@ -207,7 +212,7 @@ fn display_names_come_from_the_feature_catalogue() {
 fn logistic_regression_solves_scikit_learns_objective() {
     let ds = synthetic(120, 5, 2, 1.0, 3);
     for c in [0.05, 1.0, 20.0] {
-        let m = fit(&ModelSpec::Logistic { c, penalty: Penalty::L2 }, ds.x.view(), &ds.y, 0).expect("fit");
+        let m = fit(&valid(ModelSpec::Logistic { c, penalty: Penalty::L2 }), ds.x.view(), &ds.y, 0).expect("fit");
         let (w, b) = m.coefficients().expect("linear");
         // Optimality of C Σ log-loss + ||w||²/2 (intercept not penalised): C Σ (p - y) x + w = 0 and Σ (p - y) = 0.
         let r: Vec<f64> =
@@ -226,7 +231,7 @@ fn logistic_regression_solves_scikit_learns_objective() {
 fn l1_logistic_regression_zeroes_weak_coefficients_and_meets_its_optimality_conditions() {
     let ds = synthetic(150, 20, 2, 1.5, 4);
     let c = 0.05;
-    let m = fit(&ModelSpec::Logistic { c, penalty: Penalty::L1 }, ds.x.view(), &ds.y, 0).expect("fit");
+    let m = fit(&valid(ModelSpec::Logistic { c, penalty: Penalty::L1 }), ds.x.view(), &ds.y, 0).expect("fit");
     let (w, b) = m.coefficients().expect("linear");
     let r: Vec<f64> = ds.x.rows().into_iter().zip(&ds.y).map(|(x, &y)| sigmoid(x.dot(&ndarray::arr1(&w)) + b) - y as u8 as f64).collect();
     for (j, &wj) in w.iter().enumerate() {
@@ -240,11 +245,11 @@ fn l1_logistic_regression_zeroes_weak_coefficients_and_meets_its_optimality_cond
     let zeros = w.iter().filter(|v| **v == 0.0).count();
     assert!(zeros >= 12, "{zeros} zero coefficients of 20: {w:?}");
     assert!(w[0] > 0.0 && w[1] > 0.0, "the informative features stay: {w:?}");
-    let en = fit(&ModelSpec::Logistic { c, penalty: Penalty::ElasticNet { l1_ratio: 0.5 } }, ds.x.view(), &ds.y, 0).expect("fit");
+    let en = fit(&valid(ModelSpec::Logistic { c, penalty: Penalty::ElasticNet { l1_ratio: 0.5 } }), ds.x.view(), &ds.y, 0).expect("fit");
     let zeros_en = en.coefficients().expect("linear").0.iter().filter(|v| **v == 0.0).count();
     assert!(zeros_en <= zeros, "elastic net keeps as many features ({zeros_en} zeros) as the lasso ({zeros}) or more");
     // A weaker penalty lets more features in.
-    let weak = fit(&ModelSpec::Logistic { c: 1.0, penalty: Penalty::L1 }, ds.x.view(), &ds.y, 0).expect("fit");
+    let weak = fit(&valid(ModelSpec::Logistic { c: 1.0, penalty: Penalty::L1 }), ds.x.view(), &ds.y, 0).expect("fit");
     let zeros_weak = weak.coefficients().expect("linear").0.iter().filter(|v| **v == 0.0).count();
     assert!(zeros_weak + 5 <= zeros, "C = 1: {zeros_weak} zeros, C = 0.05: {zeros}");
 }
@@ -264,7 +269,7 @@ fn every_model_scores_in_unit_range_and_ranks_signal_above_noise() {
         if let ModelSpec::Svm { c, kernel: Kernel::Rbf { .. } } = spec {
             spec = ModelSpec::Svm { c, kernel: Kernel::Rbf { gamma: 1.0 / 6.0 } };
         }
-        let m = fit(&spec, train.x.view(), &train.y, 9).expect("fit");
+        let m = fit(&valid(spec), train.x.view(), &train.y, 9).expect("fit");
         let s = m.scores(test.x.view());
         assert!(s.iter().all(|v| (0.0..=1.0).contains(v)), "{kind}: {s:?}");
         let auc = roc_curve(&test.y, &s).1;
@@ -283,7 +288,7 @@ fn rbf_svm_learns_a_ring_that_a_linear_one_cannot() {
     let x = Array2::from_shape_fn((200, 2), |_| normal(&mut rng));
     let y: Vec<bool> = x.rows().into_iter().map(|r| r.dot(&r) > 1.4).collect();
     let auc = |kernel| {
-        let m = fit(&ModelSpec::Svm { c: 1.0, kernel }, x.view(), &y, 0).expect("fit");
+        let m = fit(&valid(ModelSpec::Svm { c: 1.0, kernel }), x.view(), &y, 0).expect("fit");
         roc_curve(&y, &m.scores(x.view())).1
     };
     let (rbf, linear) = (auc(Kernel::Rbf { gamma: 0.5 }), auc(Kernel::Linear));
@@ -293,7 +298,7 @@ fn rbf_svm_learns_a_ring_that_a_linear_one_cannot() {
 #[test]
 fn forests_are_reproducible_by_seed() {
     let ds = synthetic(60, 8, 2, 1.0, 10);
-    let spec = ModelSpec::Forest { trees: 20, max_depth: 4 };
+    let spec = valid(ModelSpec::Forest { trees: 20, max_depth: 4 });
     let a = fit(&spec, ds.x.view(), &ds.y, 1).expect("fit").scores(ds.x.view());
     let b = fit(&spec, ds.x.view(), &ds.y, 1).expect("fit").scores(ds.x.view());
     let c = fit(&spec, ds.x.view(), &ds.y, 2).expect("fit").scores(ds.x.view());
@@ -304,10 +309,10 @@ fn forests_are_reproducible_by_seed() {
 #[test]
 fn knn_with_one_neighbour_remembers_its_training_cases() {
     let ds = synthetic(40, 3, 0, 0.0, 11);
-    let m = fit(&ModelSpec::Knn { k: 1 }, ds.x.view(), &ds.y, 0).expect("fit");
+    let m = fit(&valid(ModelSpec::Knn { k: 1 }), ds.x.view(), &ds.y, 0).expect("fit");
     let s = m.scores(ds.x.view());
     assert_eq!(s, ds.y.iter().map(|&v| v as u8 as f64).collect::<Vec<_>>());
-    let e = fit(&ModelSpec::Knn { k: 41 }, ds.x.view(), &ds.y, 0).expect_err("k > n");
+    let e = fit(&valid(ModelSpec::Knn { k: 41 }), ds.x.view(), &ds.y, 0).expect_err("k > n");
     assert!(e.to_string().contains("41"), "{e}");
 }
 
@@ -323,14 +328,15 @@ fn bad_hyperparameters_and_data_are_refused_with_their_value() {
         (ModelSpec::Knn { k: 0 }, "but is 0"),
     ];
     for (spec, msg) in cases {
-        let e = fit(&spec, ds.x.view(), &ds.y, 0).expect_err("refused");
+        // `fit` takes only checked hyperparameters: the check is where bad ones stop.
+        let e = spec.check().expect_err("refused");
         assert!(matches!(e, MlError::Hyperparameter(_)) && e.to_string().contains(msg), "{e}");
     }
     let one_class = vec![true; 20];
-    assert!(matches!(fit(&ModelSpec::NaiveBayes, ds.x.view(), &one_class, 0), Err(MlError::TooFewCases { .. })));
+    assert!(matches!(fit(&valid(ModelSpec::NaiveBayes), ds.x.view(), &one_class, 0), Err(MlError::TooFewCases { .. })));
     let mut x = ds.x.clone();
     x[[3, 1]] = f64::INFINITY;
-    let e = fit(&ModelSpec::NaiveBayes, x.view(), &ds.y, 0).expect_err("inf");
+    let e = fit(&valid(ModelSpec::NaiveBayes), x.view(), &ds.y, 0).expect_err("inf");
     assert!(e.to_string().contains("case 4 has the value inf for feature 2"), "{e}");
 }
 
@@ -410,7 +416,7 @@ fn confusion_metrics_by_hand() {
 #[test]
 fn cross_validation_finds_signal_and_reports_every_case() {
     let ds = synthetic(200, 30, 3, 1.2, 15);
-    let spec = ModelSpec::default_for(ModelKind::Logistic);
+    let spec = valid(ModelSpec::default_for(ModelKind::Logistic));
     let mut calls = Vec::new();
     let r = cross_validate(&ds, &spec, &CvOptions::default(), &mut |d, t| {
         calls.push((d, t));
@@ -443,7 +449,7 @@ fn cross_validation_finds_signal_and_reports_every_case() {
 fn selecting_features_on_all_cases_leaks_and_inflates_the_auc() {
     // Pure noise: an honest estimate is near 0.5, a leaky one far above.
     let ds = synthetic(60, 1000, 0, 0.0, 16);
-    let spec = ModelSpec::default_for(ModelKind::Logistic);
+    let spec = valid(ModelSpec::default_for(ModelKind::Logistic));
     let opts = CvOptions { select: Some(10), bootstrap: 0, ..CvOptions::default() };
     let honest = cross_validate(&ds, &spec, &opts, &mut go()).expect("honest");
     let leaky = cross_validate(&ds, &spec, &CvOptions { leaky: true, ..opts }, &mut go()).expect("leaky");
@@ -457,7 +463,7 @@ fn selecting_features_on_all_cases_leaks_and_inflates_the_auc() {
 #[test]
 fn nested_cross_validation_reports_the_honest_and_the_optimistic_numbers() {
     let ds = synthetic(80, 20, 2, 0.8, 17);
-    let spec = ModelSpec::default_for(ModelKind::Knn);
+    let spec = valid(ModelSpec::default_for(ModelKind::Knn));
     let grid = [1.0, 5.0, 15.0];
     let mut last = (0, 0);
     let opts = CvOptions { folds: 3, ..CvOptions::default() };
@@ -481,7 +487,7 @@ fn nested_cross_validation_reports_the_honest_and_the_optimistic_numbers() {
 #[test]
 fn learning_curves_grow_and_training_auc_is_optimistic() {
     let ds = synthetic(150, 20, 3, 0.8, 18);
-    let spec = ModelSpec::Logistic { c: 10.0, penalty: Penalty::L2 };
+    let spec = valid(ModelSpec::Logistic { c: 10.0, penalty: Penalty::L2 });
     let pts = learning_curve(&ds, &spec, &CvOptions::default(), &[0.2, 0.5, 1.0], &mut go()).expect("curve");
     assert_eq!(pts.iter().map(|p| p.train_size).collect::<Vec<_>>(), [24, 60, 120]);
     assert!(pts.iter().all(|p| p.train_auc >= p.test_auc), "{pts:?}");
@@ -496,7 +502,7 @@ fn holdout_scores_only_the_test_cases() {
     let (train, test) = train_test_split(&ds.y, 0.3, 3).expect("split");
     assert_eq!((train.len(), test.len()), (70, 30));
     assert_eq!(test.iter().filter(|&&i| ds.y[i]).count(), 15);
-    let r = holdout(&ds, &ModelSpec::NaiveBayes, 0.3, &CvOptions::default()).expect("holdout");
+    let r = holdout(&ds, &valid(ModelSpec::NaiveBayes), 0.3, &CvOptions::default()).expect("holdout");
     assert_eq!(r.fold_of.iter().filter(|&&f| f == 1).count(), 30);
     assert!(r.scores.iter().zip(&r.fold_of).all(|(s, &f)| s.is_nan() == (f == 0)));
     let c = &r.confusion;

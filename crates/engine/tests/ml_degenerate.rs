@@ -9,13 +9,13 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use radlearn_engine::ml::eval::{cross_validate, roc_curve, CvOptions};
-use radlearn_engine::ml::model::{fit, Kernel, MlError, ModelSpec, Penalty};
+use radlearn_engine::ml::model::{fit, Kernel, MlError, ModelSpec, Penalty, ValidModelSpec};
 use radlearn_engine::ml::unsupervised::{correlation, kmeans, pca};
 use radlearn_engine::ml::Dataset;
 
 /// Every kind of model, small enough to be quick.
-fn models() -> Vec<ModelSpec> {
-    vec![
+fn models() -> Vec<ValidModelSpec> {
+    [
         ModelSpec::Logistic { c: 1.0, penalty: Penalty::L2 },
         ModelSpec::Logistic { c: 1.0, penalty: Penalty::L1 },
         ModelSpec::Logistic { c: 1.0, penalty: Penalty::ElasticNet { l1_ratio: 0.5 } },
@@ -26,6 +26,9 @@ fn models() -> Vec<ModelSpec> {
         ModelSpec::Knn { k: 3 },
         ModelSpec::NaiveBayes,
     ]
+    .into_iter()
+    .map(|spec| spec.check().expect("valid hyperparameters"))
+    .collect()
 }
 
 fn normal(rng: &mut Xoshiro256PlusPlus) -> f64 {
@@ -87,7 +90,7 @@ fn a_constant_column_beside_an_informative_one_changes_nothing_it_should_not() {
         assert!(in_unit_range(&s), "{spec:?}: {s:?}");
         let auc = roc_curve(&y, &s).1;
         assert!(auc > 0.8, "{spec:?}: training AUC {auc}");
-        if matches!(spec, ModelSpec::Tree { .. } | ModelSpec::Forest { .. }) {
+        if matches!(*spec, ModelSpec::Tree { .. } | ModelSpec::Forest { .. }) {
             assert_eq!(m.importances().expect("trees have importances")[1], 0.0, "{spec:?}: a constant column is never split on");
         }
         let r = cross_validate(&dataset(x.clone(), y.clone()), &spec, &quick(5, true), &mut go()).expect("cv");
@@ -161,7 +164,7 @@ fn one_case_of_a_class_in_each_fold_still_cross_validates() {
                 assert!(in_unit_range(&s) && s[0] >= s[1], "{spec:?}: {s:?}");
             }
             Err(e) => {
-                assert!(matches!(spec, ModelSpec::Knn { .. }), "{spec:?}: {e}");
+                assert!(matches!(*spec, ModelSpec::Knn { .. }), "{spec:?}: {e}");
                 assert_eq!(e.to_string(), "k should be at most the number of training cases (2), but is 3");
             }
         }
@@ -200,12 +203,12 @@ fn huge_and_tiny_values_give_the_same_answers_as_ordinary_ones_or_say_to_rescale
                 Ok(m) => {
                     let s = m.scores(big.view());
                     assert!(in_unit_range(&s), "{spec:?}: {s:?}");
-                    if matches!(spec, ModelSpec::Tree { .. } | ModelSpec::Forest { .. } | ModelSpec::Knn { .. }) {
+                    if matches!(*spec, ModelSpec::Tree { .. } | ModelSpec::Forest { .. } | ModelSpec::Knn { .. }) {
                         assert_eq!(s, same, "{spec:?}");
                     }
                 }
                 Err(e) => {
-                    assert!(!matches!(spec, ModelSpec::Tree { .. } | ModelSpec::Forest { .. } | ModelSpec::Knn { .. }), "{spec:?}: {e}");
+                    assert!(!matches!(*spec, ModelSpec::Tree { .. } | ModelSpec::Forest { .. } | ModelSpec::Knn { .. }), "{spec:?}: {e}");
                     assert!(matches!(e, MlError::Fit { .. }) && e.to_string().contains("standardise the features"), "{spec:?}: {e}");
                 }
             }
@@ -239,11 +242,11 @@ fn huge_and_tiny_values_give_the_same_answers_as_ordinary_ones_or_say_to_rescale
 #[test]
 fn naive_bayes_scores_a_case_far_from_both_classes() {
     let x = ndarray::array![[-11.25], [245.0]];
-    let m = fit(&ModelSpec::NaiveBayes, x.view(), &[false, true], 1).expect("fit");
+    let m = fit(&ModelSpec::NaiveBayes.check().expect("valid hyperparameters"), x.view(), &[false, true], 1).expect("fit");
     let s = m.scores(ndarray::array![[-12.5], [0.625], [300.0]].view());
     assert_eq!(s, vec![0.0, 0.0, 1.0]);
     // The fuzz input itself: 4 cases, 2-fold cross-validation, standardised.
     let ds = dataset(ndarray::array![[-11.25], [245.0], [-12.5], [0.625]], vec![false, true, false, true]);
-    let r = cross_validate(&ds, &ModelSpec::NaiveBayes, &quick(2, true), &mut go()).expect("cv");
+    let r = cross_validate(&ds, &ModelSpec::NaiveBayes.check().expect("valid hyperparameters"), &quick(2, true), &mut go()).expect("cv");
     assert!(in_unit_range(&r.scores), "{:?}", r.scores);
 }

@@ -93,7 +93,7 @@ fn Generator(cohort: Cohort, spec: CohortSpec, editable: bool) -> impl IntoView 
             site_label_correlation: correlation.get_untracked(),
             site_effect: site_effect.get_untracked(),
         };
-        if let Err(e) = spec.check() {
+        if let Err(e) = spec.clone().check() {
             runner.error.set(Some(e.to_string()));
             return;
         }

@@ -142,7 +142,7 @@ impl Bench {
     fn prepare(self) -> Option<(Arc<Dataset>, ModelSpec, CvOptions)> {
         let ds = self.cohort.dataset.get_untracked()?;
         let spec = self.model.spec();
-        if let Err(e) = spec.check() {
+        if let Err(e) = spec.clone().check() {
             self.runner.error.set(Some(e.to_string()));
             return None;
         }

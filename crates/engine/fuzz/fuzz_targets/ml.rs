@@ -84,7 +84,10 @@ fuzz_target!(|data: &[u8]| {
         assert!(r.inertia.is_finite() && r.inertia >= 0.0 && r.centroids.iter().all(|v| v.is_finite()));
     }
 
-    let spec = model(*kind, *a);
+    // The fitting functions take checked hyperparameters only.
+    let Ok(spec) = model(*kind, *a).check() else {
+        return;
+    };
     if let Ok(m) = fit(&spec, x.view(), &y, 7) {
         let s = m.scores(x.view());
         assert!(s.iter().all(|v| (0.0..=1.0).contains(v)), "{spec:?}: {s:?}");

@@ -202,6 +202,9 @@ impl fmt::Display for FeatureError {
 
 impl std::error::Error for FeatureError {}
 
+/// The callback a family calls before each step of its work: progress, and an error (cancellation) stops it.
+pub(crate) type Tick<'a> = dyn FnMut() -> Result<(), FeatureError> + 'a;
+
 /// The image data features are computed from: one value per voxel of a `dims` grid, x fastest.
 ///
 /// IBSI distinguishes the morphological mask (the ROI as drawn) from the intensity mask (after re-segmentation);
@@ -492,7 +495,7 @@ fn one_family(
     s: &FeatureSettings,
     family: Family,
     values: &mut Vec<FeatureValue>,
-    tick: &mut dyn FnMut() -> Result<(), FeatureError>,
+    tick: &mut Tick<'_>,
 ) -> Result<(), FeatureError> {
     let mut out = Out { values, family, aggregation: None };
     match family {
@@ -516,7 +519,7 @@ fn one_family(
             tick()?;
             intensity::ivh(p, &s.ivh, &mut out);
         }
-        _ => texture::compute(p, s, family, values, tick)?,
+        _ => texture::compute(p, s, &mut out, tick)?,
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use super::super::math::entropy;
 use super::{directional, Grid, Sink};
-use crate::radiomics::features::FeatureError;
+use crate::radiomics::features::{FeatureError, Tick};
 
 /// Feature codes and names, in IBSI order.
 pub const NAMES: [(&str, &str); 25] = [
@@ -137,12 +137,7 @@ pub(crate) fn features(m: &[f64], ng: usize) -> Option<[f64; 25]> {
     Some(f)
 }
 
-pub(crate) fn compute(
-    g: &Grid,
-    d: usize,
-    sink: &mut Sink<'_>,
-    tick: &mut dyn FnMut() -> Result<(), FeatureError>,
-) -> Result<(), FeatureError> {
+pub(crate) fn compute(g: &Grid, d: usize, sink: &mut Sink<'_>, tick: &mut Tick<'_>) -> Result<(), FeatureError> {
     let cells = |_| g.ng * g.ng;
     directional(g, sink, &NAMES, tick, cells, |dir, slice, m| accumulate(g, dir, d, slice, m), |m| features(m, g.ng).map(|f| f.to_vec()))
 }

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use super::{matrix_features, zones, Grid, Mean, Sink, AGG_25D, AGG_2D, AGG_3D};
-use crate::radiomics::features::FeatureError;
+use crate::radiomics::features::{FeatureError, Tick};
 
 /// Feature codes and names, in IBSI order.
 pub const NAMES: [(&str, &str); 16] = [
@@ -76,7 +76,7 @@ fn features(e: &mut [(u32, u32, f64)], ng: usize, nv: f64) -> Option<Vec<f64>> {
 }
 
 /// Distances are measured on the morphological mask: IBSI measures the distance to the edge of the ROI as drawn.
-pub(crate) fn compute(g: &Grid, sink: &mut Sink<'_>, tick: &mut dyn FnMut() -> Result<(), FeatureError>) -> Result<(), FeatureError> {
+pub(crate) fn compute(g: &Grid, sink: &mut Sink<'_>, tick: &mut Tick<'_>) -> Result<(), FeatureError> {
     let dims = [g.nx, g.ny, g.nz];
     tick()?;
     if sink.slices() {

@@ -1,7 +1,7 @@
 //! Grey level run length matrix features (IBSI 3.7).
 
 use super::{directional, matrix_features, Grid, Sink};
-use crate::radiomics::features::FeatureError;
+use crate::radiomics::features::{FeatureError, Tick};
 
 /// Feature codes and names, in IBSI order.
 pub const NAMES: [(&str, &str); 16] = [
@@ -53,7 +53,7 @@ fn features(m: &[f64], g: &Grid, nr: usize) -> Option<Vec<f64>> {
     Some(matrix_features(&mut entries, g.ng, nv)[..16].to_vec())
 }
 
-pub(crate) fn compute(g: &Grid, sink: &mut Sink<'_>, tick: &mut dyn FnMut() -> Result<(), FeatureError>) -> Result<(), FeatureError> {
+pub(crate) fn compute(g: &Grid, sink: &mut Sink<'_>, tick: &mut Tick<'_>) -> Result<(), FeatureError> {
     // Runs are at most as long as the grid's largest side (in-plane for 2D): `nr` columns per grey level.
     let cells = |planar: bool| g.ng * if planar { g.nx.max(g.ny) } else { g.nx.max(g.ny).max(g.nz) };
     let nr = |m: &[f64]| m.len() / g.ng.max(1);

@@ -1,7 +1,7 @@
 //! Grey level size zone matrix features (IBSI 3.8): zones of connected voxels with the same grey level.
 
 use super::{matrix_features, zones, Grid, Mean, Sink, AGG_25D, AGG_2D, AGG_3D};
-use crate::radiomics::features::FeatureError;
+use crate::radiomics::features::{FeatureError, Tick};
 
 /// Feature codes and names, in IBSI order.
 pub const NAMES: [(&str, &str); 16] = [
@@ -37,7 +37,7 @@ fn features(e: &mut [(u32, u32, f64)], ng: usize) -> Option<Vec<f64>> {
     Some(matrix_features(e, ng, nv)[..16].to_vec())
 }
 
-pub(crate) fn compute(g: &Grid, sink: &mut Sink<'_>, tick: &mut dyn FnMut() -> Result<(), FeatureError>) -> Result<(), FeatureError> {
+pub(crate) fn compute(g: &Grid, sink: &mut Sink<'_>, tick: &mut Tick<'_>) -> Result<(), FeatureError> {
     tick()?;
     if sink.slices() {
         let mut avg = Mean::new(16);

@@ -8,7 +8,7 @@
 //! NGLDM) have no directions and give three: 2D (per-slice features averaged), 2.5D (slices merged) and 3D.
 
 use super::math::entropy;
-use super::{Aggregations, Family, FeatureError, FeatureSettings, FeatureValue, Out, Prepared};
+use super::{Aggregations, Family, FeatureError, FeatureSettings, FeatureValue, Out, Prepared, Tick};
 
 pub mod glcm;
 pub mod gldzm;
@@ -159,15 +159,11 @@ pub(crate) fn steps(family: Family) -> usize {
     }
 }
 
-pub(crate) fn compute(
-    p: &Prepared<'_>,
-    s: &FeatureSettings,
-    family: Family,
-    values: &mut Vec<FeatureValue>,
-    tick: &mut dyn FnMut() -> Result<(), FeatureError>,
-) -> Result<(), FeatureError> {
+/// Appends the values of the texture family `out` is for.
+pub(crate) fn compute(p: &Prepared<'_>, s: &FeatureSettings, out: &mut Out<'_>, tick: &mut Tick<'_>) -> Result<(), FeatureError> {
     let grid = Grid::new(p);
-    let mut sink = Sink { values, family, aggregations: s.aggregations };
+    let family = out.family;
+    let mut sink = Sink { values: &mut *out.values, family, aggregations: s.aggregations };
     match family {
         Family::Glcm => glcm::compute(&grid, s.distance, &mut sink, tick),
         Family::Glrlm => glrlm::compute(&grid, &mut sink, tick),
@@ -188,7 +184,7 @@ pub(crate) fn directional(
     g: &Grid,
     sink: &mut Sink<'_>,
     names: &[(&'static str, &'static str)],
-    tick: &mut dyn FnMut() -> Result<(), FeatureError>,
+    tick: &mut Tick<'_>,
     cells: impl Fn(bool) -> usize,
     mut accumulate: impl FnMut([isize; 3], Option<usize>, &mut [f64]),
     features: impl Fn(&[f64]) -> Option<Vec<f64>>,

@@ -1,7 +1,7 @@
 //! Neighbouring grey level dependence matrix features (IBSI 3.11).
 
 use super::{matrix_features, Grid, Mean, Sink, AGG_25D, AGG_2D, AGG_3D};
-use crate::radiomics::features::FeatureError;
+use crate::radiomics::features::{FeatureError, Tick};
 
 /// Feature codes and names, in IBSI order.
 pub const NAMES: [(&str, &str); 17] = [
@@ -49,13 +49,7 @@ fn features(m: &[f64], ng: usize, nk: usize) -> Option<Vec<f64>> {
     Some(matrix_features(&mut e, ng, nv).to_vec())
 }
 
-pub(crate) fn compute(
-    g: &Grid,
-    d: usize,
-    alpha: u32,
-    sink: &mut Sink<'_>,
-    tick: &mut dyn FnMut() -> Result<(), FeatureError>,
-) -> Result<(), FeatureError> {
+pub(crate) fn compute(g: &Grid, d: usize, alpha: u32, sink: &mut Sink<'_>, tick: &mut Tick<'_>) -> Result<(), FeatureError> {
     tick()?;
     if sink.slices() {
         let offs = Grid::neighbourhood(d, true);

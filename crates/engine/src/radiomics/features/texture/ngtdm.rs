@@ -1,7 +1,7 @@
 //! Neighbourhood grey tone difference matrix features (IBSI 3.10).
 
 use super::{Grid, Mean, Sink, AGG_25D, AGG_2D, AGG_3D};
-use crate::radiomics::features::FeatureError;
+use crate::radiomics::features::{FeatureError, Tick};
 
 /// Feature codes and names, in IBSI order.
 pub const NAMES: [(&str, &str); 5] =
@@ -60,12 +60,7 @@ pub(crate) fn features(s: &[f64], n: &[f64]) -> Option<[f64; 5]> {
     ])
 }
 
-pub(crate) fn compute(
-    g: &Grid,
-    d: usize,
-    sink: &mut Sink<'_>,
-    tick: &mut dyn FnMut() -> Result<(), FeatureError>,
-) -> Result<(), FeatureError> {
+pub(crate) fn compute(g: &Grid, d: usize, sink: &mut Sink<'_>, tick: &mut Tick<'_>) -> Result<(), FeatureError> {
     let nan = [f64::NAN; 5];
     tick()?;
     if sink.slices() {
