@@ -1,7 +1,7 @@
 //! The `model-lab` widget: a model cross-validated on a synthetic cohort, optionally graded by nested cross-validation.
 
-use radlearn_engine::ml::cohort::CohortSpec;
-use radlearn_engine::ml::model::ModelKind;
+use radlearn_spec::cohort::CohortSpec;
+use radlearn_spec::model::ModelKind;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "render")]

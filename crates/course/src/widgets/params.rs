@@ -1,7 +1,7 @@
 //! The readers of exercise parameters that several widgets share: TOML values checked into typed ones, with
 //! messages that name the key.
 
-use radlearn_engine::ml::cohort::{CohortSpec, MAX_CASES, MAX_SIGNAL, MAX_SITES, MAX_SITE_EFFECT, MIN_CASES};
+use radlearn_spec::cohort::{CohortSpec, MAX_CASES, MAX_SIGNAL, MAX_SITES, MAX_SITE_EFFECT, MIN_CASES};
 
 use super::window_level::{window_preset, WINDOW_PRESETS};
 use super::{dataset_ids, WidgetInfo};

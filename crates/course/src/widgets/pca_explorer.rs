@@ -1,6 +1,6 @@
 //! The `pca-explorer` widget: PCA, k-means and feature correlations of a synthetic cohort, optionally with a graded question.
 
-use radlearn_engine::ml::cohort::CohortSpec;
+use radlearn_spec::cohort::CohortSpec;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "render")]
