@@ -439,18 +439,16 @@ async fn a_worker_job_is_cancelled_by_stop_or_a_newer_job_and_fails_when_the_wor
     let client = WorkerClient::new();
     let first = client.run(open, None, None);
     let stopper = client.clone();
+    // `join!` polls the job first (it sends its request and waits), then stops it in the same turn, before the
+    // worker's load failure can arrive.
     let (outcome, ()) = futures::join!(first, async move {
-        tick().await;
         assert!(stopper.busy());
         stopper.stop();
     });
     assert_eq!(outcome, Err(JobError::Cancelled));
     assert!(!client.busy());
     // A newer job replaces a running one; the newer one fails in plain words as the worker cannot load.
-    let (older, newer) = futures::join!(client.run(open, None, None), async {
-        tick().await;
-        client.run(open, None, Some("kept".into())).await
-    });
+    let (older, newer) = futures::join!(client.run(open, None, None), client.run(open, None, Some("kept".into())));
     assert_eq!(older, Err(JobError::Cancelled));
     let Err(JobError::Failed(message)) = newer else { panic!("{newer:?}") };
     assert!(message.contains("could not be loaded"), "{message}");
