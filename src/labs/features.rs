@@ -118,20 +118,9 @@ fn family_about(family_code: &str) -> Option<(&'static str, Option<(String, Stri
     Some((info.description, lesson))
 }
 
-/// The built-in configurations with their descriptions (the `description = "…"` line of each, read without a TOML
-/// parser so that the page's module does not carry one; the worker parses the configuration itself).
+/// The built-in configurations with their descriptions.
 fn configs() -> Vec<(&'static str, String)> {
-    BUILTINS
-        .iter()
-        .map(|(name, text)| {
-            let description = text
-                .lines()
-                .find_map(|l| l.trim().strip_prefix("description = \"").and_then(|rest| rest.strip_suffix('"')))
-                .unwrap_or_default()
-                .replace("\\\"", "\"");
-            (*name, description)
-        })
-        .collect()
+    BUILTINS.iter().map(|b| (b.name, b.description.to_string())).collect()
 }
 
 /// A downloaded sample: its id, image files and mask file.

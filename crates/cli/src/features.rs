@@ -101,10 +101,10 @@ fn load_config(spec: &str) -> Result<ValidConfig, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{spec}: cannot read the configuration: {e}"))?;
         let parsed = if spec.to_lowercase().ends_with(".json") { FeatureConfig::from_json(&text) } else { FeatureConfig::parse(&text) };
         parsed.map_err(|e| format!("{spec}: {e}"))?
-    } else if BUILTINS.iter().any(|b| b.0 == spec) {
+    } else if BUILTINS.iter().any(|b| b.name == spec) {
         FeatureConfig::builtin(spec).map_err(|e| e.to_string())?
     } else {
-        let names: Vec<&str> = BUILTINS.iter().map(|b| b.0).collect();
+        let names: Vec<&str> = BUILTINS.iter().map(|b| b.name).collect();
         return Err(format!("`{spec}` is neither a configuration file nor a built-in configuration ({})", names.join(", ")));
     };
     cfg.check().map_err(|e| format!("{spec}: {e}"))

@@ -13,17 +13,10 @@ pub(super) fn num(v: f64, digits: usize) -> String {
     }
 }
 
-/// Tick values for an axis over `[lo, hi]`: about six round numbers (1, 2 or 5 times a power of ten).
+/// Tick values for an axis over `[lo, hi]`: about six round numbers (the plots' `nice_ticks`), those inside the range.
 fn ticks(lo: f64, hi: f64) -> Vec<f64> {
-    let span = hi - lo;
-    if !(span.is_finite() && span > 0.0) {
-        return vec![lo];
-    }
-    let raw = span / 6.0;
-    let p = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * p).find(|s| *s >= raw).unwrap_or(10.0 * p);
-    let first = (lo / step).ceil() * step;
-    (0..=10).map(|k| first + step * k as f64).take_while(|t| *t <= hi + step * 1e-9).collect()
+    let slack = (hi - lo).abs() * 1e-9;
+    radlearn_engine::ml::plot::nice_ticks(lo, hi, 6).into_iter().filter(|t| *t >= lo - slack && *t <= hi + slack).collect()
 }
 
 /// A histogram as SVG bars with labelled axes.

@@ -148,7 +148,7 @@ mod tests {
 
     #[test]
     fn feature_configs_are_the_engines_built_ins() {
-        let engine: Vec<&str> = radlearn_engine::radiomics::config::BUILTINS.iter().map(|b| b.0).collect();
+        let engine: Vec<&str> = radlearn_engine::radiomics::config::BUILTINS.iter().map(|b| b.name).collect();
         assert_eq!(FEATURE_CONFIGS, engine.as_slice());
     }
 

@@ -26,15 +26,56 @@ use serde::{Deserialize, Serialize};
 use crate::radiomics::features::{Family, IvhDiscretisation};
 use crate::radiomics::preprocess::{BinCount, BinWidth, Discretisation, Interpolation};
 
-/// The built-in configurations: (name, TOML text).
-pub const BUILTINS: &[(&str, &str)] = &[
-    ("default", include_str!("../../configs/default.toml")),
-    ("ibsi-A", include_str!("../../configs/ibsi-A.toml")),
-    ("ibsi-B", include_str!("../../configs/ibsi-B.toml")),
-    ("ibsi-C", include_str!("../../configs/ibsi-C.toml")),
-    ("ibsi-D", include_str!("../../configs/ibsi-D.toml")),
-    ("ibsi-E", include_str!("../../configs/ibsi-E.toml")),
-    ("digital-phantom", include_str!("../../configs/digital-phantom.toml")),
+/// A built-in configuration: its name, its one-line description and its TOML text (which says the same
+/// description; a test keeps both equal, so that the page can list the configurations without a TOML parser).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Builtin {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub toml: &'static str,
+}
+
+const fn builtin(name: &'static str, description: &'static str, toml: &'static str) -> Builtin {
+    Builtin { name, description, toml }
+}
+
+/// The built-in configurations.
+pub const BUILTINS: &[Builtin] = &[
+    builtin(
+        "default",
+        "RadLearn default: 3D, no resampling or re-segmentation, FBN 32 bins, IVH 1000 bins (works for any modality)",
+        include_str!("../../configs/default.toml"),
+    ),
+    builtin(
+        "ibsi-A",
+        "IBSI CT phantom configuration A: 2D, no resampling, range [-500, 400] HU, FBS 25 HU",
+        include_str!("../../configs/ibsi-A.toml"),
+    ),
+    builtin(
+        "ibsi-B",
+        "IBSI CT phantom configuration B: 2D, bilinear to 2 x 2 mm, range [-500, 400] HU, FBN 32",
+        include_str!("../../configs/ibsi-B.toml"),
+    ),
+    builtin(
+        "ibsi-C",
+        "IBSI CT phantom configuration C: 3D, trilinear to 2 mm, range [-1000, 400] HU, FBS 25 HU, IVH FBS 2.5 HU",
+        include_str!("../../configs/ibsi-C.toml"),
+    ),
+    builtin(
+        "ibsi-D",
+        "IBSI CT phantom configuration D: 3D, trilinear to 2 mm, 3 sd outlier filtering, FBN 32",
+        include_str!("../../configs/ibsi-D.toml"),
+    ),
+    builtin(
+        "ibsi-E",
+        "IBSI CT phantom configuration E: 3D, tricubic spline to 2 mm, range [-1000, 400] HU and 3 sd outliers, FBN 32, IVH 1000 bins",
+        include_str!("../../configs/ibsi-E.toml"),
+    ),
+    builtin(
+        "digital-phantom",
+        "IBSI digital phantom: no processing, intensities are the grey levels, every texture aggregation",
+        include_str!("../../configs/digital-phantom.toml"),
+    ),
 ];
 
 /// Slice-by-slice (2D) or volumetric (3D) processing.
@@ -283,7 +324,7 @@ impl fmt::Display for ConfigError {
             ConfigError::Parse { format, message } => write!(f, "the configuration is not valid {format}: {message}"),
             ConfigError::Invalid { field, message } => write!(f, "{field} {message}"),
             ConfigError::UnknownBuiltin(name) => {
-                let names: Vec<&str> = BUILTINS.iter().map(|b| b.0).collect();
+                let names: Vec<&str> = BUILTINS.iter().map(|b| b.name).collect();
                 write!(f, "there is no built-in configuration `{name}`; use one of {} or a .toml/.json file", names.join(", "))
             }
         }
@@ -333,8 +374,8 @@ impl FeatureConfig {
 
     /// A built-in configuration by name (see [`BUILTINS`]).
     pub fn builtin(name: &str) -> Result<FeatureConfig, ConfigError> {
-        let (_, text) = BUILTINS.iter().find(|b| b.0 == name).ok_or_else(|| ConfigError::UnknownBuiltin(name.to_string()))?;
-        Self::from_toml(text)
+        let b = BUILTINS.iter().find(|b| b.name == name).ok_or_else(|| ConfigError::UnknownBuiltin(name.to_string()))?;
+        Self::from_toml(b.toml)
     }
 
     /// The configuration as TOML.
@@ -615,10 +656,11 @@ mod tests {
 
     #[test]
     fn every_builtin_parses_checks_and_round_trips() {
-        for (name, text) in BUILTINS {
-            let cfg = FeatureConfig::from_toml(text).unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert_eq!(cfg.name, *name, "the file's name field matches its built-in name");
+        for &Builtin { name, description, toml } in BUILTINS {
+            let cfg = FeatureConfig::from_toml(toml).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(cfg.name, name, "the file's name field matches its built-in name");
             assert!(!cfg.description.is_empty(), "{name} is described");
+            assert_eq!(cfg.description, description, "{name}: the table says what the file says");
             cfg.clone().check().unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(FeatureConfig::from_toml(&cfg.to_toml()).unwrap(), cfg, "{name} TOML round trip");
             assert_eq!(FeatureConfig::from_json(&cfg.to_json()).unwrap(), cfg, "{name} JSON round trip");

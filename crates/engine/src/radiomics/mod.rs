@@ -426,12 +426,12 @@ mod tests {
     #[test]
     fn every_builtin_runs_and_filters_aggregations() {
         let (image, mask) = cube(8);
-        for (name, _) in crate::radiomics::config::BUILTINS {
+        for name in crate::radiomics::config::BUILTINS.iter().map(|b| b.name) {
             let values = extract(&image, &mask, 1, &cfg(name), &mut go()).unwrap_or_else(|e| panic!("{name}: {e}"));
             let aggs: Vec<&str> = values.iter().filter_map(|v| v.aggregation_code).collect();
             let two_d = aggs.iter().any(|a| aggregation_dimensions(a) == Some(Dimensions::TwoD));
             let three_d = aggs.iter().any(|a| aggregation_dimensions(a) == Some(Dimensions::ThreeD));
-            match *name {
+            match name {
                 "ibsi-A" | "ibsi-B" => assert!(two_d && !three_d, "{name}"),
                 "digital-phantom" => assert!(two_d && three_d, "{name}"),
                 _ => assert!(!two_d && three_d, "{name}"),
