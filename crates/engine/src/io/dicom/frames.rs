@@ -3,6 +3,7 @@
 
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;
+use dicom_object::mem::InMemElement;
 use dicom_object::{DefaultDicomObject, InMemDicomObject};
 use dicom_pixeldata::{ConvertOptions, ModalityLutOption, PixelDecoder};
 use dicom_transfer_syntax_registry::{TransferSyntaxIndex, TransferSyntaxRegistry};
@@ -18,180 +19,33 @@ use crate::io::error::{LoadError, LoadOptions};
 const LUMA: [f64; 3] = [0.299, 0.587, 0.114];
 
 pub(super) fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<Slice, LoadError> {
-    let missing = |what: &str| LoadError::Invalid(format!("the DICOM file has no {what}"));
     let Some(pixel) = obj.get(tags::PIXEL_DATA) else {
         return Err(not_an_image(obj));
     };
-    let rows = int(obj, tags::ROWS).ok_or_else(|| missing("Rows"))?;
-    let columns = int(obj, tags::COLUMNS).ok_or_else(|| missing("Columns"))?;
-    if rows < 1 || columns < 1 {
-        return Err(LoadError::Invalid(format!("the DICOM image is {columns} x {rows} pixels")));
-    }
-    // An unreadable NumberOfFrames (e.g. "1A") counts as one frame, as before multi-frame files were read.
-    let frames = int(obj, tags::NUMBER_OF_FRAMES).unwrap_or(1);
-    if frames < 1 {
-        return Err(LoadError::Invalid(format!("NumberOfFrames (0028,0008) is {frames}")));
-    }
-    let spp = int(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1);
-    let photometric = text(obj, tags::PHOTOMETRIC_INTERPRETATION)
-        .map_or_else(|| if spp == 3 { "RGB" } else { "MONOCHROME2" }.to_string(), |p| p.to_ascii_uppercase());
-    let colour = match (spp, photometric.as_str()) {
-        (1, "PALETTE COLOR") => {
-            return Err(LoadError::Unsupported {
-                format: FORMAT,
-                what: "palette colour (PALETTE COLOR: grey-level indices into a colour table)".into(),
-            })
-        }
-        (1, _) => None,
-        (3, "RGB" | "YBR_FULL" | "YBR_FULL_422" | "YBR_ICT" | "YBR_RCT") => Some(photometric.clone()),
-        (3, p) => return Err(LoadError::Unsupported { format: FORMAT, what: format!("the colour encoding {p}") }),
-        _ => {
-            return Err(LoadError::Unsupported {
-                format: FORMAT,
-                what: format!("{spp} samples per pixel ({photometric}): RadLearn reads grey-level (1) and colour (3) images"),
-            })
-        }
-    };
-    let spp = if colour.is_some() { 3 } else { 1 };
-    let bits = int(obj, tags::BITS_ALLOCATED).unwrap_or(16).clamp(1, 64) as u64;
-    if !matches!(bits, 8 | 16 | 32) {
-        return Err(LoadError::Unsupported {
-            format: FORMAT,
-            what: format!("{bits}-bit pixels (BitsAllocated {bits}; e.g. a binary segmentation): RadLearn reads 8, 16 and 32-bit images"),
-        });
-    }
-    let bytes_per = bits / 8;
-    // Every frame counts against the budget, before any frame table or pixel buffer is built; a colour image also
-    // keeps 3 bytes per pixel for display.
-    let kept_bytes = if colour.is_some() { 3 * bytes_per + 3 } else { bytes_per };
-    opts.check_voxels([columns as u64, rows as u64, frames as u64], kept_bytes, "the DICOM image")?;
-    let (n, frames, bytes_per) = ((rows * columns) as usize, frames as usize, bytes_per as usize);
-    let ts_uid = obj.meta().transfer_syntax().trim_end_matches('\0').to_string();
-    let ts = match TransferSyntaxRegistry.get(&ts_uid) {
-        None => return Err(LoadError::Unsupported { format: FORMAT, what: format!("the unknown transfer syntax {ts_uid}") }),
-        // JPEG 2000 is decoded here (`j2k_frame`), not by the registry's adapter.
-        Some(ts) if !ts.can_decode_all() && !matches!(ts.uid(), JPEG2000_LOSSLESS | JPEG2000) => {
-            return Err(LoadError::Unsupported {
-                format: FORMAT,
-                what: format!("the transfer syntax {} ({}), for which no pure-Rust decoder is available", ts.name(), ts.uid()),
-            })
-        }
-        Some(ts) => ts,
-    };
-    let encapsulated = ts.is_encapsulated_pixel_data();
-    let j2k = matches!(ts.uid(), JPEG2000_LOSSLESS | JPEG2000);
-    // Native YBR_FULL_422 stores two luminance samples and one pair of chrominance samples per two pixels.
-    let ybr422_native = !encapsulated && colour.as_deref() == Some("YBR_FULL_422");
-    if ybr422_native && columns % 2 == 1 {
-        return Err(LoadError::Invalid(format!("YBR_FULL_422 pixel data needs an even number of columns, not {columns}")));
-    }
-    let samples_per_frame = if ybr422_native { 2 * n } else { n * spp };
-    let fragments: &[Vec<u8>] = if encapsulated { pixel.value().fragments().unwrap_or(&[]) } else { &[] };
-    // The pixel data must hold every frame it claims (this also bounds the frame count by the file size).
-    if encapsulated {
-        if fragments.len() < frames {
-            return Err(LoadError::TruncatedStream {
-                format: FORMAT,
-                detail: format!("the compressed pixel data holds {} fragment(s) for {frames} frame(s) (NumberOfFrames)", fragments.len()),
-            });
-        }
-    } else {
-        let need = (samples_per_frame * frames * bytes_per) as u64;
-        let have = pixel.header().len.get().map_or(0, u64::from);
-        if have < need {
-            let what = if frames == 1 { String::new() } else { format!("{frames} frames of ") };
-            return Err(truncated(&format!("the pixel data should hold {what}{columns} x {rows} pixels of {bits} bits"), need, have));
-        }
-    }
-    let layout = frame_layout(obj, frames)?;
+    let image = ImageAttributes::read(obj, opts)?;
+    let encoding = Encoding::of(obj, pixel, &image)?;
+    let layout = frame_layout(obj, image.frames)?;
     let kept: Vec<(usize, (f64, f64))> = layout.frames.iter().map(|f| (f.index, f.rescale)).collect();
-    let px = PixelFormat::of(obj, bits);
+    let pixels = Pixels {
+        obj,
+        pixel,
+        image: &image,
+        encoding: &encoding,
+        px: PixelFormat::of(obj, image.bits),
+        kept: &kept,
+        offsets: pixel.value().offset_table().unwrap_or(&[]),
+    };
     let mut data: Vec<f32> = Vec::new();
-    data.try_reserve_exact(n * kept.len()).map_err(|_| LoadError::TooLarge {
+    data.try_reserve_exact(image.n * kept.len()).map_err(|_| LoadError::TooLarge {
         what: "the DICOM image".into(),
-        claimed: Some((n * kept.len() * 4) as u64),
+        claimed: Some((image.n * kept.len() * 4) as u64),
         budget: opts.max_bytes,
     })?;
     let mut rgb: Vec<[u8; 3]> = Vec::new();
     let mut warnings = layout.warnings;
-    let offsets = pixel.value().offset_table().unwrap_or(&[]);
-    if let Some(photometric) = &colour {
-        check_compressed_headers(obj, &ts_uid, ts.name(), fragments, offsets, frames, &kept, (rows, columns), bits, 3)?;
-        // The decoders of JPEG and (with a multi-component transform) JPEG 2000 give RGB whatever the header's YBR.
-        let decoded_rgb = matches!(ts.uid(), JPEG_BASELINE | JPEG_EXTENDED)
-            || (j2k && matches!(photometric.as_str(), "YBR_ICT" | "YBR_RCT"))
-            || (encapsulated && !j2k && ts.uid() != RLE_LOSSLESS);
-        let space = match photometric.as_str() {
-            _ if decoded_rgb => Space::Rgb,
-            "YBR_FULL_422" if ybr422_native => Space::Ybr422,
-            "YBR_FULL" | "YBR_FULL_422" => Space::Ybr,
-            _ => Space::Rgb,
-        };
-        let planar = !encapsulated && int(obj, tags::PLANAR_CONFIGURATION) == Some(1);
-        let raw = if encapsulated {
-            Vec::new()
-        } else {
-            pixel.value().to_bytes().map_err(|e| LoadError::Dicom(format!("the pixel data is not a byte array: {e}")))?.into_owned()
-        };
-        rgb.try_reserve_exact(n * kept.len()).map_err(|_| LoadError::TooLarge {
-            what: "the DICOM colour image".into(),
-            claimed: Some((n * kept.len() * 3) as u64),
-            budget: opts.max_bytes,
-        })?;
-        for &(k, _) in &kept {
-            let samples: Vec<f64> = if !encapsulated {
-                let frame_bytes = samples_per_frame * bytes_per;
-                let frame = raw.get(k * frame_bytes..(k + 1) * frame_bytes).ok_or_else(|| {
-                    truncated(&format!("frame {} of the pixel data is cut off", k + 1), frame_bytes as u64, raw.len() as u64)
-                })?;
-                frame.chunks_exact(bytes_per).map(|b| px.value(b) as f64).collect()
-            } else if ts.uid() == RLE_LOSSLESS {
-                decode_rle(&fragments[k], n, bytes_per, 3)?.chunks_exact(bytes_per).map(|b| px.value(b) as f64).collect()
-            } else if j2k {
-                j2k_frame(&jpeg_frame_stream(fragments, offsets, frames, k), k, (rows, columns), 3, px.signed)?
-            } else {
-                let decoded = obj.decode_pixel_data_frame(k as u32).map_err(|e| {
-                    LoadError::Dicom(format!("the pixel data (transfer syntax {}, {ts_uid}) could not be decoded: {e}", ts.name()))
-                })?;
-                decoded.data().iter().map(|&v| f64::from(v)).collect()
-            };
-            let max = ((1u64 << px.bits_stored.min(32)) - 1) as f64;
-            colour_frame(&samples, n, space, planar, max, &mut data, &mut rgb)?;
-        }
-        let via = if space == Space::Rgb { String::new() } else { format!(" (converted from {photometric} to RGB)") };
-        warnings.push(format!(
-            "this is a colour image{via}: the viewer shows its colours, and features use its luminance, converted from RGB as \
-             Y = 0.299 R + 0.587 G + 0.114 B"
-        ));
-    } else if !encapsulated {
-        let raw = pixel.value().to_bytes().map_err(|e| LoadError::Dicom(format!("the pixel data is not a byte array: {e}")))?;
-        native_frames(&raw, n, px, &kept, &mut data)?;
-    } else if ts.uid() == RLE_LOSSLESS {
-        // RLE: one fragment per frame (PS3.5 A.4.2).
-        for &(k, rescale) in &kept {
-            let raw = decode_rle(&fragments[k], n, bytes_per, 1)?;
-            native_frames(&raw, n, px, &[(0, rescale)], &mut data)?;
-        }
-    } else if j2k {
-        check_compressed_headers(obj, &ts_uid, ts.name(), fragments, offsets, frames, &kept, (rows, columns), bits, 1)?;
-        for &(k, (slope, intercept)) in &kept {
-            let stored = j2k_frame(&jpeg_frame_stream(fragments, offsets, frames, k), k, (rows, columns), 1, px.signed)?;
-            data.extend(stored.iter().map(|&v| (v * slope + intercept) as f32));
-        }
-    } else {
-        check_compressed_headers(obj, &ts_uid, ts.name(), fragments, offsets, frames, &kept, (rows, columns), bits, 1)?;
-        for &(k, (slope, intercept)) in &kept {
-            let decoded = obj.decode_pixel_data_frame(k as u32).map_err(|e| {
-                LoadError::Dicom(format!("the pixel data (transfer syntax {}, {ts_uid}) could not be decoded: {e}", ts.name()))
-            })?;
-            let stored: Vec<f32> = decoded
-                .to_vec_with_options(&ConvertOptions::new().with_modality_lut(ModalityLutOption::None))
-                .map_err(|e| LoadError::Dicom(format!("pixel data: {e}")))?;
-            if stored.len() < n {
-                return Err(truncated("the pixel data is shorter than Rows x Columns", n as u64, stored.len() as u64));
-            }
-            data.extend(stored[..n].iter().map(|&v| (f64::from(v) * slope + intercept) as f32));
-        }
+    match &image.colour {
+        Some(photometric) => warnings.push(pixels.colour(photometric, opts, &mut data, &mut rgb)?),
+        None => pixels.grey(&mut data)?,
     }
     let modality = text(obj, tags::MODALITY);
     let units = match modality.as_deref() {
@@ -206,8 +60,8 @@ pub(super) fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result
         position: first.position,
         orientation: layout.orientation,
         pixel_spacing: layout.pixel_spacing,
-        rows: rows as usize,
-        columns: columns as usize,
+        rows: image.rows as usize,
+        columns: image.columns as usize,
         slice_thickness: layout.thickness,
         instance_number: int(obj, tags::INSTANCE_NUMBER),
         rescale: first.rescale,
@@ -220,6 +74,278 @@ pub(super) fn slice_from(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result
         data,
         rgb,
     })
+}
+
+/// The image pixel attributes: size, frames, samples and bits, checked against what RadLearn reads and the budget.
+struct ImageAttributes {
+    rows: i64,
+    columns: i64,
+    frames: usize,
+    /// Pixels per frame.
+    n: usize,
+    /// The photometric interpretation of a colour image (`None`: grey levels).
+    colour: Option<String>,
+    /// BitsAllocated: 8, 16 or 32.
+    bits: u64,
+    bytes_per: usize,
+}
+
+impl ImageAttributes {
+    fn read(obj: &DefaultDicomObject, opts: &LoadOptions) -> Result<ImageAttributes, LoadError> {
+        let missing = |what: &str| LoadError::Invalid(format!("the DICOM file has no {what}"));
+        let rows = int(obj, tags::ROWS).ok_or_else(|| missing("Rows"))?;
+        let columns = int(obj, tags::COLUMNS).ok_or_else(|| missing("Columns"))?;
+        if rows < 1 || columns < 1 {
+            return Err(LoadError::Invalid(format!("the DICOM image is {columns} x {rows} pixels")));
+        }
+        // An unreadable NumberOfFrames (e.g. "1A") counts as one frame, as before multi-frame files were read.
+        let frames = int(obj, tags::NUMBER_OF_FRAMES).unwrap_or(1);
+        if frames < 1 {
+            return Err(LoadError::Invalid(format!("NumberOfFrames (0028,0008) is {frames}")));
+        }
+        let colour = colour_of(obj)?;
+        let bits = int(obj, tags::BITS_ALLOCATED).unwrap_or(16).clamp(1, 64) as u64;
+        if !matches!(bits, 8 | 16 | 32) {
+            return Err(LoadError::Unsupported {
+                format: FORMAT,
+                what: format!(
+                    "{bits}-bit pixels (BitsAllocated {bits}; e.g. a binary segmentation): RadLearn reads 8, 16 and 32-bit images"
+                ),
+            });
+        }
+        let bytes_per = bits / 8;
+        // Every frame counts against the budget, before any frame table or pixel buffer is built; a colour image
+        // also keeps 3 bytes per pixel for display.
+        let kept_bytes = if colour.is_some() { 3 * bytes_per + 3 } else { bytes_per };
+        opts.check_voxels([columns as u64, rows as u64, frames as u64], kept_bytes, "the DICOM image")?;
+        let (n, frames, bytes_per) = ((rows * columns) as usize, frames as usize, bytes_per as usize);
+        Ok(ImageAttributes { rows, columns, frames, n, colour, bits, bytes_per })
+    }
+
+    /// Samples per pixel as stored: 3 for colour, else 1.
+    fn spp(&self) -> usize {
+        if self.colour.is_some() {
+            3
+        } else {
+            1
+        }
+    }
+}
+
+/// The photometric interpretation of a colour image, `None` for grey levels, or why the samples cannot be read.
+fn colour_of(obj: &DefaultDicomObject) -> Result<Option<String>, LoadError> {
+    let spp = int(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1);
+    let photometric = text(obj, tags::PHOTOMETRIC_INTERPRETATION)
+        .map_or_else(|| if spp == 3 { "RGB" } else { "MONOCHROME2" }.to_string(), |p| p.to_ascii_uppercase());
+    match (spp, photometric.as_str()) {
+        (1, "PALETTE COLOR") => Err(LoadError::Unsupported {
+            format: FORMAT,
+            what: "palette colour (PALETTE COLOR: grey-level indices into a colour table)".into(),
+        }),
+        (1, _) => Ok(None),
+        (3, "RGB" | "YBR_FULL" | "YBR_FULL_422" | "YBR_ICT" | "YBR_RCT") => Ok(Some(photometric)),
+        (3, p) => Err(LoadError::Unsupported { format: FORMAT, what: format!("the colour encoding {p}") }),
+        _ => Err(LoadError::Unsupported {
+            format: FORMAT,
+            what: format!("{spp} samples per pixel ({photometric}): RadLearn reads grey-level (1) and colour (3) images"),
+        }),
+    }
+}
+
+/// How the pixel data is stored: the transfer syntax, and the fragments of encapsulated (compressed) data.
+struct Encoding<'a> {
+    ts_uid: String,
+    ts_name: &'static str,
+    /// The registry's uid of the transfer syntax (compare with the constants of `super`).
+    uid: &'static str,
+    encapsulated: bool,
+    j2k: bool,
+    /// Native YBR_FULL_422: two luminance samples and one pair of chrominance samples per two pixels.
+    ybr422_native: bool,
+    samples_per_frame: usize,
+    fragments: &'a [Vec<u8>],
+}
+
+impl<'a> Encoding<'a> {
+    /// The encoding of `pixel`, refused when no pure-Rust decoder reads it or when it does not hold every frame the
+    /// header claims (this also bounds the frame count by the file size).
+    fn of(obj: &DefaultDicomObject, pixel: &'a InMemElement, image: &ImageAttributes) -> Result<Encoding<'a>, LoadError> {
+        let ts_uid = obj.meta().transfer_syntax().trim_end_matches('\0').to_string();
+        let ts = match TransferSyntaxRegistry.get(&ts_uid) {
+            None => return Err(LoadError::Unsupported { format: FORMAT, what: format!("the unknown transfer syntax {ts_uid}") }),
+            // JPEG 2000 is decoded here (`j2k_frame`), not by the registry's adapter.
+            Some(ts) if !ts.can_decode_all() && !matches!(ts.uid(), JPEG2000_LOSSLESS | JPEG2000) => {
+                return Err(LoadError::Unsupported {
+                    format: FORMAT,
+                    what: format!("the transfer syntax {} ({}), for which no pure-Rust decoder is available", ts.name(), ts.uid()),
+                })
+            }
+            Some(ts) => ts,
+        };
+        let encapsulated = ts.is_encapsulated_pixel_data();
+        let ybr422_native = !encapsulated && image.colour.as_deref() == Some("YBR_FULL_422");
+        let (rows, columns, frames) = (image.rows, image.columns, image.frames);
+        if ybr422_native && columns % 2 == 1 {
+            return Err(LoadError::Invalid(format!("YBR_FULL_422 pixel data needs an even number of columns, not {columns}")));
+        }
+        let samples_per_frame = if ybr422_native { 2 * image.n } else { image.n * image.spp() };
+        let fragments: &[Vec<u8>] = if encapsulated { pixel.value().fragments().unwrap_or(&[]) } else { &[] };
+        if encapsulated {
+            if fragments.len() < frames {
+                return Err(LoadError::TruncatedStream {
+                    format: FORMAT,
+                    detail: format!(
+                        "the compressed pixel data holds {} fragment(s) for {frames} frame(s) (NumberOfFrames)",
+                        fragments.len()
+                    ),
+                });
+            }
+        } else {
+            let need = (samples_per_frame * frames * image.bytes_per) as u64;
+            let have = pixel.header().len.get().map_or(0, u64::from);
+            if have < need {
+                let what = if frames == 1 { String::new() } else { format!("{frames} frames of ") };
+                let bits = image.bits;
+                return Err(truncated(&format!("the pixel data should hold {what}{columns} x {rows} pixels of {bits} bits"), need, have));
+            }
+        }
+        Ok(Encoding {
+            ts_uid,
+            ts_name: ts.name(),
+            uid: ts.uid(),
+            encapsulated,
+            j2k: matches!(ts.uid(), JPEG2000_LOSSLESS | JPEG2000),
+            ybr422_native,
+            samples_per_frame,
+            fragments,
+        })
+    }
+}
+
+/// What decoding the kept frames of a file needs.
+struct Pixels<'a> {
+    obj: &'a DefaultDicomObject,
+    pixel: &'a InMemElement,
+    image: &'a ImageAttributes,
+    encoding: &'a Encoding<'a>,
+    px: PixelFormat,
+    /// The frames kept: (index, (slope, intercept)).
+    kept: &'a [(usize, (f64, f64))],
+    /// The basic offset table of encapsulated data.
+    offsets: &'a [u32],
+}
+
+impl Pixels<'_> {
+    /// Checks the compressed frames' own headers against the image attributes (`spp` samples per pixel).
+    fn check_headers(&self, spp: u8) -> Result<(), LoadError> {
+        let (e, i) = (self.encoding, self.image);
+        check_compressed_headers(
+            self.obj,
+            &e.ts_uid,
+            e.ts_name,
+            e.fragments,
+            self.offsets,
+            i.frames,
+            self.kept,
+            (i.rows, i.columns),
+            i.bits,
+            spp,
+        )
+    }
+
+    /// Frame `k` decoded by dicom-pixeldata (JPEG and the other registered codecs).
+    fn registry_frame(&self, k: usize) -> Result<dicom_pixeldata::DecodedPixelData<'_>, LoadError> {
+        let e = self.encoding;
+        self.obj.decode_pixel_data_frame(k as u32).map_err(|err| {
+            LoadError::Dicom(format!("the pixel data (transfer syntax {}, {}) could not be decoded: {err}", e.ts_name, e.ts_uid))
+        })
+    }
+
+    fn raw_bytes(&self) -> Result<std::borrow::Cow<'_, [u8]>, LoadError> {
+        self.pixel.value().to_bytes().map_err(|e| LoadError::Dicom(format!("the pixel data is not a byte array: {e}")))
+    }
+
+    /// Appends the rescaled grey levels of the kept frames to `data`.
+    fn grey(&self, data: &mut Vec<f32>) -> Result<(), LoadError> {
+        let (e, n, px) = (self.encoding, self.image.n, self.px);
+        if !e.encapsulated {
+            return native_frames(&self.raw_bytes()?, n, px, self.kept, data);
+        }
+        if e.uid == RLE_LOSSLESS {
+            // RLE: one fragment per frame (PS3.5 A.4.2).
+            for &(k, rescale) in self.kept {
+                let raw = decode_rle(&e.fragments[k], n, self.image.bytes_per, 1)?;
+                native_frames(&raw, n, px, &[(0, rescale)], data)?;
+            }
+            return Ok(());
+        }
+        self.check_headers(1)?;
+        let (rows, columns, frames) = (self.image.rows, self.image.columns, self.image.frames);
+        for &(k, (slope, intercept)) in self.kept {
+            if e.j2k {
+                let stored = j2k_frame(&jpeg_frame_stream(e.fragments, self.offsets, frames, k), k, (rows, columns), 1, px.signed)?;
+                data.extend(stored.iter().map(|&v| (v * slope + intercept) as f32));
+                continue;
+            }
+            let stored: Vec<f32> = self
+                .registry_frame(k)?
+                .to_vec_with_options(&ConvertOptions::new().with_modality_lut(ModalityLutOption::None))
+                .map_err(|e| LoadError::Dicom(format!("pixel data: {e}")))?;
+            if stored.len() < n {
+                return Err(truncated("the pixel data is shorter than Rows x Columns", n as u64, stored.len() as u64));
+            }
+            data.extend(stored[..n].iter().map(|&v| (f64::from(v) * slope + intercept) as f32));
+        }
+        Ok(())
+    }
+
+    /// Appends the luminance of the kept frames to `data` and their colours to `rgb`; returns the warning that says
+    /// so.
+    fn colour(&self, photometric: &str, opts: &LoadOptions, data: &mut Vec<f32>, rgb: &mut Vec<[u8; 3]>) -> Result<String, LoadError> {
+        let (e, n, px) = (self.encoding, self.image.n, self.px);
+        self.check_headers(3)?;
+        // The decoders of JPEG and (with a multi-component transform) JPEG 2000 give RGB whatever the header's YBR.
+        let decoded_rgb = matches!(e.uid, JPEG_BASELINE | JPEG_EXTENDED)
+            || (e.j2k && matches!(photometric, "YBR_ICT" | "YBR_RCT"))
+            || (e.encapsulated && !e.j2k && e.uid != RLE_LOSSLESS);
+        let space = match photometric {
+            _ if decoded_rgb => Space::Rgb,
+            "YBR_FULL_422" if e.ybr422_native => Space::Ybr422,
+            "YBR_FULL" | "YBR_FULL_422" => Space::Ybr,
+            _ => Space::Rgb,
+        };
+        let planar = !e.encapsulated && int(self.obj, tags::PLANAR_CONFIGURATION) == Some(1);
+        let raw = if e.encapsulated { Vec::new() } else { self.raw_bytes()?.into_owned() };
+        rgb.try_reserve_exact(n * self.kept.len()).map_err(|_| LoadError::TooLarge {
+            what: "the DICOM colour image".into(),
+            claimed: Some((n * self.kept.len() * 3) as u64),
+            budget: opts.max_bytes,
+        })?;
+        let bytes_per = self.image.bytes_per;
+        for &(k, _) in self.kept {
+            let samples: Vec<f64> = if !e.encapsulated {
+                let frame_bytes = e.samples_per_frame * bytes_per;
+                let frame = raw.get(k * frame_bytes..(k + 1) * frame_bytes).ok_or_else(|| {
+                    truncated(&format!("frame {} of the pixel data is cut off", k + 1), frame_bytes as u64, raw.len() as u64)
+                })?;
+                frame.chunks_exact(bytes_per).map(|b| px.value(b) as f64).collect()
+            } else if e.uid == RLE_LOSSLESS {
+                decode_rle(&e.fragments[k], n, bytes_per, 3)?.chunks_exact(bytes_per).map(|b| px.value(b) as f64).collect()
+            } else if e.j2k {
+                let (rows, columns) = (self.image.rows, self.image.columns);
+                j2k_frame(&jpeg_frame_stream(e.fragments, self.offsets, self.image.frames, k), k, (rows, columns), 3, px.signed)?
+            } else {
+                self.registry_frame(k)?.data().iter().map(|&v| f64::from(v)).collect()
+            };
+            let max = ((1u64 << px.bits_stored.min(32)) - 1) as f64;
+            colour_frame(&samples, n, space, planar, max, data, rgb)?;
+        }
+        let via = if space == Space::Rgb { String::new() } else { format!(" (converted from {photometric} to RGB)") };
+        Ok(format!(
+            "this is a colour image{via}: the viewer shows its colours, and features use its luminance, converted from RGB as \
+             Y = 0.299 R + 0.587 G + 0.114 B"
+        ))
+    }
 }
 
 /// One frame kept from a file.
