@@ -105,7 +105,33 @@ pub fn QuizView(
         }
     };
 
-    let status = move || {
+    let status = verdict(result, state);
+    let help = help(lesson.clone(), &quiz, state);
+
+    view! {
+        <section class="quiz" data-testid=format!("quiz-{}", quiz.id) aria-labelledby=format!("{name}-q")>
+            <form on:submit=check novalidate>
+                <fieldset>
+                    <legend id=format!("{name}-q") class="question">
+                        <span class="quiz-label">{t.question}</span>
+                        <span inner_html=quiz.question.clone()></span>
+                    </legend>
+                    {body}
+                </fieldset>
+                <div class="quiz-actions">
+                    <button type="submit">{t.check_answer}</button>
+                    {move || input_error.get().map(|e| view! { <p class="input-error" role="alert">{e}</p> })}
+                </div>
+                <div aria-live="polite">{status}{help}</div>
+            </form>
+        </section>
+    }
+}
+
+/// The verdict of the last answer, with the attempts so far.
+fn verdict(result: RwSignal<Option<Result<Grade, String>>>, state: Memo<QuizState>) -> impl Fn() -> Option<AnyView> + Send + Sync {
+    let t = ui();
+    move || {
         result.get().map(|r| match r {
             Ok(g) => {
                 let correct = g.correct;
@@ -129,9 +155,14 @@ pub fn QuizView(
             }
             Err(e) => view! { <div class="result incorrect" data-testid="quiz-result"><p>{e}</p></div> }.into_any(),
         })
-    };
+    }
+}
 
-    // After a wrong answer: a hint and the way out. Once solved or given up: the explanation.
+/// What follows an answer: after a wrong one, a hint and the way out; once solved or given up, the explanation (and the
+/// answer of a numeric quiz given up).
+fn help(lesson: String, quiz: &Quiz, state: Memo<QuizState>) -> impl Fn() -> Option<AnyView> + Send + Sync {
+    let t = ui();
+    let store = use_store();
     let hint = if quiz.hint.is_empty() {
         let generic = if matches!(quiz.kind, QuizKind::Numeric { .. }) { t.hint_numeric } else { t.hint_choice };
         format!("<p>{generic}</p>")
@@ -143,12 +174,11 @@ pub fn QuizView(
         QuizKind::Numeric { answer, unit, .. } => Some(format!("{answer}{}", unit.as_ref().map(|u| format!(" {u}")).unwrap_or_default())),
         _ => None,
     };
-    let lesson_for_give_up = lesson.clone();
     let quiz_for_give_up = quiz.id.clone();
-    let help = move || match state.get() {
+    move || match state.get() {
         QuizState::Unanswered => None,
         QuizState::Trying { .. } => {
-            let (l, q) = (lesson_for_give_up.clone(), quiz_for_give_up.clone());
+            let (l, q) = (lesson.clone(), quiz_for_give_up.clone());
             Some(
                 view! {
                     <div class="hint" data-testid="quiz-hint">
@@ -177,25 +207,6 @@ pub fn QuizView(
                 .into_any(),
             )
         }
-    };
-
-    view! {
-        <section class="quiz" data-testid=format!("quiz-{}", quiz.id) aria-labelledby=format!("{name}-q")>
-            <form on:submit=check novalidate>
-                <fieldset>
-                    <legend id=format!("{name}-q") class="question">
-                        <span class="quiz-label">{t.question}</span>
-                        <span inner_html=quiz.question.clone()></span>
-                    </legend>
-                    {body}
-                </fieldset>
-                <div class="quiz-actions">
-                    <button type="submit">{t.check_answer}</button>
-                    {move || input_error.get().map(|e| view! { <p class="input-error" role="alert">{e}</p> })}
-                </div>
-                <div aria-live="polite">{status}{help}</div>
-            </form>
-        </section>
     }
 }
 
