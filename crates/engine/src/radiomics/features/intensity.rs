@@ -48,6 +48,27 @@ fn first_order(sorted: &[f64]) -> FirstOrder {
     }
 }
 
+/// The IBSI codes and names of the first-order statistics, in [`FirstOrder::values`]' order: for intensities
+/// (IBSI 3.3) and for discretised intensities (IBSI 3.4), which report the same statistics.
+const FIRST_ORDER: [(&str, &str, &str, &str); 16] = [
+    ("Q4LE", "Mean intensity", "X6K6", "Mean discretised intensity"),
+    ("ECT3", "Intensity variance", "CH89", "Discretised intensity variance"),
+    ("KE2A", "Intensity skewness", "88K1", "Discretised intensity skewness"),
+    ("IPH6", "(Excess) intensity kurtosis", "C3I7", "(Excess) discretised intensity kurtosis"),
+    ("Y12H", "Median intensity", "WIFQ", "Median discretised intensity"),
+    ("1GSF", "Minimum intensity", "1PR8", "Minimum discretised intensity"),
+    ("QG58", "10th intensity percentile", "GPMT", "10th discretised intensity percentile"),
+    ("8DWT", "90th intensity percentile", "OZ0C", "90th discretised intensity percentile"),
+    ("84IY", "Maximum intensity", "3NCY", "Maximum discretised intensity"),
+    ("SALO", "Intensity interquartile range", "WR0O", "Discretised intensity interquartile range"),
+    ("2OJQ", "Intensity range", "5Z3W", "Discretised intensity range"),
+    ("4FUA", "Intensity-based mean absolute deviation", "D2ZX", "Intensity histogram mean absolute deviation"),
+    ("1128", "Intensity-based robust mean absolute deviation", "WRZB", "Intensity histogram robust mean absolute deviation"),
+    ("N72L", "Intensity-based median absolute deviation", "4RNL", "Intensity histogram median absolute deviation"),
+    ("7TET", "Intensity-based coefficient of variation", "CWYJ", "Intensity histogram coefficient of variation"),
+    ("9S40", "Intensity-based quartile coefficient of dispersion", "SLWD", "Intensity histogram quartile coefficient of dispersion"),
+];
+
 struct FirstOrder {
     mean: f64,
     variance: f64,
@@ -67,6 +88,30 @@ struct FirstOrder {
     qcod: f64,
 }
 
+impl FirstOrder {
+    /// The statistics in [`FIRST_ORDER`]'s order.
+    fn values(&self) -> [f64; 16] {
+        [
+            self.mean,
+            self.variance,
+            self.skewness,
+            self.kurtosis,
+            self.median,
+            self.min,
+            self.p10,
+            self.p90,
+            self.max,
+            self.iqr,
+            self.range,
+            self.mad,
+            self.rmad,
+            self.medad,
+            self.cov,
+            self.qcod,
+        ]
+    }
+}
+
 fn sorted_values(p: &Prepared<'_>, f: impl Fn(usize) -> f64) -> Vec<f64> {
     let mut v: Vec<f64> = p.roi.iter().map(|&i| f(i)).collect();
     v.sort_by(f64::total_cmp);
@@ -78,22 +123,9 @@ pub(crate) fn statistics(p: &Prepared<'_>, out: &mut Out<'_>) {
     let x = sorted_values(p, |i| p.input.intensities[i] as f64);
     let f = first_order(&x);
     let energy: f64 = x.iter().map(|v| v * v).sum();
-    out.push("Q4LE", "Mean intensity", f.mean);
-    out.push("ECT3", "Intensity variance", f.variance);
-    out.push("KE2A", "Intensity skewness", f.skewness);
-    out.push("IPH6", "(Excess) intensity kurtosis", f.kurtosis);
-    out.push("Y12H", "Median intensity", f.median);
-    out.push("1GSF", "Minimum intensity", f.min);
-    out.push("QG58", "10th intensity percentile", f.p10);
-    out.push("8DWT", "90th intensity percentile", f.p90);
-    out.push("84IY", "Maximum intensity", f.max);
-    out.push("SALO", "Intensity interquartile range", f.iqr);
-    out.push("2OJQ", "Intensity range", f.range);
-    out.push("4FUA", "Intensity-based mean absolute deviation", f.mad);
-    out.push("1128", "Intensity-based robust mean absolute deviation", f.rmad);
-    out.push("N72L", "Intensity-based median absolute deviation", f.medad);
-    out.push("7TET", "Intensity-based coefficient of variation", f.cov);
-    out.push("9S40", "Intensity-based quartile coefficient of dispersion", f.qcod);
+    for (&(code, name, _, _), value) in FIRST_ORDER.iter().zip(f.values()) {
+        out.push(code, name, value);
+    }
     out.push("N8CA", "Intensity-based energy", energy);
     out.push("5ZWQ", "Root mean square intensity", (energy / x.len() as f64).sqrt());
 }
@@ -133,23 +165,13 @@ pub(crate) fn histogram(p: &Prepared<'_>, out: &mut Out<'_>) {
         .collect();
     let (kmax, gmax) = grad.iter().enumerate().fold((0, f64::NEG_INFINITY), |b, (k, &g)| if g > b.1 { (k, g) } else { b });
     let (kmin, gmin) = grad.iter().enumerate().fold((0, f64::INFINITY), |b, (k, &g)| if g < b.1 { (k, g) } else { b });
-    out.push("X6K6", "Mean discretised intensity", f.mean);
-    out.push("CH89", "Discretised intensity variance", f.variance);
-    out.push("88K1", "Discretised intensity skewness", f.skewness);
-    out.push("C3I7", "(Excess) discretised intensity kurtosis", f.kurtosis);
-    out.push("WIFQ", "Median discretised intensity", f.median);
-    out.push("1PR8", "Minimum discretised intensity", f.min);
-    out.push("GPMT", "10th discretised intensity percentile", f.p10);
-    out.push("OZ0C", "90th discretised intensity percentile", f.p90);
-    out.push("3NCY", "Maximum discretised intensity", f.max);
-    out.push("AMMC", "Intensity histogram mode", mode);
-    out.push("WR0O", "Discretised intensity interquartile range", f.iqr);
-    out.push("5Z3W", "Discretised intensity range", f.range);
-    out.push("D2ZX", "Intensity histogram mean absolute deviation", f.mad);
-    out.push("WRZB", "Intensity histogram robust mean absolute deviation", f.rmad);
-    out.push("4RNL", "Intensity histogram median absolute deviation", f.medad);
-    out.push("CWYJ", "Intensity histogram coefficient of variation", f.cov);
-    out.push("SLWD", "Intensity histogram quartile coefficient of dispersion", f.qcod);
+    for (k, (&(_, _, code, name), value)) in FIRST_ORDER.iter().zip(f.values()).enumerate() {
+        if k == 9 {
+            // The mode stands between the maximum and the interquartile range in IBSI 3.4.
+            out.push("AMMC", "Intensity histogram mode", mode);
+        }
+        out.push(code, name, value);
+    }
     out.push("TLU2", "Discretised intensity entropy", entropy(prob));
     out.push("BJ5W", "Discretised intensity uniformity", uniformity);
     out.push("12CE", "Maximum histogram gradient", gmax);
